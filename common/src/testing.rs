@@ -1,0 +1,552 @@
+//! Black-box test support: run the real program, talk to it over the wire.
+//!
+//! Integration tests of every exercise start the program under test as a child
+//! process, exactly as a user would, and never link to its internals. That is
+//! what lets the same tests grade another implementation of the protocol: the
+//! command that starts the program can be replaced through an environment
+//! variable, for example
+//!
+//! ```text
+//! SOCKET_CHAT_SERVER="python3 my_server.py" cargo test -p socket-chat
+//! ```
+//!
+//! The replacement is run by `sh -c 'exec <command> "$@"'`, so it may hold
+//! arguments and quotes, and the arguments each test passes (`--listen
+//! 127.0.0.1:0 --mode echo`, ...) are appended to it.
+//!
+//! Servers follow one convention that makes the tests free of fixed ports and
+//! blind sleeps: they accept `--listen 127.0.0.1:0`, and once bound they print
+//! `listening on <addr>` as the first line of standard output.
+//! [`Program::start_server`] waits for that line (with a deadline, never a
+//! fixed sleep) and hands the address to the test.
+//!
+//! Every wait has a deadline, [`timeout()`], which `TEST_TIMEOUT_SECS` can
+//! raise on a slow machine. A helper that fails panics with what it was
+//! waiting for, the lines it saw and the program's standard error, so a
+//! failing test explains itself.
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long any single wait may last before the test fails.
+///
+/// 20 seconds by default; set `TEST_TIMEOUT_SECS` to change it.
+pub fn timeout() -> Duration {
+    let secs = std::env::var("TEST_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(20);
+    Duration::from_secs(secs)
+}
+
+/// The prefix of the first stdout line of every server.
+pub const LISTENING_PREFIX: &str = "listening on ";
+
+/// How to start one program under test: an environment variable that may hold
+/// a replacement command, and the program to run otherwise.
+#[derive(Debug, Clone)]
+pub struct Launcher {
+    replacement: Option<String>,
+    default_program: OsString,
+}
+
+impl Launcher {
+    /// `env_var` names the variable that may replace the program (for example
+    /// `SOCKET_CHAT_SERVER`); `default_program` is the path of our binary,
+    /// usually `env!("CARGO_BIN_EXE_<name>")`.
+    pub fn new(env_var: &str, default_program: impl AsRef<Path>) -> Self {
+        let replacement = std::env::var(env_var).ok().filter(|s| !s.trim().is_empty());
+        Self::with_replacement(replacement, default_program)
+    }
+
+    /// A launcher for `program` that no environment variable replaces.
+    pub fn fixed(program: impl AsRef<Path>) -> Self {
+        Self::with_replacement(None, program)
+    }
+
+    /// A launcher that runs `replacement` through the shell when it is
+    /// `Some`, and `default_program` otherwise.
+    pub fn with_replacement(
+        replacement: Option<String>,
+        default_program: impl AsRef<Path>,
+    ) -> Self {
+        Self {
+            replacement,
+            default_program: default_program.as_ref().as_os_str().to_owned(),
+        }
+    }
+
+    /// The replacement command, if one was given.
+    pub fn replacement(&self) -> Option<&str> {
+        self.replacement.as_deref()
+    }
+
+    /// True when the program under test is ours (no replacement command).
+    /// Tests that look inside the process (memory use) check this first.
+    pub fn is_default(&self) -> bool {
+        self.replacement.is_none()
+    }
+
+    /// The command line that would run, for messages.
+    pub fn describe(&self, args: &[&str]) -> String {
+        let program = self
+            .replacement
+            .clone()
+            .unwrap_or_else(|| self.default_program.to_string_lossy().into_owned());
+        std::iter::once(program.as_str())
+            .chain(args.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// A `Command` for this program with `args`, stdio not yet configured.
+    pub fn command(&self, args: &[&str]) -> Command {
+        match &self.replacement {
+            Some(replacement) => {
+                let mut cmd = Command::new("sh");
+                // `exec` makes the shell become the program, so the pid we
+                // hold (and signal, and kill) is the program's own.
+                cmd.arg("-c")
+                    .arg(format!("exec {replacement} \"$@\""))
+                    .arg("sh")
+                    .args(args);
+                cmd
+            }
+            None => {
+                let mut cmd = Command::new(&self.default_program);
+                cmd.args(args);
+                cmd
+            }
+        }
+    }
+
+    /// Start the program with `args`, stdin, stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> Program {
+        self.spawn_with(args, |_| {})
+    }
+
+    /// Like [`Launcher::spawn`], letting the caller adjust the command first
+    /// (environment, working directory).
+    pub fn spawn_with(&self, args: &[&str], adjust: impl FnOnce(&mut Command)) -> Program {
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        adjust(&mut cmd);
+        let description = self.describe(args);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start `{description}`: {e}"));
+        Program::new(description, child)
+    }
+
+    /// Start a server with `args` and wait until it prints `listening on <addr>`.
+    pub fn start_server(&self, args: &[&str]) -> Program {
+        let mut program = self.spawn(args);
+        program.wait_listening();
+        program
+    }
+}
+
+/// A running program under test. Killed (and reaped) when dropped.
+pub struct Program {
+    description: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Receiver<String>,
+    stdout_open: bool,
+    seen: Vec<String>,
+    stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<thread::JoinHandle<()>>,
+    addr: Option<String>,
+}
+
+/// What a program left behind when it exited.
+#[derive(Debug)]
+pub struct Finished {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// Every stdout line it printed that the test had not already consumed.
+    pub stdout: Vec<String>,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+}
+
+impl Program {
+    fn new(description: String, mut child: Child) -> Self {
+        let stdin = child.stdin.take();
+        let (tx, stdout) = mpsc::channel();
+        if let Some(out) = child.stdout.take() {
+            thread::spawn(move || {
+                let mut reader = BufReader::new(out);
+                let mut buf = Vec::new();
+                loop {
+                    buf.clear();
+                    match reader.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            let line = String::from_utf8_lossy(&buf);
+                            let line = line.trim_end_matches(['\n', '\r']).to_owned();
+                            if tx.send(line).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let stderr_reader = child.stderr.take().map(|mut err| {
+            let sink = Arc::clone(&stderr);
+            thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n @ 1..) = err.read(&mut chunk) {
+                    if let Ok(mut s) = sink.lock() {
+                        s.push_str(&String::from_utf8_lossy(&chunk[..n]));
+                    }
+                }
+            })
+        });
+        Self {
+            description,
+            child,
+            stdin,
+            stdout,
+            stdout_open: true,
+            seen: Vec::new(),
+            stderr,
+            stderr_reader,
+            addr: None,
+        }
+    }
+
+    /// The operating system's id of the process.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The address the server printed in its `listening on <addr>` line.
+    pub fn addr(&self) -> &str {
+        match &self.addr {
+            Some(addr) => addr,
+            None => panic!("`{}` has not printed `listening on`", self.description),
+        }
+    }
+
+    /// The address as a socket address; panics if it is not one (a Unix path).
+    pub fn socket_addr(&self) -> std::net::SocketAddr {
+        let addr = self.addr();
+        let bare = addr.rsplit(' ').next().unwrap_or(addr);
+        bare.parse()
+            .unwrap_or_else(|e| panic!("`{addr}` is not a socket address: {e}"))
+    }
+
+    /// Everything printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn fail(&self, what: &str) -> ! {
+        panic!(
+            "{what}\n  program: {}\n  stdout lines seen: {:?}\n  stderr:\n{}",
+            self.description,
+            self.seen,
+            indent(&self.stderr())
+        )
+    }
+
+    /// Wait for the first stdout line, which must be `listening on <addr>`.
+    #[track_caller]
+    pub fn wait_listening(&mut self) -> &str {
+        let first = self.next_line_within(timeout());
+        let Some(first) = first else {
+            self.fail("the server ended or stayed silent instead of printing `listening on <addr>`")
+        };
+        let Some(addr) = first.strip_prefix(LISTENING_PREFIX) else {
+            self.fail(&format!(
+                "the server's first stdout line must be `listening on <addr>`, it was {first:?}"
+            ))
+        };
+        self.addr = Some(addr.trim().to_owned());
+        self.addr()
+    }
+
+    /// The next stdout line, or `None` if the program closed stdout or
+    /// `within` passed first.
+    pub fn next_line_within(&mut self, within: Duration) -> Option<String> {
+        if !self.stdout_open {
+            return None;
+        }
+        match self.stdout.recv_timeout(within) {
+            Ok(line) => {
+                self.seen.push(line.clone());
+                Some(line)
+            }
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => {
+                self.stdout_open = false;
+                None
+            }
+        }
+    }
+
+    /// The next stdout line; fails the test if none comes in time.
+    #[track_caller]
+    pub fn next_line(&mut self) -> String {
+        match self.next_line_within(timeout()) {
+            Some(line) => line,
+            None => self.fail("expected another line on stdout"),
+        }
+    }
+
+    /// Skip stdout lines until one satisfies `pred`, and return it.
+    #[track_caller]
+    pub fn line_where(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next_line_within(left) {
+                Some(line) if pred(&line) => return line,
+                Some(_) => continue,
+                None => self.fail(&format!("expected a stdout line {what}")),
+            }
+        }
+    }
+
+    /// Skip stdout lines until one equals `expected`.
+    #[track_caller]
+    pub fn expect_line(&mut self, expected: &str) {
+        self.line_where(&format!("equal to {expected:?}"), |l| l == expected);
+    }
+
+    /// Skip stdout lines until one contains `needle`, and return it.
+    #[track_caller]
+    pub fn line_containing(&mut self, needle: &str) -> String {
+        self.line_where(&format!("containing {needle:?}"), |l| l.contains(needle))
+    }
+
+    /// Write `line` and a newline to the program's stdin.
+    #[track_caller]
+    pub fn write_line(&mut self, line: &str) {
+        let Some(stdin) = self.stdin.as_mut() else {
+            self.fail("stdin is already closed")
+        };
+        let written = stdin
+            .write_all(line.as_bytes())
+            .and_then(|()| stdin.write_all(b"\n"))
+            .and_then(|()| stdin.flush());
+        if let Err(e) = written {
+            self.fail(&format!("could not write {line:?} to stdin: {e}"));
+        }
+    }
+
+    /// Close the program's stdin (end of input, as Ctrl-D or the end of a pipe).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// True while the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Fails the test if the process has exited.
+    #[track_caller]
+    pub fn assert_running(&mut self) {
+        if !self.is_running() {
+            self.fail("the program exited, but it should still be running");
+        }
+    }
+
+    /// Ask the program to stop as Ctrl-C would (SIGINT).
+    pub fn interrupt(&self) {
+        self.signal(Signal::Interrupt);
+    }
+
+    /// Ask the program to stop as a service manager would (SIGTERM).
+    pub fn terminate(&self) {
+        self.signal(Signal::Terminate);
+    }
+
+    fn signal(&self, signal: Signal) {
+        #[cfg(unix)]
+        {
+            let Ok(pid) = libc::pid_t::try_from(self.child.id()) else {
+                return;
+            };
+            let sig = match signal {
+                Signal::Interrupt => libc::SIGINT,
+                Signal::Terminate => libc::SIGTERM,
+            };
+            // SAFETY: kill(2) only reads its two integer arguments; the pid is
+            // our own child, not yet reaped (we hold `Child`), so it cannot
+            // have been reused by another process.
+            unsafe {
+                libc::kill(pid, sig);
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = signal;
+        }
+    }
+
+    /// Close stdin and wait for the program to exit by itself; fails the test
+    /// if it is still running after [`timeout()`].
+    #[track_caller]
+    pub fn finish(mut self) -> Finished {
+        self.close_stdin();
+        let deadline = Instant::now() + timeout();
+        let mut rest = Vec::new();
+        // The process closes stdout when it exits; reading to that end also
+        // collects the lines it printed on the way out.
+        while self.stdout_open {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.fail("the program did not exit in time");
+            }
+            if let Some(line) = self.next_line_within(left) {
+                rest.push(line);
+            }
+        }
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => {
+                    // stdout is closed, so exit is imminent: yield briefly.
+                    thread::sleep(Duration::from_millis(5));
+                }
+                Ok(None) => self.fail("the program closed stdout but did not exit in time"),
+                Err(e) => self.fail(&format!("could not wait for the program: {e}")),
+            }
+        };
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        Finished {
+            status,
+            stdout: rest,
+            stderr: self.stderr(),
+        }
+    }
+}
+
+enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Test tiers: call before a test that needs a tool beyond Rust and Python 3.
+///
+/// Returns `true` when the tool is `available`. Otherwise the test should
+/// return early: this prints `SKIPPED: <test>: <why>` on stderr, or, when
+/// `REQUIRE_ALL_TESTS=1` (as in CI), fails the test, because there a missing
+/// tool is an installation error, not a reason to skip.
+#[track_caller]
+pub fn require(test: &str, available: bool, why: &str) -> bool {
+    if available {
+        return true;
+    }
+    if std::env::var("REQUIRE_ALL_TESTS").is_ok_and(|v| v == "1") {
+        panic!("{test}: {why} (REQUIRE_ALL_TESTS=1, so this is a failure, not a skip)");
+    }
+    eprintln!("SKIPPED: {test}: {why}");
+    false
+}
+
+/// True if `program --version` runs and exits successfully.
+pub fn has_program(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Run the Python 3 script `source` with `args`, feeding `stdin`; returns the
+/// finished process. Python 3 (standard library only) is part of the plain
+/// test tier, so a missing interpreter fails the test with a clear message.
+#[track_caller]
+pub fn run_python(source: &str, args: &[&str], stdin: &str) -> Finished {
+    let mut program = spawn_python(source, args);
+    if let Some(mut input) = program.stdin.take() {
+        let written = input.write_all(stdin.as_bytes());
+        drop(input);
+        if let Err(e) = written {
+            program.fail(&format!("could not write to python's stdin: {e}"));
+        }
+    }
+    program.finish()
+}
+
+/// Start the Python 3 script `source` with `args` and return it running
+/// (for Python servers: follow with [`Program::wait_listening`]).
+#[track_caller]
+pub fn spawn_python(source: &str, args: &[&str]) -> Program {
+    if !has_program("python3") {
+        panic!(
+            "python3 is needed by the plain test tier (standard library only); install Python 3"
+        );
+    }
+    let mut all = vec!["-u", "-c", source];
+    all.extend_from_slice(args);
+    Launcher::fixed("python3").spawn(&all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replacement_command_receives_the_test_arguments() {
+        // `echo` stands in for a student's program: it prints what it was given.
+        let launcher = Launcher::fixed("echo");
+        assert!(launcher.is_default());
+        let mut program = launcher.spawn(&["listening on", "127.0.0.1:9"]);
+        assert_eq!(program.wait_listening(), "127.0.0.1:9");
+    }
+
+    #[test]
+    fn a_command_from_the_environment_runs_through_the_shell() {
+        let launcher = Launcher::with_replacement(Some("printf '%s|%s\\n'".into()), "false");
+        let mut program = launcher.spawn(&["a b", "c"]);
+        assert_eq!(program.next_line(), "a b|c");
+        assert!(program.finish().status.success());
+    }
+
+    #[test]
+    fn finish_collects_the_remaining_lines_and_the_status() {
+        let program = Launcher::fixed("sh").spawn(&["-c", "echo one; echo two >&2; exit 3"]);
+        let done = program.finish();
+        assert_eq!(done.stdout, ["one"]);
+        assert_eq!(done.stderr.trim(), "two");
+        assert_eq!(done.status.code(), Some(3));
+    }
+
+    #[test]
+    fn require_passes_when_available() {
+        assert!(require("self-test", true, "never printed"));
+    }
+}

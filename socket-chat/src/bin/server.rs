@@ -1,0 +1,157 @@
+//! `socket-chat-server`: the server of the socket exercises.
+//!
+//! A thin wrapper: parse flags, bind, print `listening on <addr>`, and run
+//! the library's server until Ctrl-C or SIGTERM.
+
+use anyhow::Context as _;
+use clap::Parser;
+use socket_chat::net::{Listener, Transport, default_unix_path};
+use socket_chat::server::{self, Console, ServerConfig};
+use socket_chat::wire::{Codec, DEFAULT_MAX_MESSAGE};
+use socket_chat::{Mode, print_line, stdin_lines};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Socket exercises server: TCP echo, terminal chat, upper-case echo over
+/// TCP, UDP or a Unix socket.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// What to do with each message.
+    #[arg(long, value_enum, default_value_t = Mode::Chat)]
+    mode: Mode,
+    /// The transport to listen on.
+    #[arg(long, value_enum, default_value_t = Transport::Tcp)]
+    transport: Transport,
+    /// Address to listen on, HOST:PORT (port 0: any free port).
+    /// Default: 127.0.0.1:50009, or 127.0.0.1:1234 in upper mode.
+    #[arg(long, value_name = "HOST:PORT")]
+    listen: Option<String>,
+    /// Socket file for --transport unix [default: $TMPDIR/socket-chat.sock].
+    #[arg(long)]
+    path: Option<PathBuf>,
+    /// How messages are framed on the wire.
+    #[arg(long, value_enum, default_value_t = Codec::Text)]
+    codec: Codec,
+    /// Chat: strict turns; the operator answers each client message once.
+    #[arg(long)]
+    sync: bool,
+    /// The longest message accepted, in bytes; longer ones close the connection.
+    #[arg(long, default_value_t = DEFAULT_MAX_MESSAGE, value_name = "BYTES")]
+    max_message: usize,
+    /// Chat: the operator's name on the messages sent with --codec proto.
+    #[arg(long, default_value = "operator")]
+    name: String,
+    /// Do not print the transcript (connections and messages) on stdout.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    match serve(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    let addr = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| args.mode.default_addr().to_owned());
+    let config = ServerConfig {
+        mode: args.mode,
+        codec: args.codec,
+        sync: args.sync,
+        max_message: args.max_message,
+        operator_name: args.name,
+    };
+    let mut console = Console::default();
+    if !args.quiet {
+        console = console.with_transcript(Arc::new(|line: String| print_line(&line)));
+    }
+    if args.mode == Mode::Chat {
+        console = console.with_operator(stdin_lines());
+    }
+    // Install the signal handlers before announcing `listening on`: a
+    // signal that arrives between the two would otherwise kill the process
+    // the default way, skipping the clean shutdown.
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
+
+    match args.transport {
+        Transport::Udp => {
+            let socket = tokio::net::UdpSocket::bind(&addr)
+                .await
+                .with_context(|| format!("cannot listen on udp {addr}"))?;
+            print_line(&format!("listening on {}", socket.local_addr()?));
+            server::run_udp(socket, config, console, shutdown).await?;
+        }
+        Transport::Tcp => {
+            let listener = Listener::bind_tcp(&addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            print_line(&format!("listening on {}", listener.local_name()?));
+            server::run(listener, config, console, shutdown).await?;
+        }
+        Transport::Unix => {
+            let path = args.path.unwrap_or_else(default_unix_path);
+            let listener = bind_unix(&path)?;
+            print_line(&format!("listening on {}", listener.local_name()?));
+            // The listener owns the socket file and removes it when dropped,
+            // which happens when `run` returns.
+            server::run(listener, config, console, shutdown).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn bind_unix(path: &std::path::Path) -> anyhow::Result<Listener> {
+    Listener::bind_unix(path).with_context(|| format!("cannot listen on {}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn bind_unix(_path: &std::path::Path) -> anyhow::Result<Listener> {
+    anyhow::bail!("Unix sockets are not available on this system")
+}
+
+/// The signals that ask the server to stop: Ctrl-C (SIGINT) and SIGTERM.
+/// Handlers are installed when this returns, not when first awaited.
+#[cfg(unix)]
+fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+async fn cancel_on_signal(signals: impl Future<Output = ()>, token: CancellationToken) {
+    signals.await;
+    tracing::info!("stop requested");
+    token.cancel();
+}

@@ -1,0 +1,307 @@
+//! The client: connect, then send and receive messages.
+//!
+//! [`Client`] speaks over a stream socket (TCP or Unix), [`DatagramClient`]
+//! over UDP. Both have one method per operation. [`session`] is what the
+//! `socket-chat-client` binary runs: it reads the user's lines and prints
+//! what the server sends, in one of two styles the course compares:
+//!
+//! * **synchronous** (request-reply): send a line, block until the reply
+//!   arrives, print it, then read the next line. Echo and upper always work
+//!   this way; the chat does with `--sync`.
+//! * **asynchronous** (the chat's default): reading the keyboard and reading
+//!   the socket are independent, so messages from the other side are printed
+//!   the moment they arrive, even while the user is typing.
+
+use crate::conn::{ConnError, Connection};
+use crate::net::{self, Stream, Transport};
+use crate::wire::{self, Codec, MAX_DATAGRAM};
+use crate::{Mode, is_notice};
+use common::message::ChatMessage;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// Why a client operation failed. Each message is one sentence for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Nobody accepted the connection.
+    #[error("cannot connect to {target}: {source} (is the server running?)")]
+    Connect {
+        /// The address or path we tried.
+        target: String,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The server closed the connection before answering.
+    #[error("the server closed the connection before replying")]
+    Closed,
+    /// A UDP request got no reply in time (UDP does not retransmit).
+    #[error("no reply within {0:?} (UDP does not retransmit lost datagrams)")]
+    NoReply(Duration),
+    /// The server answered with an error.
+    #[error("the server refused the message: {0}")]
+    Refused(String),
+    /// The connection failed or the server sent something invalid.
+    #[error(transparent)]
+    Conn(#[from] ConnError),
+    /// A socket error.
+    #[error("connection error: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// A client on a stream socket (TCP or Unix).
+pub struct Client {
+    conn: Connection<Stream>,
+    name: String,
+}
+
+impl Client {
+    /// Connect to `addr` (TCP) or `path` (Unix).
+    pub async fn connect(
+        transport: Transport,
+        addr: &str,
+        path: &Path,
+        codec: Codec,
+        name: &str,
+    ) -> Result<Self, ClientError> {
+        let stream = net::connect(transport, addr, path)
+            .await
+            .map_err(|source| ClientError::Connect {
+                target: target(transport, addr, path),
+                source,
+            })?;
+        Ok(Self {
+            conn: Connection::new(stream, codec, wire::DEFAULT_MAX_MESSAGE),
+            name: name.to_owned(),
+        })
+    }
+
+    /// Send one message.
+    pub async fn send(&mut self, text: &str) -> Result<(), ClientError> {
+        Ok(self.conn.send_text(&self.name, text).await?)
+    }
+
+    /// The next message from the server (notices included), or `None` when
+    /// the server has closed the connection.
+    pub async fn recv(&mut self) -> Result<Option<ChatMessage>, ClientError> {
+        Ok(self.conn.recv().await?.map(|frame| frame.message))
+    }
+
+    /// Send `text` and wait for the reply (echo and upper).
+    ///
+    /// A reply that starts with `error: ` is the server refusing the message
+    /// (an echo reply starts with `Eco=>`, an upper-case one cannot hold a
+    /// lower-case `error`), and becomes [`ClientError::Refused`].
+    pub async fn request(&mut self, text: &str) -> Result<String, ClientError> {
+        self.send(text).await?;
+        let reply = self.recv().await?.ok_or(ClientError::Closed)?;
+        match reply.text.strip_prefix("error: ") {
+            Some(reason) => Err(ClientError::Refused(reason.to_owned())),
+            None => Ok(reply.text),
+        }
+    }
+
+    /// Tell the server we will send nothing more (it sees end-of-stream).
+    pub async fn finish(&mut self) -> Result<(), ClientError> {
+        Ok(self.conn.shutdown().await?)
+    }
+}
+
+/// A client on UDP: each request is one datagram, each reply one datagram.
+pub struct DatagramClient {
+    socket: UdpSocket,
+    codec: Codec,
+    name: String,
+    timeout: Duration,
+}
+
+impl DatagramClient {
+    /// "Connect" a UDP socket to `addr`. Nothing is sent yet: UDP has no
+    /// handshake. Connecting only fixes the peer, so that the system reports
+    /// a server that is not running (ICMP port unreachable) as an error.
+    pub async fn connect(
+        addr: &str,
+        codec: Codec,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<Self, ClientError> {
+        let connect = async {
+            let server = tokio::net::lookup_host(addr)
+                .await?
+                .next()
+                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such host"))?;
+            let local = if server.is_ipv4() {
+                "0.0.0.0:0"
+            } else {
+                "[::]:0"
+            };
+            let socket = UdpSocket::bind(local).await?;
+            socket.connect(server).await?;
+            Ok::<_, io::Error>(socket)
+        };
+        let socket = connect.await.map_err(|source| ClientError::Connect {
+            target: addr.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            socket,
+            codec,
+            name: name.to_owned(),
+            timeout,
+        })
+    }
+
+    /// Send `text` in one datagram and wait for the reply datagram.
+    pub async fn request(&mut self, text: &str) -> Result<String, ClientError> {
+        let request = ChatMessage::now(self.name.clone(), text);
+        let datagram = wire::encode_datagram(self.codec, &request, false);
+        self.socket
+            .send(&datagram)
+            .await
+            .map_err(|e| self.refused_or(e))?;
+        let mut buf = vec![0u8; MAX_DATAGRAM + 1];
+        let len = tokio::time::timeout(self.timeout, self.socket.recv(&mut buf))
+            .await
+            .map_err(|_| ClientError::NoReply(self.timeout))?
+            .map_err(|e| self.refused_or(e))?;
+        let reply = wire::decode_datagram(self.codec, &buf[..len], MAX_DATAGRAM)
+            .map_err(ConnError::from)?;
+        match reply.message.text.strip_prefix("error: ") {
+            Some(reason) => Err(ClientError::Refused(reason.to_owned())),
+            None => Ok(reply.message.text),
+        }
+    }
+
+    fn refused_or(&self, e: io::Error) -> ClientError {
+        if e.kind() == io::ErrorKind::ConnectionRefused {
+            ClientError::Connect {
+                target: self
+                    .socket
+                    .peer_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
+                source: e,
+            }
+        } else {
+            ClientError::Io(e)
+        }
+    }
+}
+
+fn target(transport: Transport, addr: &str, path: &Path) -> String {
+    match transport {
+        Transport::Unix => path.display().to_string(),
+        Transport::Tcp | Transport::Udp => addr.to_owned(),
+    }
+}
+
+/// Everything a client session needs to know.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// What the server does: decides request-reply or chat.
+    pub mode: Mode,
+    /// TCP, UDP or Unix.
+    pub transport: Transport,
+    /// `host:port` for TCP and UDP.
+    pub addr: String,
+    /// The socket file for Unix.
+    pub path: PathBuf,
+    /// Text or protobuf framing.
+    pub codec: Codec,
+    /// Chat: send one line, then wait for the reply before the next.
+    pub sync: bool,
+    /// Our name on the messages we send.
+    pub name: String,
+    /// UDP: how long to wait for each reply.
+    pub timeout: Duration,
+}
+
+/// Run a client session: take the user's lines from `input` until it ends,
+/// and hand every line to print to `output` (stdout) and every notice and
+/// prompt to `notice` (stderr).
+///
+/// Returns when the input has ended and every reply has arrived (request-
+/// reply), or when either side has closed the chat.
+pub async fn session(
+    config: &SessionConfig,
+    mut input: mpsc::Receiver<String>,
+    output: impl Fn(&str),
+    notice: impl Fn(&str),
+) -> Result<(), ClientError> {
+    if config.transport == Transport::Udp {
+        if config.mode == Mode::Chat {
+            return Err(ClientError::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the chat needs a connection: use --transport tcp or unix with --mode chat",
+            )));
+        }
+        let mut client =
+            DatagramClient::connect(&config.addr, config.codec, &config.name, config.timeout)
+                .await?;
+        while let Some(line) = input.recv().await {
+            output(&client.request(&line).await?);
+        }
+        return Ok(());
+    }
+
+    let mut client = Client::connect(
+        config.transport,
+        &config.addr,
+        &config.path,
+        config.codec,
+        &config.name,
+    )
+    .await?;
+    if config.mode != Mode::Chat {
+        while let Some(line) = input.recv().await {
+            output(&client.request(&line).await?);
+        }
+        client.finish().await?;
+        return Ok(());
+    }
+    if config.sync {
+        // Strict turns: send, then block until the other side answers.
+        // Server notices (`* ...`) are shown but are not the answer.
+        while let Some(line) = input.recv().await {
+            client.send(&line).await?;
+            loop {
+                let message = client.recv().await?.ok_or(ClientError::Closed)?;
+                if is_notice(&message.text) {
+                    notice(&message.text);
+                } else {
+                    output(&message.text);
+                    break;
+                }
+            }
+        }
+        client.finish().await?;
+        return Ok(());
+    }
+
+    // Asynchronous chat: the keyboard and the socket, whichever speaks first.
+    let mut input_open = true;
+    loop {
+        tokio::select! {
+            line = input.recv(), if input_open => match line {
+                Some(line) => client.send(&line).await?,
+                None => {
+                    // End of input ends the chat: the server sees end-of-stream.
+                    input_open = false;
+                    client.finish().await?;
+                }
+            },
+            message = client.recv() => match message? {
+                Some(message) if is_notice(&message.text) => notice(&message.text),
+                Some(message) => output(&message.text),
+                None => {
+                    if input_open {
+                        notice("* the server closed the chat");
+                    }
+                    return Ok(());
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! Binding and connecting on the three transports: TCP, UDP and Unix sockets.
+//!
+//! A socket has a *family* (AF_INET/AF_INET6 for IP, AF_UNIX for local
+//! sockets), a *type* (SOCK_STREAM: a connection carrying a byte stream, TCP
+//! over IP; SOCK_DGRAM: independent datagrams, UDP over IP) and a *name* (an
+//! IP address and port, or a file path). This module turns the command line's
+//! choice into bound sockets. The one subtle part is the Unix socket file:
+//! it outlives a crashed server, so binding must tell a stale file (safe to
+//! replace) from a live server or a user's file (never touched).
+
+use std::io;
+use std::path::{Path, PathBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The transport a server listens on or a client connects with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Transport {
+    /// TCP over IP: a reliable, ordered byte stream between two addresses.
+    Tcp,
+    /// UDP over IP: independent datagrams, no connection, no delivery guarantee.
+    Udp,
+    /// A Unix domain stream socket: like TCP, but local, named by a file path.
+    Unix,
+}
+
+/// The default path of the Unix socket: `socket-chat.sock` in the temporary
+/// directory (the slides use `/tmp/run.sock`).
+pub fn default_unix_path() -> PathBuf {
+    std::env::temp_dir().join("socket-chat.sock")
+}
+
+/// A bound stream listener, TCP or Unix.
+pub enum Listener {
+    /// A TCP listener.
+    Tcp(TcpListener),
+    /// A Unix listener and the socket file it owns.
+    #[cfg(unix)]
+    Unix(tokio::net::UnixListener, SocketFile),
+}
+
+impl Listener {
+    /// Bind a TCP listener on `addr` (`host:port`, port 0 for any free port).
+    pub async fn bind_tcp(addr: &str) -> io::Result<Self> {
+        Ok(Self::Tcp(TcpListener::bind(addr).await?))
+    }
+
+    /// Bind a Unix listener at `path`, replacing a stale socket file.
+    #[cfg(unix)]
+    pub fn bind_unix(path: &Path) -> io::Result<Self> {
+        let (listener, file) = unix::bind(path)?;
+        Ok(Self::Unix(listener, file))
+    }
+
+    /// What to print after `listening on `: `127.0.0.1:50009`, or the path.
+    pub fn local_name(&self) -> io::Result<String> {
+        match self {
+            Self::Tcp(l) => Ok(l.local_addr()?.to_string()),
+            #[cfg(unix)]
+            Self::Unix(_, file) => Ok(file.path.display().to_string()),
+        }
+    }
+}
+
+/// A stream connection to a server, TCP or Unix.
+pub enum Stream {
+    /// A TCP connection.
+    Tcp(TcpStream),
+    /// A Unix socket connection.
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
+}
+
+/// Connect to a TCP `addr` or a Unix socket `path`.
+pub async fn connect(transport: Transport, addr: &str, path: &Path) -> io::Result<Stream> {
+    match transport {
+        Transport::Tcp => {
+            let stream = TcpStream::connect(addr).await?;
+            // Chat messages are small and interactive: send them at once.
+            stream.set_nodelay(true)?;
+            Ok(Stream::Tcp(stream))
+        }
+        #[cfg(unix)]
+        Transport::Unix => Ok(Stream::Unix(tokio::net::UnixStream::connect(path).await?)),
+        #[cfg(not(unix))]
+        Transport::Unix => {
+            let _ = path;
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "Unix sockets are not available on this system",
+            ))
+        }
+        Transport::Udp => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "UDP has no connections: use the datagram client",
+        )),
+    }
+}
+
+/// The socket file of a bound Unix listener, removed when dropped.
+#[cfg(unix)]
+pub struct SocketFile {
+    path: PathBuf,
+    /// Device and inode of the file we created: on drop we remove the path
+    /// only if it still is our socket, not one another program put there.
+    id: (u64, u64),
+}
+
+#[cfg(unix)]
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::symlink_metadata(&self.path)
+            && (meta.dev(), meta.ino()) == self.id
+        {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(unix)]
+mod unix {
+    use super::SocketFile;
+    use std::io;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    use std::path::Path;
+    use tokio::net::UnixListener;
+
+    pub(super) fn bind(path: &Path) -> io::Result<(UnixListener, SocketFile)> {
+        let listener = match UnixListener::bind(path) {
+            Ok(listener) => listener,
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+                replace_if_stale(path)?;
+                UnixListener::bind(path)?
+            }
+            Err(e) => return Err(e),
+        };
+        let meta = std::fs::symlink_metadata(path)?;
+        let file = SocketFile {
+            path: path.to_owned(),
+            id: (meta.dev(), meta.ino()),
+        };
+        Ok((listener, file))
+    }
+
+    /// Something already has this name. Remove it only if it is a socket
+    /// that nobody listens on any more (left by a crashed server).
+    fn replace_if_stale(path: &Path) -> io::Result<()> {
+        let meta = std::fs::symlink_metadata(path)?;
+        if !meta.file_type().is_socket() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} exists and is not a socket; refusing to replace it",
+                    path.display()
+                ),
+            ));
+        }
+        match std::os::unix::net::UnixStream::connect(path) {
+            Ok(_) => Err(io::Error::new(
+                io::ErrorKind::AddrInUse,
+                format!("another server is listening on {}", path.display()),
+            )),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                tracing::info!(path = %path.display(), "replacing a stale socket file");
+                std::fs::remove_file(path)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Listener {
+    /// Wait for the next connection: the stream and a printable peer name
+    /// (`127.0.0.1:54364`, or `unix#3` for an unnamed Unix peer).
+    pub async fn accept(&self) -> io::Result<(Stream, String)> {
+        match self {
+            Self::Tcp(l) => {
+                let (stream, peer) = l.accept().await?;
+                stream.set_nodelay(true)?;
+                Ok((Stream::Tcp(stream), peer.to_string()))
+            }
+            #[cfg(unix)]
+            Self::Unix(l, _) => {
+                use std::sync::atomic::{AtomicU64, Ordering};
+                static NEXT: AtomicU64 = AtomicU64::new(1);
+                let (stream, _) = l.accept().await?;
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                Ok((Stream::Unix(stream), format!("unix#{n}")))
+            }
+        }
+    }
+}
+
+// `Stream` is a plain enum of two `Unpin` sockets, so each method just
+// forwards to the socket inside.
+impl tokio::io::AsyncRead for Stream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => std::pin::Pin::new(s).poll_read(cx, buf),
+            #[cfg(unix)]
+            Self::Unix(s) => std::pin::Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for Stream {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Tcp(s) => std::pin::Pin::new(s).poll_write(cx, buf),
+            #[cfg(unix)]
+            Self::Unix(s) => std::pin::Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => std::pin::Pin::new(s).poll_flush(cx),
+            #[cfg(unix)]
+            Self::Unix(s) => std::pin::Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => std::pin::Pin::new(s).poll_shutdown(cx),
+            #[cfg(unix)]
+            Self::Unix(s) => std::pin::Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! The wire format: how messages are cut out of a byte stream and put back.
+//!
+//! TCP and Unix stream sockets carry a *stream of bytes*, not messages: one
+//! `send` on one side may arrive as two `recv`s on the other, and two `send`s
+//! may arrive as one. A protocol must therefore say where a message ends.
+//! This module holds the two framings `socket-chat` speaks, as pure functions
+//! over a buffer (no sockets, so they are unit-tested directly):
+//!
+//! * **text**: a message is a line of UTF-8 ending in `\n` (a `\r` before it
+//!   is dropped), which is what `nc` and a terminal send. The course's Python
+//!   client sends no terminator at all (`sockobj.send(msg.encode())`) and
+//!   waits for the answer, so a line that stays unterminated while the sender
+//!   pauses is taken as a whole message too (see [`crate::conn`] for the
+//!   timing). A reply mirrors its request: it ends in `\n` only if the
+//!   request did, so the slide's client prints exactly `Eco=>Olá`.
+//! * **proto**: every message is a Protocol Buffers `ChatMessage`
+//!   (`proto/chat.proto`) preceded by its length as a varint.
+//!
+//! Over UDP the datagram itself is the frame: [`decode_datagram`] and
+//! [`encode_datagram`] use the same two encodings without any delimiter.
+//!
+//! Both framings refuse a message longer than a configured maximum *before*
+//! buffering it, which bounds the memory one connection can take.
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use common::message::ChatMessage;
+use prost::Message as _;
+
+/// The protobuf types generated from `proto/chat.proto` by `build.rs`.
+pub mod pb {
+    include!(concat!(env!("OUT_DIR"), "/socketchat.rs"));
+}
+
+/// How messages are encoded on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Codec {
+    /// UTF-8 text, one message per line.
+    Text,
+    /// Length-delimited Protocol Buffers `ChatMessage`s.
+    Proto,
+}
+
+/// Default maximum size of one message, in bytes (64 KiB).
+pub const DEFAULT_MAX_MESSAGE: usize = 64 * 1024;
+
+/// The largest payload a UDP datagram can carry over IPv4.
+pub const MAX_DATAGRAM: usize = 65_507;
+
+/// Why bytes from a peer could not be turned into a message.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FrameError {
+    /// The message is longer than the configured maximum.
+    #[error("message is longer than the limit of {limit} bytes")]
+    TooLong { limit: usize },
+    /// A text message holds bytes that are not UTF-8.
+    #[error("message is not valid UTF-8 (invalid byte at offset {offset})")]
+    InvalidUtf8 { offset: usize },
+    /// The length prefix of a protobuf frame is not a valid varint.
+    #[error("the length prefix of a protobuf frame is not a valid varint")]
+    BadLength,
+    /// The bytes of a protobuf frame do not decode as a `ChatMessage`.
+    #[error("the frame is not a valid protobuf ChatMessage: {0}")]
+    BadProto(String),
+    /// The stream ended in the middle of a length-delimited frame.
+    #[error("the connection closed in the middle of a message ({got} of {expected} bytes)")]
+    Truncated { got: usize, expected: usize },
+}
+
+/// One message taken off the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// The message. In text framing only `text` travels: `sender` is empty
+    /// and `sent_at_ms` is the time it was received.
+    pub message: ChatMessage,
+    /// Text framing only: whether the line ended with `\n`. Replies mirror it.
+    pub terminated: bool,
+}
+
+impl Frame {
+    fn text(text: String, terminated: bool) -> Self {
+        Self {
+            message: ChatMessage::now("", text),
+            terminated,
+        }
+    }
+}
+
+/// Take one complete message from the front of `buf`, if it holds one.
+///
+/// Returns `Ok(None)` when more bytes are needed. Consumed bytes are removed
+/// from `buf`; on error the connection should be closed, as the stream can no
+/// longer be trusted to be in step.
+pub fn decode(codec: Codec, buf: &mut BytesMut, max: usize) -> Result<Option<Frame>, FrameError> {
+    match codec {
+        Codec::Text => decode_line(buf, max),
+        Codec::Proto => decode_length_delimited(buf, max),
+    }
+}
+
+/// Take what is left in `buf` as a final message, when the peer paused or
+/// closed the stream in the middle of one.
+///
+/// In text framing the partial line is the message (unterminated). In proto
+/// framing a partial frame cannot be used: that is [`FrameError::Truncated`].
+pub fn decode_rest(
+    codec: Codec,
+    buf: &mut BytesMut,
+    max: usize,
+) -> Result<Option<Frame>, FrameError> {
+    if buf.is_empty() {
+        return Ok(None);
+    }
+    match codec {
+        Codec::Text => {
+            let line = buf.split();
+            check_len(line.len(), max)?;
+            Ok(Some(Frame::text(utf8(&line)?, false)))
+        }
+        Codec::Proto => match read_varint(buf)? {
+            Some((len, prefix)) => Err(FrameError::Truncated {
+                got: buf.len() - prefix,
+                expected: usize::try_from(len).unwrap_or(usize::MAX),
+            }),
+            None => Err(FrameError::Truncated {
+                got: 0,
+                expected: 0,
+            }),
+        },
+    }
+}
+
+/// True if `codec` lets a pause end a partial message (text does; a
+/// length-delimited frame knows its own end and must wait for it).
+pub fn pause_ends_message(codec: Codec) -> bool {
+    codec == Codec::Text
+}
+
+fn decode_line(buf: &mut BytesMut, max: usize) -> Result<Option<Frame>, FrameError> {
+    let Some(newline) = buf.iter().position(|&b| b == b'\n') else {
+        // No end yet: refuse now rather than buffer an endless line.
+        check_len(buf.len(), max)?;
+        return Ok(None);
+    };
+    let mut line = buf.split_to(newline + 1);
+    line.truncate(newline);
+    if line.last() == Some(&b'\r') {
+        line.truncate(line.len() - 1);
+    }
+    check_len(line.len(), max)?;
+    Ok(Some(Frame::text(utf8(&line)?, true)))
+}
+
+fn decode_length_delimited(buf: &mut BytesMut, max: usize) -> Result<Option<Frame>, FrameError> {
+    let Some((len, prefix)) = read_varint(buf)? else {
+        return Ok(None);
+    };
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    check_len(len, max)?;
+    if buf.len() - prefix < len {
+        // Reserve once for the whole frame instead of growing step by step.
+        buf.reserve(prefix + len - buf.len());
+        return Ok(None);
+    }
+    buf.advance(prefix);
+    let body = buf.split_to(len);
+    let message =
+        pb::ChatMessage::decode(body.freeze()).map_err(|e| FrameError::BadProto(e.to_string()))?;
+    Ok(Some(Frame {
+        message: from_pb(message),
+        terminated: false,
+    }))
+}
+
+/// Read a varint at the start of `buf` without consuming it: the value and
+/// how many bytes it takes, or `None` if it is not complete yet.
+fn read_varint(buf: &[u8]) -> Result<Option<(u64, usize)>, FrameError> {
+    let mut value: u64 = 0;
+    for (i, &byte) in buf.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok(Some((value, i + 1)));
+        }
+    }
+    if buf.len() >= 10 {
+        Err(FrameError::BadLength)
+    } else {
+        Ok(None)
+    }
+}
+
+fn check_len(len: usize, max: usize) -> Result<(), FrameError> {
+    if len > max {
+        Err(FrameError::TooLong { limit: max })
+    } else {
+        Ok(())
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<String, FrameError> {
+    std::str::from_utf8(bytes)
+        .map(str::to_owned)
+        .map_err(|e| FrameError::InvalidUtf8 {
+            offset: e.valid_up_to(),
+        })
+}
+
+/// Encode `message` for a stream. In text framing only its text is sent,
+/// followed by `\n` when `terminated`.
+pub fn encode(codec: Codec, message: &ChatMessage, terminated: bool) -> Bytes {
+    match codec {
+        Codec::Text => {
+            let mut out = BytesMut::with_capacity(message.text.len() + 1);
+            out.put_slice(message.text.as_bytes());
+            if terminated {
+                out.put_u8(b'\n');
+            }
+            out.freeze()
+        }
+        Codec::Proto => {
+            let message = to_pb(message);
+            let mut out = BytesMut::with_capacity(message.encoded_len() + 10);
+            // Writing into a BytesMut with enough capacity cannot fail.
+            let _ = message.encode_length_delimited(&mut out);
+            out.freeze()
+        }
+    }
+}
+
+/// Decode one UDP datagram: the whole datagram is the message. A text
+/// datagram may end in `\n` (as `nc -u` sends it), which is mirrored.
+pub fn decode_datagram(codec: Codec, datagram: &[u8], max: usize) -> Result<Frame, FrameError> {
+    check_len(datagram.len(), max)?;
+    match codec {
+        Codec::Text => {
+            let (body, terminated) = match datagram.strip_suffix(b"\n") {
+                Some(body) => (body.strip_suffix(b"\r").unwrap_or(body), true),
+                None => (datagram, false),
+            };
+            Ok(Frame::text(utf8(body)?, terminated))
+        }
+        Codec::Proto => {
+            let message = pb::ChatMessage::decode(datagram)
+                .map_err(|e| FrameError::BadProto(e.to_string()))?;
+            Ok(Frame {
+                message: from_pb(message),
+                terminated: false,
+            })
+        }
+    }
+}
+
+/// Encode `message` as one UDP datagram.
+pub fn encode_datagram(codec: Codec, message: &ChatMessage, terminated: bool) -> Bytes {
+    match codec {
+        Codec::Text => encode(Codec::Text, message, terminated),
+        Codec::Proto => Bytes::from(to_pb(message).encode_to_vec()),
+    }
+}
+
+fn to_pb(m: &ChatMessage) -> pb::ChatMessage {
+    pb::ChatMessage {
+        sender: m.sender.clone(),
+        text: m.text.clone(),
+        sent_at_ms: m.sent_at_ms,
+    }
+}
+
+fn from_pb(m: pb::ChatMessage) -> ChatMessage {
+    ChatMessage {
+        sender: m.sender,
+        text: m.text,
+        sent_at_ms: m.sent_at_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buf(bytes: &[u8]) -> BytesMut {
+        BytesMut::from(bytes)
+    }
+
+    fn text_of(frame: Option<Frame>) -> (String, bool) {
+        let frame = frame.expect("a frame");
+        (frame.message.text, frame.terminated)
+    }
+
+    #[test]
+    fn a_line_is_one_message_and_crlf_is_accepted() {
+        let mut b = buf(b"Ol\xc3\xa1\r\nBom dia\n");
+        let first = decode(Codec::Text, &mut b, 100).expect("valid");
+        assert_eq!(text_of(first), ("Olá".into(), true));
+        let second = decode(Codec::Text, &mut b, 100).expect("valid");
+        assert_eq!(text_of(second), ("Bom dia".into(), true));
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn a_partial_line_waits_for_more() {
+        let mut b = buf(b"Boa tar");
+        assert_eq!(decode(Codec::Text, &mut b, 100), Ok(None));
+        assert_eq!(&b[..], b"Boa tar");
+    }
+
+    #[test]
+    fn the_rest_of_a_paused_line_is_an_unterminated_message() {
+        let mut b = buf("Olá".as_bytes());
+        let rest = decode_rest(Codec::Text, &mut b, 100).expect("valid");
+        assert_eq!(text_of(rest), ("Olá".into(), false));
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn an_endless_line_is_refused_before_it_is_buffered_whole() {
+        let mut b = BytesMut::from(&[b'a'; 101][..]);
+        assert_eq!(
+            decode(Codec::Text, &mut b, 100),
+            Err(FrameError::TooLong { limit: 100 })
+        );
+    }
+
+    #[test]
+    fn a_line_at_the_limit_is_accepted() {
+        let mut b = BytesMut::from(&[b'a'; 100][..]);
+        b.put_u8(b'\n');
+        assert!(decode(Codec::Text, &mut b, 100).expect("valid").is_some());
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused_with_its_offset() {
+        let mut b = buf(b"ab\xffcd\n");
+        assert_eq!(
+            decode(Codec::Text, &mut b, 100),
+            Err(FrameError::InvalidUtf8 { offset: 2 })
+        );
+    }
+
+    #[test]
+    fn a_text_reply_mirrors_the_terminator() {
+        let m = ChatMessage::now("server", "Eco=>Olá");
+        assert_eq!(&encode(Codec::Text, &m, false)[..], "Eco=>Olá".as_bytes());
+        assert_eq!(&encode(Codec::Text, &m, true)[..], "Eco=>Olá\n".as_bytes());
+    }
+
+    #[test]
+    fn proto_frames_round_trip_in_pieces() {
+        let m = ChatMessage {
+            sender: "Maísa".into(),
+            text: "Olá".into(),
+            sent_at_ms: 1_700_000_000_000,
+        };
+        let wire = encode(Codec::Proto, &m, false);
+        let mut b = BytesMut::new();
+        // Feed the frame one byte at a time, as a slow network might.
+        for (i, byte) in wire.iter().enumerate() {
+            b.put_u8(*byte);
+            let got = decode(Codec::Proto, &mut b, 100).expect("valid");
+            if i + 1 < wire.len() {
+                assert_eq!(got, None, "complete too early at byte {i}");
+            } else {
+                assert_eq!(got.expect("complete").message, m);
+            }
+        }
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn two_proto_frames_in_one_read_are_two_messages() {
+        let a = ChatMessage::now("a", "um");
+        let c = ChatMessage::now("c", "dois");
+        let mut b = BytesMut::new();
+        b.put(encode(Codec::Proto, &a, false));
+        b.put(encode(Codec::Proto, &c, false));
+        let first = decode(Codec::Proto, &mut b, 100).expect("valid");
+        let second = decode(Codec::Proto, &mut b, 100).expect("valid");
+        assert_eq!(first.expect("first").message, a);
+        assert_eq!(second.expect("second").message, c);
+    }
+
+    #[test]
+    fn a_proto_length_over_the_limit_is_refused_from_the_prefix_alone() {
+        // 10 MB announced, nothing sent yet: refused without waiting.
+        let mut b = BytesMut::new();
+        prost::encoding::encode_varint(10_000_000, &mut b);
+        assert_eq!(
+            decode(Codec::Proto, &mut b, 1000),
+            Err(FrameError::TooLong { limit: 1000 })
+        );
+    }
+
+    #[test]
+    fn a_varint_longer_than_ten_bytes_is_refused() {
+        let mut b = BytesMut::from(&[0xffu8; 11][..]);
+        assert_eq!(
+            decode(Codec::Proto, &mut b, 1000),
+            Err(FrameError::BadLength)
+        );
+    }
+
+    #[test]
+    fn garbage_inside_a_proto_frame_is_refused() {
+        // Length 3, then bytes that are not a valid protobuf message.
+        let mut b = buf(&[3, 0xff, 0xff, 0xff]);
+        assert!(matches!(
+            decode(Codec::Proto, &mut b, 100),
+            Err(FrameError::BadProto(_))
+        ));
+    }
+
+    #[test]
+    fn a_proto_frame_cut_short_is_truncated() {
+        let wire = encode(Codec::Proto, &ChatMessage::now("a", "hello"), false);
+        let mut b = BytesMut::from(&wire[..wire.len() - 2]);
+        assert!(matches!(
+            decode_rest(Codec::Proto, &mut b, 100),
+            Err(FrameError::Truncated { .. })
+        ));
+    }
+
+    #[test]
+    fn a_text_datagram_keeps_its_newline_for_the_reply() {
+        let frame = decode_datagram(Codec::Text, b"labi\n", 100).expect("valid");
+        assert_eq!(
+            (frame.message.text.as_str(), frame.terminated),
+            ("labi", true)
+        );
+        let frame = decode_datagram(Codec::Text, b"labi", 100).expect("valid");
+        assert_eq!(
+            (frame.message.text.as_str(), frame.terminated),
+            ("labi", false)
+        );
+    }
+
+    #[test]
+    fn a_proto_datagram_has_no_length_prefix() {
+        let m = ChatMessage::now("a", "Olá");
+        let datagram = encode_datagram(Codec::Proto, &m, false);
+        assert_eq!(datagram.len(), to_pb(&m).encoded_len());
+        let back = decode_datagram(Codec::Proto, &datagram, 100).expect("valid");
+        assert_eq!(back.message, m);
+    }
+}

@@ -8,7 +8,7 @@
 
 /// TCP echo and the terminal chat (slide "Socket - Exemplo de implementação":
 /// `meuHost = '127.0.0.1'`, `minhaPort = 50009`).
-pub const SOCKET_CHAT: &str = "127.0.0.1:50009";
+pub const CHAT: &str = "127.0.0.1:50009";
 
 /// UDP and TCP upper-case echo (slides "UDP Echo Server" / "TCP Echo Server":
 /// port 1234; the slides bind `0.0.0.0`, we default to loopback).
@@ -46,7 +46,7 @@ mod tests {
     #[test]
     fn every_default_is_a_loopback_socket_address() {
         for addr in [
-            SOCKET_CHAT,
+            CHAT,
             UPPER_ECHO,
             WEBSOCKET_HELLO,
             WEBSOCKET_ADDER,
@@ -65,7 +65,7 @@ mod tests {
     #[test]
     fn no_two_exercises_share_a_port() {
         let mut ports: Vec<u16> = [
-            SOCKET_CHAT,
+            CHAT,
             UPPER_ECHO,
             WEBSOCKET_HELLO,
             WEBSOCKET_ADDER,

@@ -172,8 +172,10 @@ pub struct Program {
 pub struct Finished {
     /// Its exit status.
     pub status: ExitStatus,
-    /// Every stdout line it printed that the test had not already consumed.
+    /// The stdout lines it printed that the test had not already consumed.
     pub stdout: Vec<String>,
+    /// The stdout lines the test consumed before (`next_line`, `expect_line`, ...).
+    pub consumed: Vec<String>,
     /// Everything it printed on stderr.
     pub stderr: String,
 }
@@ -245,6 +247,11 @@ impl Program {
         let bare = addr.rsplit(' ').next().unwrap_or(addr);
         bare.parse()
             .unwrap_or_else(|e| panic!("`{addr}` is not a socket address: {e}"))
+    }
+
+    /// The stdout lines consumed so far, in order.
+    pub fn consumed(&self) -> &[String] {
+        &self.seen
     }
 
     /// Everything printed on stderr so far.
@@ -408,11 +415,10 @@ impl Program {
         // collects the lines it printed on the way out.
         while self.stdout_open {
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                self.fail("the program did not exit in time");
-            }
-            if let Some(line) = self.next_line_within(left) {
-                rest.push(line);
+            match self.stdout.recv_timeout(left) {
+                Ok(line) => rest.push(line),
+                Err(RecvTimeoutError::Disconnected) => self.stdout_open = false,
+                Err(RecvTimeoutError::Timeout) => self.fail("the program did not exit in time"),
             }
         }
         let status = loop {
@@ -432,6 +438,7 @@ impl Program {
         Finished {
             status,
             stdout: rest,
+            consumed: std::mem::take(&mut self.seen),
             stderr: self.stderr(),
         }
     }

@@ -82,7 +82,7 @@ impl Mode {
     /// upper-case echo has its own port in the slides (1234).
     pub fn default_addr(self) -> &'static str {
         match self {
-            Mode::Chat | Mode::Echo => common::addr::SOCKET_CHAT,
+            Mode::Chat | Mode::Echo => common::addr::CHAT,
             Mode::Upper => common::addr::UPPER_ECHO,
         }
     }

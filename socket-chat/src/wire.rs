@@ -440,4 +440,21 @@ mod tests {
         let back = decode_datagram(Codec::Proto, &datagram, 100).expect("valid");
         assert_eq!(back.message, m);
     }
+
+    #[test]
+    fn the_readme_byte_example_is_exact() {
+        let m = ChatMessage {
+            sender: "Maísa".into(),
+            text: "Olá".into(),
+            sent_at_ms: 1_714_000_000_000,
+        };
+        let hex: Vec<String> = encode(Codec::Proto, &m, false)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hex.join(" "),
+            "15 0a 06 4d 61 c3 ad 73 61 12 04 4f 6c c3 a1 18 80 e8 f1 92 f1 31"
+        );
+    }
 }

@@ -8,6 +8,8 @@
 //!   slides. Each binary accepts `--listen` / `--connect` (or `--url`) to
 //!   override it.
 //! * [`message`]: the message types that cross process boundaries, with serde.
+//! * [`number`]: numbers as people type them and exact arithmetic on them,
+//!   for the three calculators (WebSocket adder, RPC, REST).
 //! * `testing` (feature `test-support`, used by integration tests only): start
 //!   a program under test, learn the address it bound, talk to it, and kill it
 //!   when the test ends. The command can be replaced through an environment
@@ -15,6 +17,7 @@
 
 pub mod addr;
 pub mod message;
+pub mod number;
 
 #[cfg(feature = "test-support")]
 pub mod testing;

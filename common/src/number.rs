@@ -425,16 +425,31 @@ mod tests {
 
     #[test]
     fn what_people_type_adds_exactly() {
-        assert_eq!(n("0.1").checked_add(n("0.2")).expect("sums").to_string(), "0.3");
+        assert_eq!(
+            n("0.1").checked_add(n("0.2")).expect("sums").to_string(),
+            "0.3"
+        );
         assert_eq!(n("3").checked_add(n("4")).expect("sums").to_string(), "7");
-        assert_eq!(n("1.50").checked_add(n("1.5")).expect("sums").to_string(), "3");
+        assert_eq!(
+            n("1.50").checked_add(n("1.5")).expect("sums").to_string(),
+            "3"
+        );
     }
 
     #[test]
     fn integers_stay_integers_and_quotients_are_decimals() {
-        assert_eq!(n("15").checked_div(n("10")).expect("divides").to_string(), "1.5");
-        assert_eq!(n("8").checked_div(n("5")).expect("divides").to_string(), "1.6");
-        assert_eq!(n("8").checked_div(n("4")).expect("divides").to_string(), "2");
+        assert_eq!(
+            n("15").checked_div(n("10")).expect("divides").to_string(),
+            "1.5"
+        );
+        assert_eq!(
+            n("8").checked_div(n("5")).expect("divides").to_string(),
+            "1.6"
+        );
+        assert_eq!(
+            n("8").checked_div(n("4")).expect("divides").to_string(),
+            "2"
+        );
         assert_eq!(
             n("1").checked_div(n("3")).expect("divides").to_string(),
             "0.3333333333333333333333333333"
@@ -447,11 +462,23 @@ mod tests {
             n("15").checked_pow(n("10")).expect("power").to_string(),
             "576650390625"
         );
-        assert_eq!(n("2").checked_pow(n("-2")).expect("power").to_string(), "0.25");
-        assert_eq!(n("-2").checked_pow(n("3")).expect("power").to_string(), "-8");
-        assert_eq!(n("1.5").checked_pow(n("2")).expect("power").to_string(), "2.25");
+        assert_eq!(
+            n("2").checked_pow(n("-2")).expect("power").to_string(),
+            "0.25"
+        );
+        assert_eq!(
+            n("-2").checked_pow(n("3")).expect("power").to_string(),
+            "-8"
+        );
+        assert_eq!(
+            n("1.5").checked_pow(n("2")).expect("power").to_string(),
+            "2.25"
+        );
         assert_eq!(n("0").checked_pow(n("0")).expect("power").to_string(), "1");
-        assert_eq!(n("-1").checked_pow(n("1e25")).expect("power").to_string(), "1");
+        assert_eq!(
+            n("-1").checked_pow(n("1e25")).expect("power").to_string(),
+            "1"
+        );
         assert_eq!(
             n("-1")
                 .checked_pow(n("1e25").checked_add(n("1")).expect("sum"))
@@ -468,14 +495,29 @@ mod tests {
     #[test]
     fn results_that_do_not_fit_are_errors_not_wrong_numbers() {
         let huge = n("9999999999999999999999999999");
-        assert_eq!(n("5e28").checked_add(n("5e28")), Err(ArithmeticError::Overflow));
+        assert_eq!(
+            n("5e28").checked_add(n("5e28")),
+            Err(ArithmeticError::Overflow)
+        );
         assert_eq!(huge.checked_mul(huge), Err(ArithmeticError::Overflow));
         assert_eq!(n("15").checked_pow(n("40")), Err(ArithmeticError::Overflow));
-        assert_eq!(n("2").checked_pow(n("1e20")), Err(ArithmeticError::Overflow));
-        assert_eq!(n("0.5").checked_pow(n("1e20")), Err(ArithmeticError::Inexact));
+        assert_eq!(
+            n("2").checked_pow(n("1e20")),
+            Err(ArithmeticError::Overflow)
+        );
+        assert_eq!(
+            n("0.5").checked_pow(n("1e20")),
+            Err(ArithmeticError::Inexact)
+        );
         assert_eq!(n("0.5").checked_pow(n("99")), Err(ArithmeticError::Inexact));
-        assert_eq!(n("1").checked_div(n("0")), Err(ArithmeticError::DivisionByZero));
-        assert_eq!(n("0").checked_pow(n("-1")), Err(ArithmeticError::DivisionByZero));
+        assert_eq!(
+            n("1").checked_div(n("0")),
+            Err(ArithmeticError::DivisionByZero)
+        );
+        assert_eq!(
+            n("0").checked_pow(n("-1")),
+            Err(ArithmeticError::DivisionByZero)
+        );
         assert_eq!(n("-8").checked_pow(n("0.5")), Err(ArithmeticError::NotReal));
     }
 
@@ -485,7 +527,10 @@ mod tests {
             n("0.5").checked_pow(n("20")).expect("power").to_string(),
             "0.00000095367431640625"
         );
-        assert_eq!(n("0.1").checked_mul(n("0.2")).expect("product").to_string(), "0.02");
+        assert_eq!(
+            n("0.1").checked_mul(n("0.2")).expect("product").to_string(),
+            "0.02"
+        );
     }
 
     #[test]

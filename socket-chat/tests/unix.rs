@@ -42,6 +42,14 @@ fn echo_works_over_a_unix_socket() {
 }
 
 #[test]
+fn upper_works_over_a_unix_socket() {
+    let dir = tempdir().expect("a temp dir");
+    let path = socket_path(dir.path());
+    let _server = start_unix(&path, "upper");
+    assert_eq!(echo_once(&path, "Olá"), "OLÁ");
+}
+
+#[test]
 fn the_socket_file_is_removed_on_exit() {
     let dir = tempdir().expect("a temp dir");
     let path = socket_path(dir.path());

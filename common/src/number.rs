@@ -86,8 +86,10 @@ impl Number {
 
     /// The nearest `f64` (for protocols whose numbers are doubles).
     pub fn to_f64(self) -> f64 {
-        use rust_decimal::prelude::ToPrimitive;
-        self.0.to_f64().unwrap_or(f64::NAN)
+        // Through the decimal text: Rust's float parsing rounds correctly,
+        // `Decimal::to_f64` does not (1/3 would become 0.33333333333333337
+        // instead of 0.3333333333333333).
+        self.0.to_string().parse().unwrap_or(f64::NAN)
     }
 
     /// The value as an `i64`, if it is a whole number in range.
@@ -621,6 +623,9 @@ mod tests {
         assert!(Number::from_f64(f64::NAN).is_err());
         assert!(Number::from_f64(f64::INFINITY).is_err());
         assert_eq!(n("1.5").to_f64(), 1.5);
+        assert_eq!(n("0.3333333333333333333333333333").to_f64(), 1.0 / 3.0);
+        assert_eq!(n("0.1").to_f64(), 0.1);
+        assert_eq!(n("-576650390625.5").to_f64(), -576_650_390_625.5);
         assert_eq!(n("15").to_i64(), Some(15));
         assert_eq!(n("1.5").to_i64(), None);
     }

@@ -13,6 +13,7 @@
 //! Flags: `--no-build` (use the binaries already built), `--only NAME`
 //! (one exercise).
 
+mod rpc_calculator;
 mod socket_chat;
 mod step;
 
@@ -25,7 +26,10 @@ use step::Tour;
 type Exercise = (&'static str, fn(&mut Tour));
 
 /// The exercises the tour knows, in the order of the course.
-const EXERCISES: &[Exercise] = &[("socket-chat", socket_chat::tour)];
+const EXERCISES: &[Exercise] = &[
+    ("socket-chat", socket_chat::tour),
+    ("rpc-calculator", rpc_calculator::tour),
+];
 
 fn main() -> ExitCode {
     match run() {

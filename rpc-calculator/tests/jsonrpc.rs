@@ -1,0 +1,283 @@
+//! JSON-RPC 2.0 over HTTP and WebSocket: the five procedures and
+//! `calculate`, exact arithmetic, and the protocol's standard errors.
+
+mod support;
+
+use jsonrpsee::core::client::ClientT as _;
+use jsonrpsee::rpc_params;
+use rpc_calculator::api::{CalculatorClient as _, JsonNumber};
+use serde_json::json;
+use support::{Http, json_rpc, post_json, result_text, runtime, start_server};
+
+#[test]
+fn the_five_procedures_answer_the_exercise() {
+    let server = start_server(&[]);
+    for (method, expected) in [
+        ("add", json!(25)),
+        ("sub", json!(5)),
+        ("mul", json!(150)),
+        ("pow", json!(576_650_390_625_i64)),
+        ("div", json!(1.5)),
+    ] {
+        let reply = json_rpc(&server, method, json!([15, 10]));
+        assert_eq!(reply["jsonrpc"], "2.0");
+        assert_eq!(reply["id"], 1);
+        assert_eq!(reply["result"], expected, "{method}: {reply}");
+    }
+}
+
+#[test]
+fn integers_stay_integers_and_quotients_are_decimals() {
+    let server = start_server(&[]);
+    assert_eq!(result_text(&server, "add", "[15,10]"), "25");
+    assert_eq!(result_text(&server, "div", "[15,10]"), "1.5");
+    assert_eq!(result_text(&server, "div", "[8,4]"), "2");
+    assert_eq!(result_text(&server, "pow", "[15,10]"), "576650390625");
+    assert_eq!(result_text(&server, "add", "[0.1,0.2]"), "0.3");
+    assert_eq!(result_text(&server, "mul", "[-1.5,2]"), "-3");
+}
+
+#[test]
+fn large_numbers_cross_the_wire_exactly_both_ways() {
+    let server = start_server(&[]);
+    // Beyond 2^53 a double would round these; the reply must not.
+    assert_eq!(
+        result_text(&server, "add", "[12345678901234567890123,1]"),
+        "12345678901234567890124"
+    );
+    assert_eq!(
+        result_text(&server, "pow", "[15,20]"),
+        "332525673007965087890625"
+    );
+    assert_eq!(
+        result_text(&server, "div", "[1,3]"),
+        "0.3333333333333333333333333333"
+    );
+}
+
+#[test]
+fn params_may_be_given_by_name() {
+    let server = start_server(&[]);
+    let reply = json_rpc(&server, "sub", json!({"a": 15, "b": 10}));
+    assert_eq!(reply["result"], 5);
+}
+
+#[test]
+fn calculate_returns_all_five_with_errors_in_place() {
+    let server = start_server(&[]);
+    let reply = json_rpc(&server, "calculate", json!([15, 10]));
+    assert_eq!(
+        reply["result"],
+        json!({"add": 25, "sub": 5, "mul": 150, "pow": 576_650_390_625_i64, "div": 1.5})
+    );
+    let reply = json_rpc(&server, "calculate", json!([15, 0]));
+    assert_eq!(reply["result"]["add"], 15);
+    assert_eq!(reply["result"]["pow"], 1);
+    assert_eq!(
+        reply["result"]["div"],
+        json!({"code": 1, "message": "division by zero"})
+    );
+}
+
+#[test]
+fn division_by_zero_is_an_error_object_not_a_number() {
+    let server = start_server(&[]);
+    let reply = json_rpc(&server, "div", json!([1, 0]));
+    assert!(reply.get("result").is_none(), "{reply}");
+    assert_eq!(
+        reply["error"],
+        json!({"code": 1, "message": "division by zero"})
+    );
+    assert_eq!(reply["id"], 1);
+}
+
+#[test]
+fn overflow_is_an_error_object_not_a_rounded_number() {
+    let server = start_server(&[]);
+    let reply = json_rpc(&server, "pow", json!([15, 40]));
+    assert_eq!(reply["error"]["code"], 2, "{reply}");
+    assert_eq!(
+        reply["error"]["message"],
+        "the result is too large to compute exactly"
+    );
+    let reply = json_rpc(
+        &server,
+        "mul",
+        json!([
+            "9999999999999999999999999999",
+            "9999999999999999999999999999"
+        ]),
+    );
+    assert_eq!(reply["error"]["code"], 2, "{reply}");
+}
+
+#[test]
+fn a_result_that_is_not_a_real_number_is_an_error() {
+    let server = start_server(&[]);
+    let reply = json_rpc(&server, "pow", json!([-8, 0.5]));
+    assert_eq!(reply["error"]["code"], 4, "{reply}");
+    assert_eq!(reply["error"]["message"], "the result is not a real number");
+}
+
+#[test]
+fn nan_infinity_and_text_are_invalid_params() {
+    let server = start_server(&[]);
+    for (params, why) in [
+        (json!(["NaN", 1]), "not a finite number"),
+        (json!(["inf", 1]), "not a finite number"),
+        (json!(["abc", 1]), "\"abc\" is not a number"),
+        (json!([true, 1]), "expected a number"),
+    ] {
+        let reply = json_rpc(&server, "add", params.clone());
+        assert_eq!(reply["error"]["code"], -32602, "{params}: {reply}");
+        assert_eq!(reply["error"]["message"], "Invalid params");
+        let data = reply["error"]["data"].as_str().unwrap_or_default();
+        assert!(data.contains(why), "{params}: {reply}");
+    }
+    // JSON has no NaN, but a number too large for any double is valid JSON.
+    let response = post_json(
+        &server,
+        r#"{"jsonrpc":"2.0","id":1,"method":"add","params":[1e999,1]}"#,
+    );
+    assert_eq!(
+        response.json()["error"]["code"],
+        -32602,
+        "{}",
+        response.body
+    );
+}
+
+#[test]
+fn a_wrong_number_of_params_is_invalid_params() {
+    let server = start_server(&[]);
+    let reply = json_rpc(&server, "add", json!([1]));
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+    let reply = json_rpc(&server, "add", json!({"a": 1}));
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+}
+
+#[test]
+fn an_unknown_method_is_method_not_found() {
+    let server = start_server(&[]);
+    let reply = json_rpc(&server, "sqrt", json!([4]));
+    assert_eq!(reply["error"]["code"], -32601, "{reply}");
+    assert_eq!(reply["error"]["message"], "Method not found");
+}
+
+#[test]
+fn malformed_json_is_a_parse_error() {
+    let server = start_server(&[]);
+    for body in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"add","params":[1,"#,
+        "hello",
+        r#"{"jsonrpc":"2.0","id":1,"method":"add","params":[NaN,1]}"#,
+    ] {
+        let response = post_json(&server, body);
+        let reply = response.json();
+        assert_eq!(reply["error"]["code"], -32700, "{body}: {reply}");
+        assert_eq!(reply["id"], json!(null));
+    }
+}
+
+#[test]
+fn valid_json_that_is_not_a_request_is_an_invalid_request() {
+    let server = start_server(&[]);
+    // The specification's own example.
+    let response = post_json(
+        &server,
+        r#"{"jsonrpc": "2.0", "method": 1, "params": "bar"}"#,
+    );
+    let reply = response.json();
+    assert_eq!(reply["error"]["code"], -32600, "{reply}");
+    assert_eq!(reply["id"], json!(null));
+}
+
+#[test]
+fn a_notification_gets_no_reply() {
+    let server = start_server(&[]);
+    let response = post_json(
+        &server,
+        r#"{"jsonrpc":"2.0","method":"add","params":[1,2]}"#,
+    );
+    assert!(
+        response.status == 204 || (response.status == 200 && response.body.is_empty()),
+        "{response:?}"
+    );
+}
+
+#[test]
+fn one_keep_alive_connection_carries_many_calls() {
+    let server = start_server(&[]);
+    let mut http = Http::connect(&server);
+    for i in 0..20 {
+        let body = format!(r#"{{"jsonrpc":"2.0","id":{i},"method":"add","params":[{i},1]}}"#);
+        let reply = http.post("/", "application/json", body.as_bytes()).json();
+        assert_eq!(reply["id"], i);
+        assert_eq!(reply["result"], i + 1);
+    }
+}
+
+#[test]
+fn the_same_calls_work_over_a_websocket() {
+    let server = start_server(&[]);
+    let url = format!("ws://{}/", server.addr());
+    runtime().block_on(async move {
+        let client = jsonrpsee_ws_client::WsClientBuilder::default()
+            .build(&url)
+            .await
+            .expect("a WebSocket connection");
+        let n = |i: i64| JsonNumber::from(i);
+        assert_eq!(
+            client.add(n(15), n(10)).await.expect("add").to_string(),
+            "25"
+        );
+        assert_eq!(
+            client.pow(n(15), n(10)).await.expect("pow").to_string(),
+            "576650390625"
+        );
+        assert_eq!(
+            client.div(n(15), n(10)).await.expect("div").to_string(),
+            "1.5"
+        );
+        let err = client.div(n(1), n(0)).await.expect_err("division by zero");
+        match err {
+            jsonrpsee::core::ClientError::Call(obj) => {
+                assert_eq!(obj.code(), 1);
+                assert_eq!(obj.message(), "division by zero");
+            }
+            other => panic!("expected an error object, got {other}"),
+        }
+        let unknown: Result<serde_json::Value, _> = client.request("sqrt", rpc_params![4]).await;
+        match unknown {
+            Err(jsonrpsee::core::ClientError::Call(obj)) => assert_eq!(obj.code(), -32601),
+            other => panic!("expected method not found, got {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn a_batch_over_a_websocket_is_answered_whole() {
+    let server = start_server(&[]);
+    let url = format!("ws://{}/", server.addr());
+    runtime().block_on(async move {
+        use futures::{SinkExt as _, StreamExt as _};
+        use tokio_tungstenite::tungstenite::Message;
+        let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+            .await
+            .expect("a WebSocket connection");
+        let batch = r#"[{"jsonrpc":"2.0","id":1,"method":"add","params":[15,10]},
+                        {"jsonrpc":"2.0","id":2,"method":"div","params":[15,0]}]"#;
+        ws.send(Message::text(batch)).await.expect("send");
+        let reply = loop {
+            match ws.next().await.expect("a reply").expect("a frame") {
+                Message::Text(text) => break text,
+                _ => continue,
+            }
+        };
+        let mut replies: Vec<serde_json::Value> =
+            serde_json::from_str(&reply).expect("a JSON array");
+        replies.sort_by_key(|r| r["id"].as_i64());
+        assert_eq!(replies[0]["result"], 25);
+        assert_eq!(replies[1]["error"]["code"], 1);
+    });
+}

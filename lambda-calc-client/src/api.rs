@@ -1,0 +1,457 @@
+//! The contract of the calculator API, as pure functions: no sockets here.
+//!
+//! `GET /api/{op}/{a}/{b}` with `op` one of `soma`, `sub`, `div`, `mult`
+//! answers `200` and one JSON member named for the operation:
+//!
+//! ```text
+//! GET /api/mult/8/5     200  {"A multiplicação": 40}
+//! GET /api/div/8/5      200  {"A divisão": 1.6}
+//! GET /api/div/8/0      400  {"Code": "BadRequestError", "Message": "division by zero"}
+//! GET /api/pow/2/3      404  {"Code": "NotFoundError", "Message": "unknown operation \"pow\"; ..."}
+//! ```
+//!
+//! Errors take the shape of Chalice's (`Code` and `Message`), the framework
+//! the course's own API is written with. The values are decimal numbers as
+//! people type them, computed exactly by [`common::number`]; the result is
+//! written with every digit it has, so integers stay integers (`40`, never
+//! `40.0`) and `0.1 + 0.2` is `0.3`.
+//!
+//! [`respond`] is the whole API in one function: the HTTP server and the
+//! Lambda handler only carry its [`Reply`] over their transport.
+
+use common::number::{ArithmeticError, Number, ParseNumberError};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where the API is mounted: the course's REST API has the stage `api`, so
+/// its URLs are `https://<id>.execute-api.<region>.amazonaws.com/api/...`,
+/// and the local server mirrors that.
+pub const MOUNT: &str = "/api";
+
+/// The `Content-Type` of every reply.
+pub const CONTENT_TYPE: &str = "application/json";
+
+/// One of the four operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `soma`: a + b.
+    Soma,
+    /// `sub`: a − b.
+    Sub,
+    /// `div`: a ÷ b.
+    Div,
+    /// `mult`: a × b.
+    Mult,
+}
+
+impl Op {
+    /// Every operation, in the order of the slide's prompt
+    /// (`[soma] [sub] [div] [mult]`).
+    pub const ALL: [Op; 4] = [Op::Soma, Op::Sub, Op::Div, Op::Mult];
+
+    /// The name in the URL: `soma`, `sub`, `div`, `mult`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Soma => "soma",
+            Op::Sub => "sub",
+            Op::Div => "div",
+            Op::Mult => "mult",
+        }
+    }
+
+    /// The name of the JSON member that carries the result. Only `mult`'s
+    /// appears in the slide (`{'A multiplicação': 40}`); the others follow
+    /// its pattern.
+    pub fn key(self) -> &'static str {
+        match self {
+            Op::Soma => "A soma",
+            Op::Sub => "A subtração",
+            Op::Div => "A divisão",
+            Op::Mult => "A multiplicação",
+        }
+    }
+
+    /// Apply the operation, exactly.
+    pub fn apply(self, a: Number, b: Number) -> Result<Number, ArithmeticError> {
+        use common::number::Operation;
+        let operation = match self {
+            Op::Soma => Operation::Add,
+            Op::Sub => Operation::Sub,
+            Op::Div => Operation::Div,
+            Op::Mult => Operation::Mul,
+        };
+        operation.apply(a, b)
+    }
+
+    /// `soma, sub, div and mult`, for messages.
+    pub fn list() -> String {
+        let names: Vec<&str> = Op::ALL.iter().map(|op| op.name()).collect();
+        let (last, rest) = names.split_last().unwrap_or((&"", &[]));
+        format!("{} and {last}", rest.join(", "))
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Op {
+    type Err = ApiError;
+
+    /// Exactly one of the four names, as in the URL (case matters, as in
+    /// the course's routes).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Op::ALL
+            .into_iter()
+            .find(|op| op.name() == name)
+            .ok_or_else(|| ApiError::UnknownOperation(name.to_owned()))
+    }
+}
+
+/// Which of the two values, by its name in the route `/{op}/{a}/{b}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operand {
+    /// The first value.
+    A,
+    /// The second value.
+    B,
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operand::A => "a",
+            Operand::B => "b",
+        })
+    }
+}
+
+/// Why a request gets no result. Every variant is the client's doing: the
+/// API has no failure of its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The operation is not one of the four (404).
+    #[error("unknown operation {}; the operations are {}", quote(.0), Op::list())]
+    UnknownOperation(String),
+    /// A value is not a number this API computes with (400).
+    #[error("value {which} {}", describe(.error))]
+    BadValue {
+        /// Which value.
+        which: Operand,
+        /// Why it was refused.
+        error: ParseNumberError,
+    },
+    /// The operation has no exact answer: division by zero, or a result
+    /// too large for 28 significant digits (400).
+    #[error("{0}")]
+    Arithmetic(ArithmeticError),
+    /// The path is not `/api/{op}/{a}/{b}` (404).
+    #[error("no resource at {}; the API is GET {MOUNT}/{{op}}/{{a}}/{{b}} with op one of {}", quote(.0), Op::list())]
+    NoSuchResource(String),
+    /// The path is not valid once percent-decoded (400).
+    #[error("the path is not valid: {0}")]
+    BadPath(String),
+    /// A method other than GET (405).
+    #[error("Unsupported method: {0}")]
+    MethodNotAllowed(String),
+}
+
+impl ApiError {
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::UnknownOperation(_) | ApiError::NoSuchResource(_) => 404,
+            ApiError::BadValue { .. } | ApiError::Arithmetic(_) | ApiError::BadPath(_) => 400,
+            ApiError::MethodNotAllowed(_) => 405,
+        }
+    }
+
+    /// Chalice's name for the error, the `Code` member.
+    pub fn code(&self) -> &'static str {
+        match self.status() {
+            404 => "NotFoundError",
+            405 => "MethodNotAllowedError",
+            _ => "BadRequestError",
+        }
+    }
+
+    /// The reply that carries this error.
+    pub fn reply(&self) -> Reply {
+        Reply {
+            status: self.status(),
+            body: error_body(self.code(), &self.to_string()),
+        }
+    }
+}
+
+/// A reply of the API: a status code and a JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The JSON body.
+    pub body: String,
+}
+
+/// The whole API: the reply to `GET /api/{op}/{a}/{b}`, given the three
+/// path segments already percent-decoded.
+///
+/// ```
+/// use lambda_calc_client::api::respond;
+/// assert_eq!(respond("mult", "8", "5").body, r#"{"A multiplicação": 40}"#);
+/// assert_eq!(respond("div", "8", "5").body, r#"{"A divisão": 1.6}"#);
+/// assert_eq!(respond("div", "8", "0").status, 400);
+/// assert_eq!(respond("pow", "8", "5").status, 404);
+/// ```
+pub fn respond(op: &str, a: &str, b: &str) -> Reply {
+    match calculate(op, a, b) {
+        Ok((op, result)) => Reply {
+            status: 200,
+            body: result_body(op, result),
+        },
+        Err(e) => e.reply(),
+    }
+}
+
+/// Parse and compute; the operation is checked first, so an unknown one is
+/// a 404 whatever the values are.
+pub fn calculate(op: &str, a: &str, b: &str) -> Result<(Op, Number), ApiError> {
+    let op: Op = op.parse()?;
+    let value = |which, text: &str| {
+        text.parse::<Number>()
+            .map_err(|error| ApiError::BadValue { which, error })
+    };
+    let a = value(Operand::A, a)?;
+    let b = value(Operand::B, b)?;
+    let result = op.apply(a, b).map_err(ApiError::Arithmetic)?;
+    Ok((op, result))
+}
+
+/// `{"A multiplicação": 40}`: the result with every digit it has. A JSON
+/// number may have any number of digits; readers that use doubles (Python's
+/// `json`, JavaScript) read the nearest one.
+pub fn result_body(op: Op, result: Number) -> String {
+    format!("{{{}: {result}}}", json_string(op.key()))
+}
+
+/// `{"Code": "BadRequestError", "Message": "division by zero"}`.
+pub fn error_body(code: &str, message: &str) -> String {
+    format!(
+        "{{\"Code\": {}, \"Message\": {}}}",
+        json_string(code),
+        json_string(message)
+    )
+}
+
+/// A short index of the API, the reply to `GET /api/`.
+pub fn index_body() -> String {
+    let ops: Vec<String> = Op::ALL.iter().map(|op| json_string(op.name())).collect();
+    format!(
+        "{{\"operations\": [{}], \"usage\": {}}}",
+        ops.join(", "),
+        json_string(&format!("GET {MOUNT}/{{op}}/{{a}}/{{b}}"))
+    )
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}
+
+/// The value as typed, quoted, and cut short if it is long: a 1,000-digit
+/// number must not come back whole in the error message.
+pub fn quote(text: &str) -> String {
+    quote_at_most(text, 24)
+}
+
+/// [`quote`], showing up to `shown` characters.
+pub fn quote_at_most(text: &str, shown: usize) -> String {
+    let count = text.chars().count();
+    if count <= shown {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(shown).collect();
+        format!("{:?} ({count} characters)", format!("{head}…"))
+    }
+}
+
+fn describe(error: &ParseNumberError) -> String {
+    match error {
+        ParseNumberError::Empty => "is empty".to_owned(),
+        ParseNumberError::NotFinite(text) => format!("is not a finite number: {}", quote(text)),
+        ParseNumberError::Invalid(text) => format!("is not a number: {}", quote(text)),
+        ParseNumberError::OutOfRange(text) => format!(
+            "is out of range (more than 28 significant digits, or too large or too small): {}",
+            quote(text)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(op: &str, a: &str, b: &str) -> String {
+        let reply = respond(op, a, b);
+        assert_eq!(reply.status, 200, "{op} {a} {b}: {}", reply.body);
+        reply.body
+    }
+
+    fn message(op: &str, a: &str, b: &str) -> (u16, String) {
+        let reply = respond(op, a, b);
+        let json: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+        let message = json["Message"].as_str().expect("a Message").to_owned();
+        (reply.status, message)
+    }
+
+    #[test]
+    fn each_operation_answers_with_its_own_key() {
+        assert_eq!(ok("soma", "8", "5"), r#"{"A soma": 13}"#);
+        assert_eq!(ok("sub", "8", "5"), r#"{"A subtração": 3}"#);
+        assert_eq!(ok("mult", "8", "5"), r#"{"A multiplicação": 40}"#);
+        assert_eq!(ok("div", "8", "5"), r#"{"A divisão": 1.6}"#);
+    }
+
+    #[test]
+    fn integers_stay_integers_and_decimals_are_exact() {
+        assert_eq!(ok("div", "8", "4"), r#"{"A divisão": 2}"#);
+        assert_eq!(ok("soma", "0.1", "0.2"), r#"{"A soma": 0.3}"#);
+        assert_eq!(ok("mult", "1.5", "2"), r#"{"A multiplicação": 3}"#);
+        assert_eq!(ok("sub", "3", "5"), r#"{"A subtração": -2}"#);
+        assert_eq!(ok("soma", "1e3", ".5"), r#"{"A soma": 1000.5}"#);
+        assert_eq!(
+            ok("div", "1", "3"),
+            r#"{"A divisão": 0.3333333333333333333333333333}"#
+        );
+    }
+
+    #[test]
+    fn bodies_are_json_with_one_member() {
+        for op in Op::ALL {
+            let body = ok(op.name(), "7", "2");
+            let json: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&body).expect("a JSON object");
+            assert_eq!(json.len(), 1);
+            assert!(json[op.key()].is_number(), "{body}");
+        }
+    }
+
+    #[test]
+    fn errors_have_chalice_shape_and_status() {
+        let reply = respond("div", "1", "0");
+        assert_eq!(reply.status, 400);
+        assert_eq!(
+            reply.body,
+            r#"{"Code": "BadRequestError", "Message": "division by zero"}"#
+        );
+        let reply = respond("pow", "1", "2");
+        assert_eq!(reply.status, 404);
+        assert_eq!(
+            reply.body,
+            r#"{"Code": "NotFoundError", "Message": "unknown operation \"pow\"; the operations are soma, sub, div and mult"}"#
+        );
+    }
+
+    #[test]
+    fn the_operation_is_checked_before_the_values() {
+        assert_eq!(respond("POW", "x", "y").status, 404);
+        assert_eq!(respond("Mult", "1", "2").status, 404);
+    }
+
+    #[test]
+    fn bad_values_say_which_and_why() {
+        assert_eq!(
+            message("soma", "abc", "1"),
+            (400, r#"value a is not a number: "abc""#.to_owned())
+        );
+        assert_eq!(
+            message("soma", "1", "NaN"),
+            (400, r#"value b is not a finite number: "NaN""#.to_owned())
+        );
+        let (status, text) = message("soma", "1e309", "1");
+        assert_eq!(status, 400);
+        assert!(text.starts_with("value a is out of range"), "{text}");
+        assert_eq!(
+            message("soma", "1/2", "1"),
+            (400, r#"value a is not a number: "1/2""#.to_owned())
+        );
+        // Spaces around a number (`%201`) are forgiven, as Python's float() does.
+        assert_eq!(ok("soma", " 1", "1 "), r#"{"A soma": 2}"#);
+    }
+
+    #[test]
+    fn a_long_value_is_not_echoed_whole() {
+        let long = "9".repeat(1000);
+        let (status, text) = message("mult", &long, "1");
+        assert_eq!(status, 400);
+        assert!(text.len() < 200, "{text}");
+        assert!(text.contains("(1000 characters)"), "{text}");
+    }
+
+    #[test]
+    fn minus_zero_is_zero() {
+        assert_eq!(ok("mult", "-0", "5"), r#"{"A multiplicação": 0}"#);
+        assert_eq!(ok("mult", "-1", "0"), r#"{"A multiplicação": 0}"#);
+        assert_eq!(ok("soma", "-0", "-0"), r#"{"A soma": 0}"#);
+        assert_eq!(
+            message("div", "5", "-0"),
+            (400, "division by zero".to_owned())
+        );
+    }
+
+    #[test]
+    fn results_too_large_are_refused_not_rounded() {
+        let big = "9999999999999999999999999999";
+        let (status, text) = message("mult", big, big);
+        assert_eq!(status, 400);
+        assert_eq!(text, "the result is too large to compute exactly");
+    }
+
+    #[test]
+    fn nothing_panics_on_strange_input() {
+        let strange = [
+            "",
+            " ",
+            "-",
+            "+",
+            ".",
+            "e",
+            "1e",
+            "--1",
+            "1..2",
+            "١",
+            "∞",
+            "0x1F",
+            "1_0",
+            "\0",
+            "1e-99999999999999999999",
+            "9e9999",
+            "-inf",
+            "nan",
+            "1,5",
+            "💥",
+            "%2F",
+            "/",
+        ];
+        for op in ["soma", "sub", "div", "mult", "", "x"] {
+            for a in strange {
+                for b in ["1", "0", a] {
+                    let reply = respond(op, a, b);
+                    assert!(matches!(reply.status, 400 | 404), "{op} {a:?} {b:?}");
+                    let json: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+                    assert!(json["Message"].is_string());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn index_lists_the_operations() {
+        let json: serde_json::Value = serde_json::from_str(&index_body()).expect("JSON");
+        assert_eq!(
+            json["operations"],
+            serde_json::json!(["soma", "sub", "div", "mult"])
+        );
+    }
+}

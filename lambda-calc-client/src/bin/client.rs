@@ -1,0 +1,95 @@
+//! `lambda-calc-client`: the client of the course's REST calculator.
+//!
+//! A thin wrapper: parse flags, then one calculation from the command line
+//! (`lambda-calc-client mult 8 5`), the slide's dialogue on a terminal, or
+//! one calculation per line from a pipe.
+
+use clap::Parser;
+use lambda_calc_client::client::{Client, ClientConfig, default_url};
+use lambda_calc_client::session::{self, Print, StdConsole, print_line, stdin_lines};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Client of the course's REST calculator (GET {url}/{op}/{a}/{b}).
+///
+/// With OP A B: one calculation. Without, on a terminal: the slide's
+/// dialogue. Without, from a pipe: one `OP A B` per line.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The calculation: OP (soma, sub, div, mult), then the two values.
+    #[arg(num_args = 3, value_names = ["OP", "A", "B"], allow_negative_numbers = true)]
+    calculation: Option<Vec<String>>,
+    /// The API's base URL, up to the stage (the course's AWS endpoint is
+    /// https://mrl0vy3w26.execute-api.sa-east-1.amazonaws.com/api/).
+    #[arg(long, env = "CALC_API_URL", default_value_t = default_url())]
+    url: String,
+    /// Print only the number, not the JSON.
+    #[arg(long)]
+    value: bool,
+    /// The slide's dialogue even when standard input is not a terminal.
+    #[arg(long)]
+    interactive: bool,
+    /// Seconds to wait for each answer.
+    #[arg(long, default_value_t = ClientConfig::default().timeout.as_secs_f64(), value_name = "SECS")]
+    timeout: f64,
+    /// How many times to ask again after a connection error or a 5xx.
+    #[arg(long, default_value_t = ClientConfig::default().retries, value_name = "N")]
+    retries: u32,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    match run(Args::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let timeout = Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or_else(|| anyhow::anyhow!("--timeout must be a positive number of seconds"))?;
+    let config = ClientConfig {
+        base_url: args.url,
+        timeout,
+        retries: args.retries,
+        ..ClientConfig::default()
+    };
+    let client = Client::new(config)?.on_retry(Box::new(|notice| eprintln!("{notice}")));
+    let print = if args.value {
+        Print::Value
+    } else {
+        Print::Body
+    };
+
+    if let Some([op, a, b]) = args.calculation.as_deref() {
+        let reply = client.calculate(op, a, b).await?;
+        print_line(print.of(&reply));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut input = stdin_lines();
+    let mut console = StdConsole;
+    if args.interactive || std::io::stdin().is_terminal() {
+        session::interactive(&client, &mut input, &mut console, print).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let failed = session::lines(&client, &mut input, &mut console, print).await?;
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

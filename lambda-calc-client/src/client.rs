@@ -1,0 +1,650 @@
+//! The REST client: one GET per calculation, with a timeout and retries.
+//!
+//! `GET` is *safe* and *idempotent* in HTTP's terms: asking twice changes
+//! nothing on the server. So when the network fails (the connection is
+//! refused or dropped) or the server fails (a `5xx` status), the client may
+//! simply ask again, after a pause that doubles each time (*exponential
+//! backoff*, with a random part so that many clients do not retry in step).
+//! A `4xx` status is the client's own mistake and asking again would get the
+//! same answer, so it is reported at once, with the server's message. A
+//! timeout is not retried either: a slow server is not helped by more load,
+//! and `--timeout` is the longest the user agreed to wait.
+
+use reqwest::{StatusCode, Url};
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// The default base URL: the local server.
+pub fn default_url() -> String {
+    format!("http://{}/api", common::addr::LAMBDA_CALC)
+}
+
+/// The course's deployment on AWS (REST API `calc`, stage `api`, region
+/// `sa-east-1`), as the slide gives it. It may no longer exist.
+pub const COURSE_URL: &str = "https://mrl0vy3w26.execute-api.sa-east-1.amazonaws.com/api/";
+
+/// How the client talks to the API.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The API's base URL, up to and including the stage: `.../api`.
+    pub base_url: String,
+    /// The longest wait for one attempt, from connecting to the last byte.
+    pub timeout: Duration,
+    /// How many times to ask again after a connection error or a `5xx`.
+    pub retries: u32,
+    /// The pause before the first retry; it doubles for each next one.
+    pub backoff: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            base_url: default_url(),
+            timeout: Duration::from_secs(10),
+            retries: 2,
+            backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+/// A result, as the server sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The JSON body, byte for byte (without trailing white space).
+    pub body: String,
+    /// The name of its one member: `A multiplicação`.
+    pub key: String,
+    /// The number, as written in the body: `40`.
+    pub value: String,
+}
+
+/// Why a calculation got no result.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The base URL is not an http(s) URL.
+    #[error("the API URL must be an http:// or https:// URL, not {0:?}")]
+    BadUrl(String),
+    /// The HTTP client could not be set up (no TLS roots, for example).
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
+    /// No connection, or the connection broke, on every attempt.
+    #[error("cannot reach {url}: {reason}{}", tries(*.attempts))]
+    Unreachable {
+        /// The URL asked for.
+        url: String,
+        /// The last error, in the system's words.
+        reason: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// No complete answer within the timeout.
+    #[error("no answer from {url} within {} s", .timeout.as_secs_f64())]
+    Timeout {
+        /// The URL asked for.
+        url: String,
+        /// The timeout.
+        timeout: Duration,
+    },
+    /// A `4xx` status: the request itself is wrong.
+    #[error("the server refused the request ({status}): {message}")]
+    Refused {
+        /// The status.
+        status: StatusCode,
+        /// The server's message.
+        message: String,
+    },
+    /// A `5xx` status on every attempt.
+    #[error("the server failed ({status}){}: {message}", tries(*.attempts))]
+    ServerFailed {
+        /// The last status.
+        status: StatusCode,
+        /// The server's message.
+        message: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// A success status whose body is not JSON.
+    #[error("the server's reply is not JSON ({content_type}): {excerpt}")]
+    NotJson {
+        /// The reply's `Content-Type`.
+        content_type: String,
+        /// The start of the body.
+        excerpt: String,
+    },
+    /// A value that no URL can carry as a path segment: `.` and `..` mean
+    /// "this" and "the parent" in a path, and every URL library removes them.
+    #[error("{0:?} cannot be sent as a value: a URL path drops `.` and `..` segments")]
+    Unsendable(String),
+    /// A reply far larger than any result: not this API.
+    #[error("the reply from {url} is larger than 64 KiB; this is not the calculator API")]
+    TooLarge {
+        /// The URL asked for.
+        url: String,
+    },
+    /// JSON, but not one member holding a number; or a status this API
+    /// never sends.
+    #[error("the server's reply is not a calculator result ({status}): {excerpt}")]
+    Unexpected {
+        /// The status.
+        status: StatusCode,
+        /// The start of the body.
+        excerpt: String,
+    },
+}
+
+impl ClientError {
+    /// The same error, saying how many attempts were made.
+    fn after(self, made: u32) -> Self {
+        match self {
+            ClientError::Unreachable { url, reason, .. } => ClientError::Unreachable {
+                url,
+                reason,
+                attempts: made,
+            },
+            ClientError::ServerFailed {
+                status, message, ..
+            } => ClientError::ServerFailed {
+                status,
+                message,
+                attempts: made,
+            },
+            other => other,
+        }
+    }
+
+    /// True for a refusal: the request was wrong (a `4xx`), the service is
+    /// fine, so an interactive user may simply try other input.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Refused { .. } | ClientError::Unsendable(_)
+        )
+    }
+}
+
+fn tries(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (tried {attempts} times)")
+    } else {
+        String::new()
+    }
+}
+
+/// The largest reply body read; a result is a few dozen bytes.
+pub const MAX_REPLY: usize = 64 * 1024;
+
+/// A notice about a retry, for the user's terminal.
+pub type RetryNotice = Box<dyn Fn(&str) + Send + Sync>;
+
+/// A client of the calculator API.
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    config: ClientConfig,
+    on_retry: Option<RetryNotice>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base.as_str())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One attempt's failure, and whether it is worth another.
+enum Attempt {
+    Retry(ClientError),
+    Final(ClientError),
+}
+
+impl Client {
+    /// A client for `config.base_url`. One connection is kept open and
+    /// reused between calculations (HTTP keep-alive).
+    pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
+        let base = parse_base(&config.base_url)?;
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(concat!("lambda-calc-client/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Setup(root_cause(&e)))?;
+        Ok(Self {
+            http,
+            base,
+            config,
+            on_retry: None,
+        })
+    }
+
+    /// Call `notice` with a line of text before each retry.
+    pub fn on_retry(mut self, notice: RetryNotice) -> Self {
+        self.on_retry = Some(notice);
+        self
+    }
+
+    /// The base URL, normalised.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The URL of one calculation: each value becomes one path segment,
+    /// percent-encoded, so `1/2` is sent as `1%2F2` and stays one value.
+    pub fn url_for(&self, op: &str, a: &str, b: &str) -> Url {
+        calculation_url(&self.base, op, a, b)
+    }
+
+    /// `GET {base}/{op}/{a}/{b}`: the result, or why there is none.
+    pub async fn calculate(&self, op: &str, a: &str, b: &str) -> Result<Reply, ClientError> {
+        if let Some(dots) = [op, a, b].into_iter().find(|s| matches!(*s, "." | "..")) {
+            return Err(ClientError::Unsendable(dots.to_owned()));
+        }
+        let url = self.url_for(op, a, b);
+        let mut attempt = 1;
+        loop {
+            match self.attempt(&url).await {
+                Ok(reply) => return Ok(reply),
+                Err(Attempt::Final(e)) => return Err(e),
+                Err(Attempt::Retry(e)) if attempt > self.config.retries => {
+                    return Err(e.after(attempt));
+                }
+                Err(Attempt::Retry(e)) => {
+                    let delay = backoff(self.config.backoff, attempt, random_fraction());
+                    if let Some(notice) = &self.on_retry {
+                        notice(&format!(
+                            "{e}; trying again in {:.1} s (attempt {} of {})",
+                            delay.as_secs_f64(),
+                            attempt + 1,
+                            self.config.retries + 1
+                        ));
+                    }
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, url: &Url) -> Result<Reply, Attempt> {
+        let network = |e: reqwest::Error| {
+            if e.is_timeout() {
+                Attempt::Final(ClientError::Timeout {
+                    url: url.to_string(),
+                    timeout: self.config.timeout,
+                })
+            } else {
+                let error = ClientError::Unreachable {
+                    url: url.to_string(),
+                    reason: root_cause(&e),
+                    attempts: 1,
+                };
+                // A redirect loop will loop again; the rest is the network.
+                if e.is_redirect() || e.is_builder() {
+                    Attempt::Final(error)
+                } else {
+                    Attempt::Retry(error)
+                }
+            }
+        };
+        let mut response = self.http.get(url.clone()).send().await.map_err(network)?;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("no content type")
+            .to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network)? {
+            if bytes.len() + chunk.len() > MAX_REPLY {
+                return Err(Attempt::Final(ClientError::TooLarge {
+                    url: url.to_string(),
+                }));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let body = String::from_utf8_lossy(&bytes);
+        let body = body.trim_end();
+        if status.is_server_error() {
+            return Err(Attempt::Retry(ClientError::ServerFailed {
+                status,
+                message: server_message(body, status),
+                attempts: 1,
+            }));
+        }
+        if status.is_client_error() {
+            return Err(Attempt::Final(ClientError::Refused {
+                status,
+                message: server_message(body, status),
+            }));
+        }
+        parse_reply(status, &content_type, body).map_err(Attempt::Final)
+    }
+}
+
+/// Check and normalise a base URL: http or https, no query, and a path that
+/// does not end in `/` (the segments are appended to it).
+pub fn parse_base(text: &str) -> Result<Url, ClientError> {
+    let bad = || ClientError::BadUrl(text.to_owned());
+    let mut url = Url::parse(text.trim()).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(bad());
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty();
+    }
+    Ok(url)
+}
+
+/// `base` + `/op/a/b`, each segment percent-encoded.
+pub fn calculation_url(base: &Url, op: &str, a: &str, b: &str) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().extend([op, a, b]);
+    }
+    url
+}
+
+/// Check that a success body is one JSON member holding a number, and keep
+/// the number exactly as written (`2.0` stays `2.0`, 28 digits stay 28).
+pub fn parse_reply(
+    status: StatusCode,
+    content_type: &str,
+    body: &str,
+) -> Result<Reply, ClientError> {
+    if serde_json::from_str::<serde::de::IgnoredAny>(body).is_err() {
+        return Err(ClientError::NotJson {
+            content_type: content_type.to_owned(),
+            excerpt: excerpt(body),
+        });
+    }
+    let unexpected = || ClientError::Unexpected {
+        status,
+        excerpt: excerpt(body),
+    };
+    if !status.is_success() {
+        return Err(unexpected());
+    }
+    let members: BTreeMap<String, &RawValue> =
+        serde_json::from_str(body).map_err(|_| unexpected())?;
+    let mut members = members.into_iter();
+    let (Some((key, value)), None) = (members.next(), members.next()) else {
+        return Err(unexpected());
+    };
+    let value = value.get().trim();
+    if !value.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+        return Err(unexpected());
+    }
+    Ok(Reply {
+        body: body.to_owned(),
+        key,
+        value: value.to_owned(),
+    })
+}
+
+/// The message in an error body: Chalice's `{"Code", "Message"}`, API
+/// Gateway's own `{"message"}` (`Missing Authentication Token`, `Internal
+/// server error`), or else the start of the body, or else the status.
+pub fn server_message(body: &str, status: StatusCode) -> String {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        #[serde(rename = "Code")]
+        code: Option<String>,
+        #[serde(rename = "Message", alias = "message")]
+        message: Option<String>,
+    }
+    if let Ok(ErrorBody {
+        code,
+        message: Some(message),
+    }) = serde_json::from_str::<ErrorBody>(body)
+    {
+        // Chalice writes `BadRequestError: ...` in `Message`, repeating `Code`.
+        let message = match &code {
+            Some(code) => message
+                .strip_prefix(code.as_str())
+                .and_then(|m| m.strip_prefix(": "))
+                .unwrap_or(&message),
+            None => &message,
+        };
+        return one_line(message);
+    }
+    if body.trim().is_empty() {
+        return status.canonical_reason().unwrap_or("no message").to_owned();
+    }
+    excerpt(body)
+}
+
+/// The first 120 characters of `text`, on one line.
+pub fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 120;
+    let line = one_line(text);
+    if line.chars().count() > SHOWN {
+        let head: String = line.chars().take(SHOWN).collect();
+        format!("{head}…")
+    } else if line.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        line
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The innermost cause of an error, which is the one that says what
+/// happened (`Connection refused (os error 111)`), lower-cased in front.
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    let text = cause.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// The pause before retry number `retry` (1 for the first): `base`,
+/// doubled for each further retry, capped at 10 s; then a random half of it
+/// is dropped ("equal jitter": `fraction` in `[0, 1)`).
+pub fn backoff(base: Duration, retry: u32, fraction: f64) -> Duration {
+    let doubled = base.saturating_mul(1 << retry.saturating_sub(1).min(16));
+    let capped = doubled.min(Duration::from_secs(10));
+    capped.mul_f64(1.0 - fraction.clamp(0.0, 1.0) / 2.0)
+}
+
+/// A number in `[0, 1)` that differs between calls and processes, from the
+/// standard library's randomly seeded hasher (no dependency for this).
+fn random_fraction() -> f64 {
+    use std::hash::BuildHasher;
+    let bits = std::collections::hash_map::RandomState::new().hash_one(std::time::Instant::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(text: &str) -> Url {
+        parse_base(text).expect("a valid base URL")
+    }
+
+    #[test]
+    fn the_default_url_is_the_local_server() {
+        assert_eq!(default_url(), "http://127.0.0.1:8000/api");
+        let config = ClientConfig::default();
+        assert_eq!(config.timeout, Duration::from_secs(10));
+        assert_eq!(config.retries, 2);
+    }
+
+    #[test]
+    fn urls_join_with_or_without_a_trailing_slash() {
+        for text in ["http://h:1/api", "http://h:1/api/", "http://h:1/api?x=1"] {
+            assert_eq!(
+                calculation_url(&base(text), "mult", "8", "5").as_str(),
+                "http://h:1/api/mult/8/5"
+            );
+        }
+        assert_eq!(
+            calculation_url(&base(COURSE_URL), "div", "4", "5").as_str(),
+            "https://mrl0vy3w26.execute-api.sa-east-1.amazonaws.com/api/div/4/5"
+        );
+        assert_eq!(
+            calculation_url(&base("http://h"), "soma", "1", "2").as_str(),
+            "http://h/soma/1/2"
+        );
+    }
+
+    #[test]
+    fn values_are_one_segment_each() {
+        let url = calculation_url(&base("http://h/api"), "soma", "1/2", "3?4#5 %");
+        assert_eq!(url.as_str(), "http://h/api/soma/1%2F2/3%3F4%235%20%25");
+    }
+
+    #[tokio::test]
+    async fn dot_segments_are_refused_before_sending() {
+        // Nothing listens on port 9; the refusal comes before any connection.
+        let config = ClientConfig {
+            base_url: "http://127.0.0.1:9/api".into(),
+            ..ClientConfig::default()
+        };
+        let client = Client::new(config).expect("a client");
+        for (a, b) in [("..", "1"), ("1", ".")] {
+            let result = client.calculate("soma", a, b).await;
+            assert!(matches!(result, Err(ClientError::Unsendable(_))), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn only_http_urls_are_accepted() {
+        for text in ["ftp://h/api", "mailto:x@y", "127.0.0.1:8000", "", "api"] {
+            assert!(
+                matches!(parse_base(text), Err(ClientError::BadUrl(_))),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_result_keeps_its_text() {
+        let ok = |body| parse_reply(StatusCode::OK, "application/json", body);
+        let reply = ok(r#"{"A multiplicação": 40}"#).expect("a result");
+        assert_eq!(reply.key, "A multiplicação");
+        assert_eq!(reply.value, "40");
+        let reply = ok(r#"{"A divis\u00e3o":2.0}"#).expect("a result");
+        assert_eq!(
+            (reply.key.as_str(), reply.value.as_str()),
+            ("A divisão", "2.0")
+        );
+        let reply = ok(r#"{"A divisão": 0.3333333333333333333333333333}"#).expect("a result");
+        assert_eq!(reply.value, "0.3333333333333333333333333333");
+    }
+
+    #[test]
+    fn other_shapes_are_not_results() {
+        let ok = |body| parse_reply(StatusCode::OK, "application/json", body);
+        for body in [
+            r#"{}"#,
+            r#"{"a": 1, "b": 2}"#,
+            r#"{"a": "1"}"#,
+            "[1]",
+            "40",
+            "null",
+        ] {
+            assert!(
+                matches!(ok(body), Err(ClientError::Unexpected { .. })),
+                "{body}"
+            );
+        }
+        for body in ["<html>oops</html>", "", "{\"a\": 1", "40 40"] {
+            assert!(
+                matches!(ok(body), Err(ClientError::NotJson { .. })),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn server_messages_are_found_in_every_known_shape() {
+        let status = StatusCode::BAD_REQUEST;
+        assert_eq!(
+            server_message(
+                r#"{"Code": "BadRequestError", "Message": "division by zero"}"#,
+                status
+            ),
+            "division by zero"
+        );
+        assert_eq!(
+            server_message(
+                r#"{"Code":"BadRequestError","Message":"BadRequestError: division by zero"}"#,
+                status
+            ),
+            "division by zero"
+        );
+        assert_eq!(
+            server_message(
+                r#"{"message":"Missing Authentication Token"}"#,
+                StatusCode::FORBIDDEN
+            ),
+            "Missing Authentication Token"
+        );
+        assert_eq!(
+            server_message("<h1>Bad\nGateway</h1>", StatusCode::BAD_GATEWAY),
+            "<h1>Bad Gateway</h1>"
+        );
+        assert_eq!(
+            server_message("", StatusCode::SERVICE_UNAVAILABLE),
+            "Service Unavailable"
+        );
+    }
+
+    #[test]
+    fn excerpts_are_short_single_lines() {
+        let long = "x\n".repeat(500);
+        let text = excerpt(&long);
+        assert!(!text.contains('\n'));
+        assert!(text.chars().count() <= 121);
+    }
+
+    #[test]
+    fn backoff_doubles_is_capped_and_jittered() {
+        let base = Duration::from_millis(200);
+        assert_eq!(backoff(base, 1, 0.0), Duration::from_millis(200));
+        assert_eq!(backoff(base, 2, 0.0), Duration::from_millis(400));
+        assert_eq!(backoff(base, 3, 0.0), Duration::from_millis(800));
+        assert_eq!(backoff(base, 40, 0.0), Duration::from_secs(10));
+        assert_eq!(backoff(base, 2, 0.5), Duration::from_millis(300));
+        assert!(backoff(base, 2, 0.999) > Duration::from_millis(200));
+        let f = random_fraction();
+        assert!((0.0..1.0).contains(&f));
+    }
+
+    #[test]
+    fn errors_read_as_one_sentence() {
+        let e = ClientError::Unreachable {
+            url: "http://127.0.0.1:1/api/mult/8/5".into(),
+            reason: "connection refused (os error 111)".into(),
+            attempts: 3,
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot reach http://127.0.0.1:1/api/mult/8/5: connection refused (os error 111) (tried 3 times)"
+        );
+        let e = ClientError::Refused {
+            status: StatusCode::BAD_REQUEST,
+            message: "division by zero".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the server refused the request (400 Bad Request): division by zero"
+        );
+        assert!(e.is_refusal());
+    }
+}

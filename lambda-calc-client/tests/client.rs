@@ -1,0 +1,210 @@
+//! The client against the real server: one-shot, pipe, the slide's dialogue.
+
+mod support;
+
+use support::{api_url, error_line, get, run_client, run_client_with, start_server};
+
+const PROMPT_OPERATION: &str = "Informe a operação: [soma] [sub] [div] [mult]";
+const PROMPT_1: &str = "Informe o valor 1: ";
+const PROMPT_2: &str = "Informe o valor 2: ";
+
+#[test]
+fn one_shot_prints_the_json_as_the_server_sent_it() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &["mult", "8", "5"], "");
+    assert!(done.status.success(), "{}", done.stderr);
+    let sent = get(&server, "/api/mult/8/5").body;
+    assert_eq!(done.stdout, [sent]);
+}
+
+#[test]
+fn value_prints_the_bare_number() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &["--value", "div", "8", "5"], "");
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, ["1.6"]);
+}
+
+#[test]
+fn negative_values_are_values_not_flags() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &["--value", "sub", "-3", "-5"], "");
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, ["2"]);
+}
+
+#[test]
+fn a_refusal_is_one_error_line_with_the_servers_message() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &["div", "8", "0"], "");
+    let line = error_line(&done);
+    assert!(line.contains("400"), "{line}");
+    assert!(line.contains("division by zero"), "{line}");
+    assert!(done.stdout.is_empty());
+
+    let done = run_client(&api_url(&server), &["pow", "2", "3"], "");
+    let line = error_line(&done);
+    assert!(line.contains("404"), "{line}");
+    assert!(line.contains("soma") && line.contains("mult"), "{line}");
+}
+
+#[test]
+fn a_slash_in_a_value_stays_in_the_value() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &["soma", "1/2", "3"], "");
+    let line = error_line(&done);
+    assert!(line.contains("400") && line.contains("1/2"), "{line}");
+}
+
+#[test]
+fn the_url_may_end_with_a_slash() {
+    let server = start_server();
+    let url = format!("{}/", api_url(&server));
+    let done = run_client(&url, &["--value", "soma", "8", "5"], "");
+    assert_eq!(done.stdout, ["13"], "{}", done.stderr);
+}
+
+#[test]
+fn the_url_comes_from_calc_api_url_when_no_flag_gives_it() {
+    let server = start_server();
+    let url = api_url(&server);
+    let done = support::client()
+        .spawn_with(&["--value", "mult", "8", "5"], |cmd| {
+            cmd.env("CALC_API_URL", &url);
+        })
+        .finish();
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, ["40"]);
+}
+
+#[test]
+fn the_flag_wins_over_calc_api_url() {
+    let server = start_server();
+    let done = run_client_with(
+        &api_url(&server),
+        &["--value", "mult", "2", "3"],
+        "",
+        |cmd| {
+            cmd.env("CALC_API_URL", "http://127.0.0.1:1/api");
+        },
+    );
+    assert_eq!(done.stdout, ["6"], "{}", done.stderr);
+}
+
+#[test]
+fn a_bad_url_is_one_error_line() {
+    let done = run_client("ftp://example/api", &["mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(line.contains("ftp://example/api"), "{line}");
+}
+
+#[test]
+fn lines_from_a_pipe_give_one_result_each_in_order() {
+    let server = start_server();
+    let input = "mult 8 5\n\n# a comment\nsoma 0.1 0.2\ndiv 1 4\nsub 3 -5\n";
+    let done = run_client(&api_url(&server), &["--value"], input);
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, ["40", "0.3", "0.25", "8"]);
+    assert!(!done.stderr.contains("Informe"), "no prompts in a pipe");
+}
+
+#[test]
+fn lines_from_a_pipe_print_the_json() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &[], "mult 8 5\nsoma 8 5\n");
+    assert_eq!(
+        done.stdout,
+        [r#"{"A multiplicação": 40}"#, r#"{"A soma": 13}"#],
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_bad_line_is_reported_and_the_others_still_run() {
+    let server = start_server();
+    let input = "mult 8 5\nmult 8\ndiv 1 0\nsoma 1 1\n";
+    let done = run_client(&api_url(&server), &["--value"], input);
+    assert_eq!(
+        done.status.code(),
+        Some(1),
+        "a line failed: {}",
+        done.stderr
+    );
+    assert_eq!(done.stdout, ["40", "2"]);
+    let errors: Vec<&str> = done
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 2, "{}", done.stderr);
+    assert!(errors[0].contains("line 2"), "{}", errors[0]);
+    assert!(
+        errors[1].contains("line 3") && errors[1].contains("division by zero"),
+        "{}",
+        errors[1]
+    );
+}
+
+#[test]
+fn the_dialogue_follows_the_slide() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &["--interactive"], "mult\n8\n5\n");
+    assert!(done.status.success(), "{}", done.stderr);
+    // The result alone on stdout; the conversation on stderr.
+    assert_eq!(done.stdout, [r#"{"A multiplicação": 40}"#]);
+    assert_eq!(
+        done.stderr,
+        format!("{PROMPT_OPERATION}operação: mult\n{PROMPT_1}{PROMPT_2}Fim...\n")
+    );
+}
+
+#[test]
+fn the_dialogue_asks_again_after_invalid_input() {
+    let server = start_server();
+    let done = run_client(
+        &api_url(&server),
+        &["--interactive", "--value"],
+        "potência\nmult\nabc\n8\n1e309\n5\n",
+    );
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, ["40"]);
+    assert_eq!(
+        done.stderr.matches(PROMPT_OPERATION).count(),
+        2,
+        "{}",
+        done.stderr
+    );
+    assert_eq!(done.stderr.matches(PROMPT_1).count(), 2, "{}", done.stderr);
+    assert_eq!(done.stderr.matches(PROMPT_2).count(), 2, "{}", done.stderr);
+    assert!(done.stderr.contains("potência"), "{}", done.stderr);
+    assert!(done.stderr.ends_with("Fim...\n"), "{}", done.stderr);
+}
+
+#[test]
+fn the_dialogue_starts_over_when_the_server_refuses() {
+    let server = start_server();
+    let done = run_client(
+        &api_url(&server),
+        &["--interactive", "--value"],
+        "div\n8\n0\ndiv\n8\n5\n",
+    );
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, ["1.6"]);
+    assert!(done.stderr.contains("division by zero"), "{}", done.stderr);
+    assert_eq!(
+        done.stderr.matches(PROMPT_OPERATION).count(),
+        2,
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn the_dialogue_ends_with_fim_at_the_end_of_input() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &["--interactive"], "soma\n1\n");
+    assert!(done.status.success(), "{}", done.stderr);
+    assert!(done.stdout.is_empty());
+    assert!(done.stderr.ends_with("Fim...\n"), "{}", done.stderr);
+}

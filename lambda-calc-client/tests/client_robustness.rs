@@ -1,0 +1,182 @@
+//! The client against servers that fail: down, slow, flaky, not JSON.
+//! Each scripted server counts requests, so the tests see the retries.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::{Canned, FakeServer, closed_port, error_line, run_client};
+
+const RESULT: &str = r#"{"A multiplicação": 40}"#;
+
+#[test]
+fn a_server_that_is_down_is_one_clear_error_after_the_retries() {
+    let url = format!("http://{}/api", closed_port());
+    let done = run_client(&url, &["--retries", "2", "mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(line.contains("cannot reach"), "{line}");
+    assert!(line.contains("refused"), "{line}");
+    assert!(line.contains("3 times"), "{line}");
+}
+
+#[test]
+fn a_dropped_connection_is_retried() {
+    let fake = FakeServer::start(vec![Canned::Close, Canned::json(200, RESULT)]);
+    let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, [RESULT]);
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[test]
+fn two_500s_then_a_200_is_a_result() {
+    let error =
+        r#"{"Code": "InternalServerError", "Message": "An internal server error occurred."}"#;
+    let fake = FakeServer::start(vec![
+        Canned::json(500, error),
+        Canned::json(500, error),
+        Canned::json(200, RESULT),
+    ]);
+    let done = run_client(&fake.url(), &["--retries", "2", "mult", "8", "5"], "");
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, [RESULT]);
+    assert_eq!(
+        fake.requests(),
+        ["GET /api/mult/8/5 HTTP/1.1"; 3],
+        "the same GET, three times"
+    );
+}
+
+#[test]
+fn each_retry_waits_longer_than_the_one_before() {
+    let fake = FakeServer::start(vec![
+        Canned::json(500, "{}"),
+        Canned::json(500, "{}"),
+        Canned::json(500, "{}"),
+        Canned::json(200, RESULT),
+    ]);
+    let done = run_client(&fake.url(), &["--retries", "3", "mult", "8", "5"], "");
+    assert!(done.status.success(), "{}", done.stderr);
+    let gaps = fake.gaps();
+    assert_eq!(gaps.len(), 3, "{gaps:?}");
+    // Backoff 0.2 s doubling, minus at most half of it for jitter: lower
+    // bounds only, which a slow machine cannot break.
+    for (gap, at_least_ms) in gaps.iter().zip([100, 200, 400]) {
+        assert!(
+            *gap >= Duration::from_millis(at_least_ms),
+            "retries came too soon: {gaps:?}"
+        );
+    }
+}
+
+#[test]
+fn the_default_timeout_is_ten_seconds() {
+    let fake = FakeServer::start(vec![Canned::Hang]);
+    let started = Instant::now();
+    let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(line.contains("within 10 s"), "{line}");
+    assert!(started.elapsed() >= Duration::from_secs(10));
+}
+
+#[test]
+fn a_server_that_keeps_failing_is_reported_with_its_message() {
+    let fake = FakeServer::start(vec![Canned::json(
+        503,
+        r#"{"message": "Service Unavailable"}"#,
+    )]);
+    let done = run_client(&fake.url(), &["--retries", "1", "mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(line.contains("503"), "{line}");
+    assert!(line.contains("Service Unavailable"), "{line}");
+    assert_eq!(fake.requests().len(), 2, "one try and one retry");
+}
+
+#[test]
+fn no_retries_when_asked_for_none() {
+    let fake = FakeServer::start(vec![Canned::json(500, "{}"), Canned::json(200, RESULT)]);
+    let done = run_client(&fake.url(), &["--retries", "0", "mult", "8", "5"], "");
+    error_line(&done);
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[test]
+fn a_4xx_is_not_retried() {
+    for status in [400, 403, 404] {
+        let fake = FakeServer::start(vec![
+            Canned::json(status, r#"{"Code": "BadRequestError", "Message": "nope"}"#),
+            Canned::json(200, RESULT),
+        ]);
+        let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+        let line = error_line(&done);
+        assert!(
+            line.contains(&status.to_string()) && line.contains("nope"),
+            "{line}"
+        );
+        assert_eq!(fake.requests().len(), 1, "{status} must not be retried");
+    }
+}
+
+#[test]
+fn a_slow_server_is_a_timeout_not_a_hang() {
+    let fake = FakeServer::start(vec![Canned::Hang]);
+    let started = Instant::now();
+    let done = run_client(&fake.url(), &["--timeout", "0.5", "mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(
+        line.contains("no answer") && line.contains("0.5 s"),
+        "{line}"
+    );
+    // Correctness, not speed: the client gave up instead of waiting for
+    // the test's own deadline.
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_eq!(fake.requests().len(), 1, "a timeout is not retried");
+}
+
+#[test]
+fn a_reply_that_is_not_json_is_a_clear_error() {
+    let fake = FakeServer::start(vec![Canned::Answer(
+        200,
+        "text/html",
+        "<html><body>Welcome to nginx!</body></html>".into(),
+    )]);
+    let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(line.contains("not JSON"), "{line}");
+    assert!(
+        line.contains("text/html") && line.contains("nginx"),
+        "{line}"
+    );
+    assert!(done.stdout.is_empty());
+}
+
+#[test]
+fn json_that_is_not_a_result_is_a_clear_error() {
+    let fake = FakeServer::start(vec![Canned::json(200, r#"{"hello": "world"}"#)]);
+    let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(line.contains("not a calculator result"), "{line}");
+}
+
+#[test]
+fn an_html_error_page_is_quoted_briefly() {
+    let page = format!(
+        "<html>\n<h1>502 Bad Gateway</h1>\n{}</html>",
+        "x".repeat(5000)
+    );
+    let fake = FakeServer::start(vec![Canned::Answer(502, "text/html", page)]);
+    let done = run_client(&fake.url(), &["--retries", "0", "mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(
+        line.contains("502") && line.contains("Bad Gateway"),
+        "{line}"
+    );
+    assert!(line.len() < 400, "{line}");
+}
+
+#[test]
+fn a_network_failure_in_a_pipe_ends_the_run() {
+    let url = format!("http://{}/api", closed_port());
+    let done = run_client(&url, &["--retries", "0"], "mult 8 5\nsoma 1 1\n");
+    let line = error_line(&done);
+    assert!(line.contains("cannot reach"), "{line}");
+}

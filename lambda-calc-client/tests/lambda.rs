@@ -1,0 +1,319 @@
+//! The server binary as an AWS Lambda function, without AWS.
+//!
+//! Lambda runs a function by letting it poll the Lambda Runtime API: `GET
+//! /2018-06-01/runtime/invocation/next` hands out the next event (here an
+//! API Gateway proxy event), and the function posts its answer to
+//! `/2018-06-01/runtime/invocation/{id}/response`. This test plays the
+//! Runtime API on a loopback port, starts the real `lambda-calc-server`
+//! with `AWS_LAMBDA_RUNTIME_API` pointing at it (as Lambda would), feeds it
+//! the REST (v1) and HTTP (v2) events kept in `tests/events/`, and checks
+//! the responses API Gateway would turn into HTTP replies.
+//!
+//! Needs the `lambda` feature: `cargo test -p lambda-calc-client --features
+//! lambda` (CI runs it; see the README).
+
+mod support;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use common::testing::{Program, timeout};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+/// What the function posted back for one event.
+#[derive(Debug)]
+enum Posted {
+    Response(String, Value),
+    InvocationError(String, String),
+    InitError(String),
+}
+
+#[derive(Clone)]
+struct RuntimeApi {
+    events: Arc<Mutex<VecDeque<(String, String)>>>,
+    posted: mpsc::Sender<Posted>,
+}
+
+/// A Lambda Runtime API on a free loopback port, with `events` queued as
+/// `(request id, event JSON)`. When the queue is empty, `next` never
+/// answers: Lambda would freeze the function there.
+fn start_runtime_api(events: Vec<(String, String)>) -> (SocketAddr, mpsc::Receiver<Posted>) {
+    let (tx, rx) = mpsc::channel();
+    let state = RuntimeApi {
+        events: Arc::new(Mutex::new(events.into())),
+        posted: tx,
+    };
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .with_state(state);
+    let (addr_tx, addr_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            addr_tx
+                .send(listener.local_addr().expect("addr"))
+                .expect("send");
+            axum::serve(listener, app).await.expect("serve");
+        });
+    });
+    let addr = addr_rx
+        .recv_timeout(timeout())
+        .expect("the runtime API starts");
+    (addr, rx)
+}
+
+async fn next(State(api): State<RuntimeApi>) -> (HeaderMap, String) {
+    let event = api.events.lock().expect("lock").pop_front();
+    let Some((id, body)) = event else {
+        return std::future::pending().await;
+    };
+    let deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis()
+        + 60_000;
+    let mut headers = HeaderMap::new();
+    let mut set = |name: &'static str, value: String| {
+        headers.insert(name, value.parse().expect("a header value"));
+    };
+    set("lambda-runtime-aws-request-id", id);
+    set("lambda-runtime-deadline-ms", deadline.to_string());
+    set(
+        "lambda-runtime-invoked-function-arn",
+        "arn:aws:lambda:sa-east-1:007901780548:function:calc".into(),
+    );
+    set(
+        "lambda-runtime-trace-id",
+        "Root=1-66300000-0123456789abcdef01234567;Sampled=0".into(),
+    );
+    (headers, body)
+}
+
+async fn response(
+    State(api): State<RuntimeApi>,
+    Path(id): Path<String>,
+    body: String,
+) -> StatusCode {
+    let json = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    let _ = api.posted.send(Posted::Response(id, json));
+    StatusCode::ACCEPTED
+}
+
+async fn error(State(api): State<RuntimeApi>, Path(id): Path<String>, body: String) -> StatusCode {
+    let _ = api.posted.send(Posted::InvocationError(id, body));
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(State(api): State<RuntimeApi>, body: String) -> StatusCode {
+    let _ = api.posted.send(Posted::InitError(body));
+    StatusCode::ACCEPTED
+}
+
+/// The events kept in `tests/events/`.
+fn event(name: &str) -> String {
+    let path = format!("{}/tests/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+/// Start the function as Lambda would, against a runtime API at `addr`,
+/// with the extra environment `env`.
+fn start_function(addr: SocketAddr, env: &[(&str, &str)]) -> Program {
+    support::server().spawn_with(&[], |cmd| {
+        cmd.env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "calc")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/calc")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2024/04/25/[$LATEST]0123")
+            .env_remove("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH")
+            .envs(env.iter().copied());
+    })
+}
+
+/// What API Gateway would reply over HTTP: status, content type, body.
+struct GatewayReply {
+    status: u64,
+    content_type: String,
+    body: String,
+}
+
+/// Feed `names` to a fresh function, in order, and collect its responses.
+fn invoke(names: &[&str]) -> Vec<GatewayReply> {
+    invoke_with(names, &[])
+}
+
+/// [`invoke`], with extra environment for the function.
+fn invoke_with(names: &[&str], env: &[(&str, &str)]) -> Vec<GatewayReply> {
+    let events = names
+        .iter()
+        .map(|name| (format!("id-{name}"), event(name)))
+        .collect();
+    let (addr, posted) = start_runtime_api(events);
+    let function = start_function(addr, env);
+    let mut replies = Vec::new();
+    for name in names {
+        let answer = posted.recv_timeout(timeout()).unwrap_or_else(|_| {
+            panic!(
+                "no answer to {name} in time; the function said:\n{}",
+                function.stderr()
+            )
+        });
+        let (id, json) = match answer {
+            Posted::Response(id, json) => (id, json),
+            Posted::InvocationError(id, body) => {
+                panic!("{name} ({id}): the function reported an error: {body}")
+            }
+            Posted::InitError(body) => panic!("the function failed to start: {body}"),
+        };
+        assert_eq!(id, format!("id-{name}"), "answers come in order");
+        replies.push(GatewayReply {
+            status: json["statusCode"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{name}: {json}")),
+            content_type: content_type(&json),
+            body: json["body"].as_str().unwrap_or_default().to_owned(),
+        });
+        assert_eq!(
+            json["isBase64Encoded"],
+            Value::Bool(false),
+            "{name}: {json}"
+        );
+    }
+    replies
+}
+
+/// The content type of a response event: in `headers` (HTTP API, v2) or in
+/// `multiValueHeaders` (REST API, v1); names in any case.
+fn content_type(json: &Value) -> String {
+    let find = |field: &str| {
+        json[field]
+            .as_object()
+            .and_then(|h| {
+                h.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            })
+            .map(|(_, v)| v.clone())
+    };
+    match (find("headers"), find("multiValueHeaders")) {
+        (Some(Value::String(single)), _) => single,
+        (_, Some(Value::Array(many))) => many
+            .first()
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    }
+}
+
+fn body_json(reply: &GatewayReply) -> Value {
+    serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {:?}", reply.body))
+}
+
+#[test]
+fn a_rest_api_event_in_stage_api_gets_the_slides_answer() {
+    let [reply] = <[_; 1]>::try_from(invoke(&["rest-v1-chalice-mult.json"]))
+        .ok()
+        .expect("one");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.content_type, "application/json");
+    assert_eq!(reply.body, r#"{"A multiplicação": 40}"#);
+}
+
+#[test]
+fn rest_api_errors_keep_their_status_and_chalice_shape() {
+    let replies = invoke(&[
+        "rest-v1-div-by-zero.json",
+        "rest-v1-not-a-number.json",
+        "rest-v1-unknown-operation.json",
+        "rest-v1-post.json",
+    ]);
+    let expected = [
+        (400, "BadRequestError", "division by zero"),
+        (400, "BadRequestError", "abc"),
+        (404, "NotFoundError", "soma"),
+        (405, "MethodNotAllowedError", "POST"),
+    ];
+    for (reply, (status, code, word)) in replies.iter().zip(expected) {
+        assert_eq!(reply.status, status, "{}", reply.body);
+        let json = body_json(reply);
+        assert_eq!(json["Code"], code);
+        assert!(
+            json["Message"].as_str().unwrap_or_default().contains(word),
+            "{json}"
+        );
+    }
+}
+
+#[test]
+fn any_stage_name_works() {
+    let [reply] = <[_; 1]>::try_from(invoke(&["rest-v1-stage-prod.json"]))
+        .ok()
+        .expect("one");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(body_json(&reply), serde_json::json!({"A soma": 13}));
+}
+
+#[test]
+fn http_api_events_work_in_the_default_stage_and_in_a_named_one() {
+    let replies = invoke(&["http-v2-default-stage.json", "http-v2-stage-api.json"]);
+    assert_eq!(replies[0].status, 200, "{}", replies[0].body);
+    assert_eq!(replies[0].body, r#"{"A subtração": 3}"#);
+    assert_eq!(replies[1].status, 200, "{}", replies[1].body);
+    assert_eq!(replies[1].body, r#"{"A divisão": 1.6}"#);
+}
+
+#[test]
+fn the_stage_is_handled_when_lambda_http_leaves_it_out_of_the_path() {
+    // `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` makes lambda_http pass the
+    // path without the stage; the function must answer the same.
+    let names = ["rest-v1-chalice-mult.json", "http-v2-stage-api.json"];
+    let replies = invoke_with(&names, &[("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true")]);
+    assert_eq!(replies[0].body, r#"{"A multiplicação": 40}"#);
+    assert_eq!(replies[1].body, r#"{"A divisão": 1.6}"#);
+}
+
+#[test]
+fn one_warm_function_answers_many_events() {
+    let names = [
+        "rest-v1-chalice-mult.json",
+        "http-v2-default-stage.json",
+        "rest-v1-div-by-zero.json",
+        "rest-v1-chalice-mult.json",
+    ];
+    let statuses: Vec<u64> = invoke(&names).iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 400, 200]);
+}
+
+#[test]
+fn without_lambdas_variables_it_says_so_instead_of_panicking() {
+    let done = support::server()
+        .spawn_with(&[], |cmd| {
+            cmd.env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+                .env_remove("AWS_LAMBDA_FUNCTION_NAME");
+        })
+        .finish();
+    assert_eq!(done.status.code(), Some(1));
+    assert!(
+        done.stderr.contains("error: ") && done.stderr.contains("AWS_LAMBDA_FUNCTION_NAME"),
+        "{}",
+        done.stderr
+    );
+    assert!(!done.stderr.contains("panicked"), "{}", done.stderr);
+}

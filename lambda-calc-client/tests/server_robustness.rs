@@ -1,0 +1,205 @@
+//! The server against hostile or odd input: clear 400s, never a crash or a
+//! wrong result, many clients at once, and a clean stop.
+
+mod support;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::thread;
+use support::{get, start_server};
+
+/// `path` is refused with a 400 whose message contains every one of `words`.
+#[track_caller]
+fn refused(server: &common::testing::Program, path: &str, words: &[&str]) {
+    let reply = get(server, path);
+    assert_eq!(reply.status, 400, "{path}: {:?}", reply.body);
+    let (code, message) = reply.chalice_error();
+    assert_eq!(code, "BadRequestError", "{path}");
+    for word in words {
+        assert!(message.contains(word), "{path}: {message:?} lacks {word:?}");
+    }
+}
+
+#[test]
+fn numbers_beyond_range_are_refused_not_infinite() {
+    let server = start_server();
+    refused(&server, "/api/soma/1e309/1", &["1e309"]);
+    refused(&server, "/api/mult/2/-1e309", &["-1e309"]);
+    refused(&server, "/api/soma/1e-400/1", &["1e-400"]);
+}
+
+#[test]
+fn nan_and_infinity_are_refused() {
+    let server = start_server();
+    for value in ["NaN", "nan", "inf", "-Infinity"] {
+        refused(&server, &format!("/api/soma/{value}/1"), &[value]);
+    }
+}
+
+#[test]
+fn minus_zero_is_zero() {
+    // Decided: `-0` is a number people type, and equals 0. It is accepted,
+    // results never show `-0`, and dividing by it is division by zero.
+    let server = start_server();
+    assert_eq!(get(&server, "/api/mult/-0/5").result().value, "0");
+    assert_eq!(get(&server, "/api/mult/-1/0").result().value, "0");
+    assert_eq!(get(&server, "/api/soma/-0/-0").result().value, "0");
+    refused(&server, "/api/div/5/-0", &["division by zero"]);
+}
+
+#[test]
+fn an_encoded_slash_stays_inside_its_value() {
+    let server = start_server();
+    // Not routed as /api/soma/1/2/3 (a 404): one value, "1/2", not a number.
+    refused(&server, "/api/soma/1%2F2/3", &["1/2", "not a number"]);
+    refused(&server, "/api/soma/1%2f2/3", &["1/2"]);
+}
+
+#[test]
+fn a_thousand_digit_number_is_refused_with_a_short_message() {
+    let server = start_server();
+    let digits = "9".repeat(1000);
+    let reply = get(&server, &format!("/api/mult/{digits}/2"));
+    assert_eq!(reply.status, 400);
+    let (_, message) = reply.chalice_error();
+    assert!(
+        message.len() < 300,
+        "the message echoes the whole value: {message}"
+    );
+    assert!(message.contains("out of range"), "{message}");
+}
+
+#[test]
+fn other_strange_values_are_clear_400s() {
+    let server = start_server();
+    for (path, word) in [
+        ("/api/soma/1,5/1", "1,5"),
+        ("/api/soma/0x10/1", "0x10"),
+        ("/api/soma/1_000/1", "1_000"),
+        ("/api/soma/%E2%88%9E/1", "∞"),
+        ("/api/soma/1/%20", "b"),
+        ("/api/soma/%00/1", "not a number"),
+        ("/api/soma//1", "value a is empty"),
+    ] {
+        refused(&server, path, &[word]);
+    }
+}
+
+#[test]
+fn a_path_that_is_not_utf8_is_a_400() {
+    let server = start_server();
+    let reply = get(&server, "/api/soma/%FF%FE/1");
+    assert_eq!(reply.status, 400, "{:?}", reply.body);
+    assert_eq!(reply.chalice_error().0, "BadRequestError");
+}
+
+#[test]
+fn results_too_large_are_refused_not_rounded() {
+    let server = start_server();
+    let big = "9999999999999999999999999999";
+    refused(&server, &format!("/api/mult/{big}/{big}"), &["too large"]);
+    refused(&server, "/api/soma/5e28/5e28", &["too large"]);
+}
+
+#[test]
+fn a_huge_path_is_refused_and_the_server_goes_on() {
+    let mut server = start_server();
+    let digits = "1".repeat(100_000);
+    let reply = get(&server, &format!("/api/soma/{digits}/1"));
+    assert!((400..500).contains(&reply.status), "{}", reply.status);
+    server.assert_running();
+    assert_eq!(get(&server, "/api/soma/1/1").result().value, "2");
+}
+
+#[test]
+fn bad_input_never_stops_the_server() {
+    let mut server = start_server();
+    for path in [
+        "/api/div/1/0",
+        "/api/soma/%FF/1",
+        "/api/soma/1e309/1",
+        "/api/x/y/z",
+        "/%%%",
+        "/api/soma/1/%",
+    ] {
+        let reply = get(&server, path);
+        assert!(
+            (400..500).contains(&reply.status),
+            "{path}: {}",
+            reply.status
+        );
+    }
+    // Garbage that is not HTTP at all.
+    if let Ok(mut raw) = TcpStream::connect(server.socket_addr()) {
+        let _ = raw.write_all(b"\x16\x03\x01 not http\r\n\r\n");
+    }
+    server.assert_running();
+    assert_eq!(get(&server, "/api/mult/8/5").result().value, "40");
+}
+
+#[test]
+fn a_client_that_stalls_does_not_hold_up_the_others() {
+    let server = start_server();
+    let mut stalled = TcpStream::connect(server.socket_addr()).expect("connect");
+    stalled
+        .write_all(b"GET /api/mult/8/5 HTTP/1.1\r\nHost: x\r\n")
+        .expect("send half a request");
+    assert_eq!(get(&server, "/api/mult/8/5").result().value, "40");
+}
+
+#[test]
+fn many_clients_at_once() {
+    let server = start_server();
+    let addr = server.socket_addr();
+    let workers: Vec<_> = (0..100)
+        .map(|i| {
+            thread::spawn(move || {
+                let reply = support::request(addr, "GET", &format!("/api/mult/{i}/3"));
+                (i, reply.result().value)
+            })
+        })
+        .collect();
+    for worker in workers {
+        let (i, value) = worker.join().expect("a worker");
+        assert_eq!(value, (i * 3).to_string());
+    }
+}
+
+#[test]
+fn a_refused_request_is_logged() {
+    let server = start_server();
+    get(&server, "/api/div/1/0");
+    server.interrupt();
+    let done = server.finish();
+    if support::server().is_default() {
+        assert!(done.stderr.contains("/api/div/1/0"), "{}", done.stderr);
+        assert!(done.stderr.contains("division by zero"), "{}", done.stderr);
+    }
+}
+
+#[test]
+fn stops_cleanly_on_ctrl_c() {
+    let server = start_server();
+    server.interrupt();
+    let done = server.finish();
+    assert!(done.status.success(), "{:?}: {}", done.status, done.stderr);
+}
+
+#[test]
+fn stops_cleanly_on_sigterm() {
+    let server = start_server();
+    server.terminate();
+    let done = server.finish();
+    assert!(done.status.success(), "{:?}: {}", done.status, done.stderr);
+}
+
+#[test]
+fn a_port_in_use_is_one_error_line() {
+    let first = start_server();
+    let done = support::server()
+        .spawn(&["--listen", &first.socket_addr().to_string()])
+        .finish();
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stdout.is_empty() && done.consumed.is_empty());
+    assert!(done.stderr.starts_with("error: "), "{}", done.stderr);
+}

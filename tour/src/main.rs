@@ -13,6 +13,7 @@
 //! Flags: `--no-build` (use the binaries already built), `--only NAME`
 //! (one exercise).
 
+mod file_transfer;
 mod lambda_calc_client;
 mod rpc_calculator;
 mod socket_chat;
@@ -30,6 +31,7 @@ type Exercise = (&'static str, fn(&mut Tour));
 const EXERCISES: &[Exercise] = &[
     ("socket-chat", socket_chat::tour),
     ("rpc-calculator", rpc_calculator::tour),
+    ("file-transfer", file_transfer::tour),
     ("lambda-calc-client", lambda_calc_client::tour),
 ];
 

@@ -1,0 +1,704 @@
+//! The server: log clients in, then list, send and receive files.
+//!
+//! Every connection gets its own task, so many clients are served at once.
+//! A connection goes through two states: before login, the only frame
+//! accepted is `AUTH` (anything else is refused and the connection closed);
+//! after login, any number of `LIST`, `GET` and `PUT` requests, each answered
+//! in full before the next is read.
+//!
+//! A refusal that leaves the stream in step (no such file, a bad name, a
+//! digest mismatch) is answered with an `ERROR` frame and the connection goes
+//! on; one that does not (a malformed frame, a timeout, a failed login) is
+//! answered and the connection closed. The server never panics on input and
+//! always keeps serving the other connections.
+//!
+//! [`run_raw`] is the slide's server instead: no framing, no login; each
+//! connection receives the bytes of one file and is closed.
+
+use crate::auth::{self, Accounts, Backoff};
+use crate::conn::{ConnError, FrameReader, FrameWriter, Incoming};
+use crate::disk;
+use crate::store::{Store, StoreError, Upload};
+use crate::wire::{self, Digest, Message, code, hex};
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
+
+/// How long connections get to finish after shutdown is requested.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// After a refusal that closes the connection, how long to keep reading (and
+/// discarding) so the peer reads our reason rather than a reset.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// The default chunk size: 256 KiB (see the benchmark in the README).
+pub const DEFAULT_CHUNK: usize = 256 * 1024;
+
+/// The slide's chunk size: `f.read(1024*16)`.
+pub const SLIDE_CHUNK: usize = 16 * 1024;
+
+/// Where the transcript goes: one call per line.
+pub type Transcript = Arc<dyn Fn(String) + Send + Sync>;
+
+/// How the server behaves.
+pub struct ServerConfig {
+    /// Who may log in.
+    pub accounts: Accounts,
+    /// Bytes of file content per data frame sent.
+    pub chunk: usize,
+    /// The longest wait for the next frame from a client (and for a write).
+    pub timeout: Duration,
+    /// Where the transcript goes (`None`: nowhere).
+    pub transcript: Option<Transcript>,
+}
+
+struct Shared {
+    store: Arc<Store>,
+    accounts: Accounts,
+    chunk: usize,
+    timeout: Duration,
+    backoff: Mutex<Backoff>,
+    logins: Mutex<HashMap<IpAddr, Arc<tokio::sync::Mutex<()>>>>,
+    transcript: Option<Transcript>,
+    shutdown: CancellationToken,
+}
+
+impl Shared {
+    fn say(&self, line: impl FnOnce() -> String) {
+        if let Some(t) = &self.transcript {
+            t(line());
+        }
+    }
+
+    /// One login at a time per client address, so that parallel connections
+    /// do not multiply an attacker's guesses.
+    fn login_lock(&self, ip: IpAddr) -> Arc<tokio::sync::Mutex<()>> {
+        let Ok(mut logins) = self.logins.lock() else {
+            return Arc::new(tokio::sync::Mutex::new(()));
+        };
+        logins.retain(|_, lock| Arc::strong_count(lock) > 1);
+        Arc::clone(logins.entry(ip).or_default())
+    }
+}
+
+/// How a request failed.
+#[derive(Debug)]
+enum Failure {
+    /// Tell the client; the stream is still in step, so carry on.
+    Refuse(u16, String),
+    /// Tell the client, then close the connection.
+    Close(u16, String),
+    /// The connection is gone (closed, reset): nobody to tell.
+    Lost(String),
+}
+
+impl From<ConnError> for Failure {
+    fn from(e: ConnError) -> Self {
+        match e {
+            ConnError::Timeout(d) => Failure::Close(
+                code::TIMEOUT,
+                format!("timed out: nothing received for {} s", d.as_secs_f64()),
+            ),
+            ConnError::Wire(e) => Failure::Close(code::BAD_REQUEST, format!("invalid frame: {e}")),
+            ConnError::Io(e) => Failure::Lost(e.to_string()),
+            ConnError::WriteTimeout(_) | ConnError::Truncated => Failure::Lost(e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Refuse(e.code(), e.to_string())
+    }
+}
+
+fn shutting_down() -> Failure {
+    Failure::Close(code::UNAVAILABLE, "the server is shutting down".into())
+}
+
+/// Run blocking file-system work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Failure> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => done.map_err(Failure::from),
+        Err(e) => Err(Failure::Close(code::SERVER, format!("internal error: {e}"))),
+    }
+}
+
+/// Serve `store` to clients from `listener` until `shutdown` is cancelled,
+/// then give open connections up to 5 s to finish.
+pub async fn run(
+    listener: TcpListener,
+    store: Arc<Store>,
+    config: ServerConfig,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
+    let shared = Arc::new(Shared {
+        store,
+        accounts: config.accounts,
+        chunk: config.chunk.clamp(1, wire::MAX_CHUNK),
+        timeout: config.timeout,
+        backoff: Mutex::new(Backoff::default()),
+        logins: Mutex::new(HashMap::new()),
+        transcript: config.transcript,
+        shutdown: shutdown.clone(),
+    });
+    let tracker = TaskTracker::new();
+    loop {
+        let accepted = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                tracker.spawn(serve_connection(stream, peer, Arc::clone(&shared)));
+            }
+            Err(e) => {
+                // Usually out of file descriptors: back off instead of spinning.
+                warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    finish(tracker).await;
+    Ok(())
+}
+
+async fn finish(tracker: TaskTracker) {
+    info!("shutting down: no new connections");
+    tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
+        warn!("some connections did not finish in time");
+    }
+}
+
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+    info!(%peer, "connected");
+    shared.say(|| format!("Conectado por: {peer}"));
+    let _ = stream.set_nodelay(true);
+    let (read, write) = stream.into_split();
+    let mut reader = FrameReader::new(read, shared.timeout);
+    let mut writer = FrameWriter::new(write, shared.timeout);
+    let mut session = Session {
+        peer,
+        user: None,
+        shared: &shared,
+        reader: &mut reader,
+        writer: &mut writer,
+    };
+    match session.run().await {
+        Ok(()) => info!(%peer, "disconnected"),
+        Err(Failure::Refuse(code, message) | Failure::Close(code, message)) => {
+            warn!(%peer, code, %message, "closing the connection");
+            shared.say(|| format!("{peer}: refused ({code}): {message}"));
+            if writer.send(&Message::error(code, message)).await.is_ok() {
+                let _ = writer.shutdown().await;
+                reader.drain(LINGER).await;
+            }
+        }
+        Err(Failure::Lost(reason)) => info!(%peer, %reason, "connection lost"),
+    }
+    shared.say(|| format!("Conexão fechada: {peer}"));
+}
+
+struct Session<'a> {
+    peer: SocketAddr,
+    user: Option<String>,
+    shared: &'a Shared,
+    reader: &'a mut FrameReader<OwnedReadHalf>,
+    writer: &'a mut FrameWriter<OwnedWriteHalf>,
+}
+
+impl Session<'_> {
+    async fn run(&mut self) -> Result<(), Failure> {
+        self.login().await?;
+        loop {
+            let request = tokio::select! {
+                () = self.shared.shutdown.cancelled() => return Err(shutting_down()),
+                request = self.reader.next() => request?,
+            };
+            let outcome = match request {
+                None => return Ok(()),
+                Some(Incoming::Message(Message::List)) => self.list().await,
+                Some(Incoming::Message(Message::Get {
+                    name,
+                    offset,
+                    prefix,
+                })) => self.get(name, offset, prefix).await,
+                Some(Incoming::Message(Message::Put {
+                    name,
+                    size,
+                    digest,
+                    resume,
+                })) => self.put(name, size, digest, resume).await,
+                Some(other) => {
+                    return Err(Failure::Close(
+                        code::BAD_REQUEST,
+                        format!("unexpected {}; expected LIST, GET or PUT", describe(&other)),
+                    ));
+                }
+            };
+            match outcome {
+                Ok(()) => {}
+                Err(Failure::Refuse(code, message)) => {
+                    debug!(peer = %self.peer, code, %message, "refused");
+                    let peer = self.peer;
+                    self.shared
+                        .say(|| format!("{peer}: refused ({code}): {message}"));
+                    self.writer.send(&Message::error(code, message)).await?;
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    async fn login(&mut self) -> Result<(), Failure> {
+        let server_nonce = auth::random::<32>()
+            .map_err(|e| Failure::Close(code::SERVER, format!("no randomness: {e}")))?;
+        self.writer
+            .send(&Message::Hello {
+                protocol: wire::PROTOCOL.into(),
+                nonce: server_nonce,
+            })
+            .await?;
+        let (user, client_nonce) = match self.reader.next().await? {
+            Some(Incoming::Message(Message::Auth { user, nonce })) => (user, nonce),
+            None => return Err(Failure::Lost("closed before logging in".into())),
+            Some(other) => {
+                return Err(Failure::Close(
+                    code::UNAUTHORIZED,
+                    format!("log in first: expected AUTH, got {}", describe(&other)),
+                ));
+            }
+        };
+        let (credentials, _known) = self.shared.accounts.lookup(&user);
+        self.writer
+            .send(&Message::Challenge {
+                iterations: credentials.iterations,
+                salt: credentials.salt.clone(),
+            })
+            .await?;
+        let proof = match self.reader.next().await? {
+            Some(Incoming::Message(Message::Proof { proof })) => proof,
+            None => return Err(Failure::Lost("closed while logging in".into())),
+            Some(other) => {
+                return Err(Failure::Close(
+                    code::UNAUTHORIZED,
+                    format!("expected PROOF, got {}", describe(&other)),
+                ));
+            }
+        };
+        let message = auth::auth_message(
+            &user,
+            &client_nonce,
+            &server_nonce,
+            credentials.iterations,
+            &credentials.salt,
+        );
+        let ip = self.peer.ip();
+        let lock = self.shared.login_lock(ip);
+        let _one_at_a_time = lock.lock().await;
+        // An unknown user fails here too, with the same work and answer.
+        if auth::verify_proof(&credentials, &message, &proof) {
+            if let Ok(mut backoff) = self.shared.backoff.lock() {
+                backoff.succeeded(ip);
+            }
+            self.writer
+                .send(&Message::Welcome {
+                    signature: auth::server_signature(&credentials, &message),
+                })
+                .await?;
+            info!(peer = %self.peer, %user, "logged in");
+            let peer = self.peer;
+            self.shared.say(|| format!("{peer}: logged in as {user}"));
+            self.user = Some(user);
+            return Ok(());
+        }
+        let delay = match self.shared.backoff.lock() {
+            Ok(mut backoff) => backoff.failed(ip, tokio::time::Instant::now()),
+            Err(_) => auth::failure_delay(1),
+        };
+        warn!(peer = %self.peer, %user, ?delay, "login failed");
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = self.shared.shutdown.cancelled() => return Err(shutting_down()),
+        }
+        Err(Failure::Close(
+            code::UNAUTHORIZED,
+            format!("login failed for {user:?}: unknown user or wrong password"),
+        ))
+    }
+
+    async fn list(&mut self) -> Result<(), Failure> {
+        let store = Arc::clone(&self.shared.store);
+        let entries = blocking(move || store.list()).await?;
+        for entry in &entries {
+            self.writer
+                .send(&Message::Entry {
+                    name: entry.name.clone(),
+                    size: entry.size,
+                    modified: entry.modified,
+                })
+                .await?;
+        }
+        self.writer.send(&Message::End).await?;
+        let peer = self.peer;
+        self.shared
+            .say(|| format!("{peer}: listed {} file(s)", entries.len()));
+        Ok(())
+    }
+
+    async fn get(&mut self, name: String, offset: u64, prefix: Digest) -> Result<(), Failure> {
+        let store = Arc::clone(&self.shared.store);
+        let wanted = name.clone();
+        // Open, then hash unless the digest is known (and, to resume, the
+        // first `offset` bytes must be the client's).
+        let hashing = tokio::task::spawn_blocking(move || {
+            let mut readable = store.open_for_reading(&wanted)?;
+            let cached = store.cached_digest(&readable);
+            let (digest, start) = match cached {
+                Some(digest) if offset == 0 => (digest, 0),
+                _ => {
+                    let within = offset <= readable.size;
+                    let (digest, server_prefix) = disk::hash_file(&mut readable.file, offset)
+                        .map_err(|source| StoreError::Io {
+                            context: format!("cannot read {wanted:?}"),
+                            source,
+                        })?;
+                    store.remember_digest(&readable, digest);
+                    let resumable =
+                        offset > 0 && within && auth::digests_equal(&server_prefix, &prefix);
+                    (digest, if resumable { offset } else { 0 })
+                }
+            };
+            Ok::<_, StoreError>((readable, digest, start))
+        });
+        let (readable, digest, start) = tokio::select! {
+            () = self.shared.shutdown.cancelled() => return Err(shutting_down()),
+            done = hashing => match done {
+                Ok(done) => done?,
+                Err(e) => return Err(Failure::Close(code::SERVER, format!("internal error: {e}"))),
+            },
+        };
+        let size = readable.size;
+        self.writer
+            .send(&Message::File {
+                size,
+                digest,
+                offset: start,
+            })
+            .await?;
+        let mut source =
+            disk::spawn_source(readable.file, start, size - start, self.shared.chunk, true);
+        loop {
+            let frame = tokio::select! {
+                () = self.shared.shutdown.cancelled() => return Err(shutting_down()),
+                frame = source.next() => frame,
+            };
+            match frame {
+                None => break,
+                Some(Ok(batch)) => self.writer.send_frame(&batch.bytes).await?,
+                // The client expects data; an ERROR frame instead tells it
+                // why the download stopped, and the stream stays in step.
+                Some(Err(e)) => {
+                    return Err(Failure::Refuse(
+                        code::SERVER,
+                        format!("cannot read {name:?}: {e}"),
+                    ));
+                }
+            }
+        }
+        let peer = self.peer;
+        let from = if start > 0 {
+            format!(" from byte {start}")
+        } else {
+            String::new()
+        };
+        self.shared.say(|| {
+            format!(
+                "{peer}: Envio completo: {name} ({size} bytes{from}, sha256 {})",
+                hex(&digest)
+            )
+        });
+        Ok(())
+    }
+
+    async fn put(
+        &mut self,
+        name: String,
+        size: u64,
+        digest: Digest,
+        resume: bool,
+    ) -> Result<(), Failure> {
+        let user = self.user.clone().unwrap_or_default();
+        let store = Arc::clone(&self.shared.store);
+        // A resumable upload holds its lock until it ends, so a retry waits
+        // until the broken attempt has saved what it received.
+        let held = if resume {
+            let key = Store::partial_key(&user, &name, size, &digest);
+            let lock = store.partial_lock(&key);
+            let guard = tokio::time::timeout(self.shared.timeout, lock.lock_owned())
+                .await
+                .map_err(|_| StoreError::Busy(name.clone()))?;
+            Some((guard, key))
+        } else {
+            None
+        };
+        let key = held.as_ref().map(|(_, key)| key.clone());
+        let wanted = name.clone();
+        let begin_store = Arc::clone(&store);
+        let upload = blocking(move || match key {
+            Some(key) => begin_store.begin_resumable(&wanted, size, &key),
+            None => begin_store.begin_upload(&wanted, size),
+        })
+        .await?;
+        let path = upload.path.clone();
+        let resumable = upload.resumable;
+        let peer = self.peer;
+        let from = upload.offset;
+        self.shared.say(|| {
+            let resumed = if from > 0 {
+                format!(", resuming at byte {from}")
+            } else {
+                String::new()
+            };
+            format!("{peer}: receiving {name} ({size} bytes{resumed})")
+        });
+        match self.receive(upload, &name, size, digest).await {
+            Ok(received) => {
+                let target = name.clone();
+                let commit_path = path.clone();
+                let commit_store = Arc::clone(&store);
+                let committed =
+                    blocking(move || commit_store.commit(&commit_path, &target, received)).await;
+                let previous = match committed {
+                    Ok(previous) => previous,
+                    Err(e) => {
+                        store.discard(&path);
+                        return Err(e);
+                    }
+                };
+                self.writer
+                    .send(&Message::Stored {
+                        size,
+                        digest,
+                        previous: previous.clone().unwrap_or_default(),
+                    })
+                    .await?;
+                let kept = previous
+                    .map(|p| format!(", previous version kept as {p}"))
+                    .unwrap_or_default();
+                self.shared.say(|| {
+                    format!(
+                        "{peer}: stored {name} ({size} bytes, sha256 {}){kept}",
+                        hex(&digest)
+                    )
+                });
+                Ok(())
+            }
+            Err((failure, received, keep)) => {
+                if resumable && keep {
+                    self.shared.say(|| {
+                        format!("{peer}: upload of {name} broken after {received} of {size} bytes; kept for --resume")
+                    });
+                } else {
+                    store.discard(&path);
+                    self.shared.say(|| {
+                        format!("{peer}: upload of {name} failed after {received} of {size} bytes; nothing kept")
+                    });
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    /// Receive an upload's data into `upload` and verify it. On failure:
+    /// the failure, the bytes received, and whether they are worth keeping.
+    async fn receive(
+        &mut self,
+        upload: Upload,
+        name: &str,
+        size: u64,
+        digest: Digest,
+    ) -> Result<Digest, (Failure, u64, bool)> {
+        let mut received = upload.offset;
+        if let Err(e) = self.writer.send(&Message::Ready { offset: received }).await {
+            return Err((e.into(), received, true));
+        }
+        let mut sink = disk::spawn_sink(upload.file, upload.offset, upload.hasher);
+        let broken = loop {
+            if received == size {
+                break None;
+            }
+            let frame = tokio::select! {
+                () = self.shared.shutdown.cancelled() => break Some(shutting_down()),
+                frame = self.reader.next() => frame,
+            };
+            match frame {
+                Ok(Some(Incoming::Data(chunk))) => {
+                    let len = chunk.len() as u64;
+                    if len > size - received {
+                        break Some(Failure::Close(
+                            code::BAD_REQUEST,
+                            format!("more data than the {size} bytes announced"),
+                        ));
+                    }
+                    if let Err(e) = sink.write(chunk).await {
+                        let code = if e.kind() == io::ErrorKind::StorageFull {
+                            code::NO_SPACE
+                        } else {
+                            code::SERVER
+                        };
+                        break Some(Failure::Close(code, format!("cannot write {name:?}: {e}")));
+                    }
+                    received += len;
+                }
+                Ok(Some(Incoming::Message(Message::Error { message, .. }))) => {
+                    break Some(Failure::Refuse(
+                        code::ABORTED,
+                        format!("upload of {name:?} cancelled by the client: {message}"),
+                    ));
+                }
+                Ok(Some(Incoming::Message(other))) => {
+                    break Some(Failure::Close(
+                        code::BAD_REQUEST,
+                        format!("expected data, got {}", describe(&Incoming::Message(other))),
+                    ));
+                }
+                Ok(None) => {
+                    break Some(Failure::Lost(format!(
+                        "closed after {received} of {size} bytes"
+                    )));
+                }
+                Err(e) => break Some(e.into()),
+            }
+        };
+        // Wait for the disk thread either way: the data must be on disk (a
+        // partial to resume) or the thread done with the file (to remove it).
+        let written = sink.finish().await;
+        if let Some(failure) = broken {
+            return Err((failure, received, true));
+        }
+        let written = match written {
+            Ok(written) => written,
+            Err(e) => {
+                return Err((
+                    Failure::Refuse(code::SERVER, format!("cannot write {name:?}: {e}")),
+                    received,
+                    false,
+                ));
+            }
+        };
+        if !auth::digests_equal(&written.digest, &digest) {
+            return Err((
+                Failure::Refuse(
+                    code::DIGEST_MISMATCH,
+                    format!(
+                        "digest mismatch for {name:?}: announced sha256 {}, received sha256 {}; nothing was changed",
+                        hex(&digest),
+                        hex(&written.digest)
+                    ),
+                ),
+                received,
+                false,
+            ));
+        }
+        Ok(written.digest)
+    }
+}
+
+fn describe(frame: &Incoming) -> String {
+    match frame {
+        Incoming::Data(_) => "a DATA frame".into(),
+        Incoming::Message(m) => format!("a {} frame", wire::KindName(m.kind())),
+    }
+}
+
+/// The slide's server: every connection receives the bytes of `file` in
+/// chunks of `chunk` bytes, then is closed. No framing, no login, no digest:
+/// for compatibility with the slide's client only. A client that stops
+/// reading for `timeout` is dropped.
+pub async fn run_raw(
+    listener: TcpListener,
+    file: PathBuf,
+    chunk: usize,
+    timeout: Duration,
+    transcript: Option<Transcript>,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
+    let file = Arc::new(file);
+    let tracker = TaskTracker::new();
+    loop {
+        let accepted = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                let file = Arc::clone(&file);
+                let transcript = transcript.clone();
+                let shutdown = shutdown.clone();
+                tracker.spawn(async move {
+                    let say = |line: &str| {
+                        if let Some(t) = &transcript {
+                            t(line.to_owned());
+                        }
+                    };
+                    say(&format!("Conectado por: {peer}"));
+                    tokio::select! {
+                        sent = send_raw(stream, &file, chunk, timeout) => match sent {
+                            Ok(bytes) => {
+                                debug!(%peer, bytes, "raw file sent");
+                                say("Envio completo");
+                            }
+                            Err(e) => warn!(%peer, error = %e, "raw send failed"),
+                        },
+                        () = shutdown.cancelled() => {}
+                    }
+                    say("Conexão fechada");
+                });
+            }
+            Err(e) => {
+                warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    finish(tracker).await;
+    Ok(())
+}
+
+async fn send_raw(
+    mut stream: TcpStream,
+    path: &std::path::Path,
+    chunk: usize,
+    timeout: Duration,
+) -> io::Result<u64> {
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    // The raw protocol has no frames: plain bytes.
+    let mut source = disk::spawn_source(file, 0, len, chunk, false);
+    let mut sent = 0;
+    while let Some(batch) = source.next().await {
+        let batch = batch?;
+        tokio::time::timeout(timeout, stream.write_all(&batch.bytes))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "the client stopped reading"))??;
+        sent += batch.content;
+    }
+    stream.shutdown().await?;
+    Ok(sent)
+}

@@ -17,6 +17,7 @@ mod file_transfer;
 mod lambda_calc_client;
 mod rpc_calculator;
 mod socket_chat;
+mod sqlite_students;
 mod step;
 
 use anyhow::{Context as _, bail};
@@ -30,6 +31,7 @@ type Exercise = (&'static str, fn(&mut Tour));
 /// The exercises the tour knows, in the order of the course.
 const EXERCISES: &[Exercise] = &[
     ("socket-chat", socket_chat::tour),
+    ("sqlite-students", sqlite_students::tour),
     ("rpc-calculator", rpc_calculator::tour),
     ("file-transfer", file_transfer::tour),
     ("lambda-calc-client", lambda_calc_client::tour),

@@ -477,7 +477,9 @@ pub fn require(test: &str, available: bool, why: &str) -> bool {
     if std::env::var("REQUIRE_ALL_TESTS").is_ok_and(|v| v == "1") {
         panic!("{test}: {why} (REQUIRE_ALL_TESTS=1, so this is a failure, not a skip)");
     }
-    eprintln!("SKIPPED: {test}: {why}");
+    // Straight to the stderr handle, not `eprintln!`: the test harness
+    // captures `eprintln!` of passing tests, and a skip must be seen.
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {why}");
     false
 }
 

@@ -19,6 +19,7 @@ mod rpc_calculator;
 mod socket_chat;
 mod sqlite_students;
 mod step;
+mod websocket_adder;
 
 use anyhow::{Context as _, bail};
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ type Exercise = (&'static str, fn(&mut Tour));
 /// The exercises the tour knows, in the order of the course.
 const EXERCISES: &[Exercise] = &[
     ("socket-chat", socket_chat::tour),
+    ("websocket-adder", websocket_adder::tour),
     ("sqlite-students", sqlite_students::tour),
     ("rpc-calculator", rpc_calculator::tour),
     ("file-transfer", file_transfer::tour),

@@ -1,0 +1,189 @@
+//! Additions per second over one WebSocket and over 50, against our server
+//! and against the Python `websockets` adder of `python/adder_server.py`.
+//!
+//! ```text
+//! cargo run --release -p websocket-adder --example bench
+//! ```
+//!
+//! Our server runs in this process (the library's `server::run` on a port
+//! the system chooses, without the transcript); the Python one is started
+//! with `python3` (skipped, with a note, when the `websockets` package is
+//! missing). The load is the same for both: each connection sends `i.j 0.5`,
+//! waits for the sum and checks it before sending the next, so every
+//! addition is one full round trip over loopback. Each figure is the best
+//! of three runs; `--seconds N` sets how long each run lasts (default 3).
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+use websocket_adder::server::{self, Console, ServerConfig};
+
+const CONNECTIONS: [usize; 2] = [1, 50];
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let seconds: u64 = std::env::args()
+        .skip_while(|a| a != "--seconds")
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(3);
+    let duration = Duration::from_secs(seconds);
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let ours = format!("ws://{}/add", listener.local_addr()?);
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(server::run(
+        listener,
+        None,
+        ServerConfig::default(),
+        Console::quiet(),
+        shutdown.clone(),
+    ));
+
+    println!("additions per second, one round trip each, over loopback (best of 3 × {seconds} s)");
+    println!(
+        "{:<28}{:>14}{:>16}",
+        "server", "1 connection", "50 connections"
+    );
+    let rates = measure_all(&ours, duration).await?;
+    print_row("websocket-adder (Rust)", &rates);
+
+    match PythonServer::start() {
+        Ok(python) => {
+            let rates = measure_all(&python.url, duration).await?;
+            print_row("Python websockets", &rates);
+        }
+        Err(why) => println!("{:<28}skipped: {why}", "Python websockets"),
+    }
+
+    shutdown.cancel();
+    server.await??;
+    Ok(())
+}
+
+fn print_row(name: &str, rates: &[f64]) {
+    println!("{name:<28}{:>14.0}{:>16.0}", rates[0], rates[1]);
+}
+
+/// The best of three runs per figure: other programs on the machine can
+/// only make a run slower, never faster.
+async fn measure_all(url: &str, duration: Duration) -> anyhow::Result<Vec<f64>> {
+    let mut rates = Vec::new();
+    for connections in CONNECTIONS {
+        let mut best: f64 = 0.0;
+        for _ in 0..3 {
+            best = best.max(measure(url, connections, duration).await?);
+        }
+        rates.push(best);
+    }
+    Ok(rates)
+}
+
+/// Total additions per second over `connections` concurrent WebSockets.
+async fn measure(url: &str, connections: usize, duration: Duration) -> anyhow::Result<f64> {
+    let mut sockets = Vec::new();
+    for _ in 0..connections {
+        // `true`: TCP_NODELAY, as the server sets it.
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
+        sockets.push(ws);
+    }
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut clients = tokio::task::JoinSet::new();
+    for (i, mut ws) in sockets.into_iter().enumerate() {
+        clients.spawn(async move {
+            let mut count = 0u64;
+            while Instant::now() < deadline {
+                let j = count % 100;
+                ws.send(Message::text(format!("{i}.{j} 0.5"))).await?;
+                let reply = match ws.next().await {
+                    Some(Ok(Message::Text(text))) => text,
+                    other => anyhow::bail!("unexpected reply {other:?}"),
+                };
+                // i.j + 0.5, written out by hand (j < 100, one or two digits).
+                let expected = expected_sum(i as u64, j);
+                anyhow::ensure!(
+                    reply.as_str() == expected,
+                    "{i}.{j} 0.5 gave {reply}, not {expected}"
+                );
+                count += 1;
+            }
+            ws.close(None).await?;
+            Ok(count)
+        });
+    }
+    let mut total = 0;
+    while let Some(done) = clients.join_next().await {
+        total += done??;
+    }
+    Ok(total as f64 / start.elapsed().as_secs_f64())
+}
+
+/// The sum of `i.j` and `0.5` as the adder prints it (no trailing zeros).
+fn expected_sum(i: u64, j: u64) -> String {
+    // i.j is i + j/10 when j < 10 and i + j/100 otherwise; in thousandths:
+    let thousandths = i * 1000 + if j < 10 { j * 100 } else { j * 10 } + 500;
+    let (whole, frac) = (thousandths / 1000, thousandths % 1000);
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let digits = format!("{frac:03}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+/// `python3 python/adder_server.py 0`, stopped when dropped.
+struct PythonServer {
+    child: Child,
+    url: String,
+}
+
+impl PythonServer {
+    fn start() -> Result<Self, String> {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/adder_server.py");
+        let mut child = Command::new("python3")
+            .args([script, "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run python3: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut first = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut first);
+        let Some(addr) = first.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            let mut stderr = String::new();
+            if let Some(err) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut BufReader::new(err), &mut stderr);
+            }
+            let last = stderr.lines().last().unwrap_or("no output").to_owned();
+            return Err(format!(
+                "the Python server did not start ({last}); pip install websockets"
+            ));
+        };
+        let url = format!("ws://{addr}/");
+        Ok(Self { child, url })
+    }
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn expected_sums() {
+        assert_eq!(super::expected_sum(3, 5), "4");
+        assert_eq!(super::expected_sum(3, 0), "3.5");
+        assert_eq!(super::expected_sum(0, 25), "0.75");
+        assert_eq!(super::expected_sum(12, 50), "13");
+    }
+}

@@ -1,0 +1,124 @@
+//! `websocket-adder-server`: the page, `/hello`, `/push` and `/add` on one port.
+//!
+//! A thin wrapper: parse flags, bind, print `listening on <addr>`, push the
+//! lines typed on standard input to the pages, and run the library's server
+//! until Ctrl-C or SIGTERM.
+
+use anyhow::Context as _;
+use clap::Parser;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use websocket_adder::server::{self, Console, DEFAULT_MAX_MESSAGE, ServerConfig};
+use websocket_adder::{print_line, stdin_lines};
+
+/// WebSocket server: the browser page at /, and the WebSockets /hello
+/// (example 1), /push (example 2: the lines you type here go to every open
+/// page) and /add (the exercise), all on one HTTP port.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on, HOST:PORT (port 0: any free port).
+    #[arg(long, value_name = "HOST:PORT", default_value = common::addr::WEBSOCKET_ADDER)]
+    listen: String,
+    /// Also serve example 1 alone, as the slide's server does on port 8765
+    /// (every path greets). Without a value: 127.0.0.1:8765.
+    #[arg(long, value_name = "HOST:PORT", num_args = 0..=1,
+          default_missing_value = common::addr::WEBSOCKET_HELLO)]
+    hello: Option<String>,
+    /// The largest WebSocket message read, in bytes; a larger one closes
+    /// its connection with status 1009.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE)]
+    max_message: usize,
+    /// Do not print the transcript (greetings, additions, pushes) on stdout.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        // Colours for a person at a terminal, plain text in a log file.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    match serve(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(args.max_message > 0, "--max-message must be at least 1");
+    let mut console = Console::default().with_operator(stdin_lines());
+    if !args.quiet {
+        console = console.with_transcript(server::stdout_transcript());
+    }
+    // Install the signal handlers before announcing `listening on`: a
+    // signal that arrives between the two would otherwise kill the process
+    // the default way, skipping the clean shutdown.
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
+
+    let listener = TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let hello = match &args.hello {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} (--hello)"))?,
+        ),
+        None => None,
+    };
+    let addr = listener.local_addr()?;
+    print_line(&format!("listening on {addr}"));
+    if let Some(hello) = &hello {
+        print_line(&format!("hello listening on {}", hello.local_addr()?));
+    }
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "open http://{addr}/ in a browser; type a line here and press Enter to push it to every open page"
+        );
+    }
+    let config = ServerConfig {
+        max_message: args.max_message,
+    };
+    server::run(listener, hello, config, console, shutdown).await?;
+    Ok(())
+}
+
+/// The signals that ask the server to stop: Ctrl-C (SIGINT) and SIGTERM.
+/// Handlers are installed when this returns, not when first awaited.
+#[cfg(unix)]
+fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+async fn cancel_on_signal(signals: impl Future<Output = ()>, token: CancellationToken) {
+    signals.await;
+    tracing::info!("stop requested");
+    token.cancel();
+}

@@ -1,0 +1,170 @@
+//! The page in a real browser: headless Chromium, driven over WebDriver by
+//! fantoccini, loads the page from the real server, types, clicks and reads.
+//! Needs Debian's `chromium` and `chromium-driver`: without them these tests
+//! say SKIPPED, or fail under `REQUIRE_ALL_TESTS=1`.
+
+mod support;
+
+use common::testing::{Program, require, timeout};
+use fantoccini::{Client, Locator};
+use support::browser::{self, Browser};
+use support::{server, start_server};
+
+fn have_browser(test: &str) -> bool {
+    require(test, browser::available(), browser::MISSING)
+}
+
+/// Wait until an element matching the CSS `selector` exists; its text.
+async fn wait_for(client: &Client, selector: &str) -> String {
+    let element = client
+        .wait()
+        .at_most(timeout())
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("the page never showed {selector}: {e}"));
+    element.text().await.expect("the element's text")
+}
+
+/// Wait until the element `selector` shows exactly `expected`.
+async fn wait_for_text(client: &Client, selector: &str, expected: &str) {
+    let xpath_literal = format!("'{expected}'");
+    let xpath = format!(
+        "//*[@id='{}' and normalize-space(.)={xpath_literal}]",
+        selector.trim_start_matches('#')
+    );
+    if let Err(e) = client
+        .wait()
+        .at_most(timeout())
+        .for_element(Locator::XPath(&xpath))
+        .await
+    {
+        let shown = client
+            .find(Locator::Css(selector))
+            .await
+            .ok()
+            .map(|el| async move { el.text().await.unwrap_or_default() });
+        let shown = match shown {
+            Some(text) => text.await,
+            None => "<missing>".to_owned(),
+        };
+        panic!("{selector} never showed {expected:?} (it shows {shown:?}): {e}");
+    }
+}
+
+/// Load the page from `server` and wait until both WebSockets are open.
+async fn open_page(client: &Client, server: &Program) {
+    client
+        .goto(&format!("http://{}/", server.addr()))
+        .await
+        .expect("load the page");
+    wait_for(client, "#status[data-state='connected']").await;
+}
+
+/// Type into the two fields and press Add.
+async fn add(client: &Client, a: &str, b: &str) {
+    for (id, value) in [("#a", a), ("#b", b)] {
+        let field = client.find(Locator::Css(id)).await.expect("a number field");
+        field.clear().await.expect("clear the field");
+        field.send_keys(value).await.expect("type a number");
+    }
+    client
+        .find(Locator::Css("#add"))
+        .await
+        .expect("the Add button")
+        .click()
+        .await
+        .expect("click Add");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_adds_two_numbers_in_a_real_browser() {
+    if !have_browser("the_page_adds_two_numbers_in_a_real_browser") {
+        return;
+    }
+    let server = start_server(&[]);
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    open_page(client, &server).await;
+    add(client, "3", "4").await;
+    wait_for_text(client, "#result", "7").await;
+    add(client, "0.1", "0.2").await;
+    wait_for_text(client, "#result", "0.3").await;
+    let history = client
+        .find_all(Locator::Css("#history li"))
+        .await
+        .expect("the history");
+    let mut lines = Vec::new();
+    for item in history {
+        lines.push(item.text().await.expect("a history line"));
+    }
+    assert_eq!(lines, ["0.1 + 0.2 = 0.3", "3 + 4 = 7"]);
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_from_the_server_shows_on_the_page() {
+    if !have_browser("an_error_from_the_server_shows_on_the_page") {
+        return;
+    }
+    let server = start_server(&[]);
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    open_page(client, &server).await;
+    // 29 digits: more than an exact sum can hold.
+    add(client, "79228162514264337593543950335", "1").await;
+    let error = wait_for(client, "#result.error").await;
+    assert!(error.contains("28 significant digits"), "{error}");
+    let history = wait_for(client, "#history").await;
+    assert!(
+        !history.contains("="),
+        "an error is not a result: {history}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pushed_message_appears_on_the_page() {
+    if !have_browser("a_pushed_message_appears_on_the_page") {
+        return;
+    }
+    let mut server = start_server(&[]);
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    open_page(client, &server).await;
+    server.write_line("Bom dia, navegador!");
+    let xpath = "//ul[@id='pushed']/li[contains(., 'Bom dia, navegador!')]";
+    client
+        .wait()
+        .at_most(timeout())
+        .for_element(Locator::XPath(xpath))
+        .await
+        .expect("the pushed message on the page");
+    server.expect_line("> Bom dia, navegador! (pushed to 1 page)");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_reconnects_by_itself_when_the_server_comes_back() {
+    if !have_browser("the_page_reconnects_by_itself_when_the_server_comes_back") {
+        return;
+    }
+    let first = start_server(&[]);
+    let addr = first.addr().to_owned();
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    open_page(client, &first).await;
+    first.interrupt();
+    let done = tokio::task::spawn_blocking(move || first.finish())
+        .await
+        .expect("the waiting thread");
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    let status = wait_for(client, "#status[data-state='disconnected']").await;
+    assert!(status.contains("disconnected"), "{status}");
+    // The same address again: the page was not reloaded, it reconnects.
+    let second = server().start_server(&["--listen", &addr]);
+    wait_for(client, "#status[data-state='connected']").await;
+    add(client, "20", "22").await;
+    wait_for_text(client, "#result", "42").await;
+    drop(second);
+    browser.close().await;
+}

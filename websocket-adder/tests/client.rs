@@ -1,0 +1,174 @@
+//! `websocket-adder-client`: numbers from the command line or standard
+//! input, `--hello NAME`, `--listen-push`, `--url`; errors as one line and
+//! exit code 1.
+
+mod support;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use std::sync::{Arc, Mutex};
+use support::{client, start_server, ws_url};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::Request;
+
+#[test]
+fn two_numbers_print_their_sum() {
+    let server = start_server(&[]);
+    let done = client()
+        .spawn(&["--connect", server.addr(), "3", "4"])
+        .finish();
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, ["7"]);
+}
+
+#[test]
+fn negative_and_decimal_numbers_are_numbers_not_flags() {
+    let server = start_server(&[]);
+    let done = client()
+        .spawn(&["--connect", server.addr(), "-3", "4.5"])
+        .finish();
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, ["1.5"]);
+}
+
+#[test]
+fn a_refused_request_is_one_error_line_and_exit_code_1() {
+    let server = start_server(&[]);
+    let done = client()
+        .spawn(&["--connect", server.addr(), "3", "abc"])
+        .finish();
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+    assert_eq!(done.stderr.trim(), r#"error: "abc" is not a number"#);
+}
+
+#[test]
+fn lines_from_stdin_are_answered_in_order() {
+    let server = start_server(&[]);
+    let mut program = client().spawn(&["--connect", server.addr()]);
+    for line in ["3 4", "0.1,0.2", "", r#"{"a":1,"b":2}"#, "10;-20"] {
+        program.write_line(line);
+    }
+    let done = program.finish();
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, ["7", "0.3", r#"{"sum":3}"#, "-10"]);
+}
+
+#[test]
+fn a_bad_line_is_answered_and_the_rest_go_on() {
+    let server = start_server(&[]);
+    let mut program = client().spawn(&["--connect", server.addr()]);
+    for line in ["3 4", "abc", "5 6"] {
+        program.write_line(line);
+    }
+    let done = program.finish();
+    assert_eq!(done.stdout[0], "7");
+    assert!(done.stdout[1].starts_with("error: "), "{:?}", done.stdout);
+    assert_eq!(done.stdout[2], "11");
+    assert_eq!(done.status.code(), Some(1), "one request was refused");
+    assert!(done.stderr.contains("error: "), "{}", done.stderr);
+}
+
+/// A stand-in server that records the path of every WebSocket connection
+/// it gets, and answers with the crate's protocol (the reference).
+// tungstenite's handshake callback returns its HTTP response as the error.
+#[allow(clippy::result_large_err)]
+async fn recording_server() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address").to_string();
+    let paths = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&paths);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let record = Arc::clone(&record);
+            let callback = move |request: &Request, response| {
+                record
+                    .lock()
+                    .expect("the list of paths")
+                    .push(request.uri().path().to_owned());
+                Ok(response)
+            };
+            let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                while let Some(Ok(message)) = ws.next().await {
+                    if let Message::Text(text) = message {
+                        let reply = websocket_adder::protocol::answer(&text);
+                        if ws.send(Message::text(reply)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (addr, paths)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_lines_travel_over_one_connection_to_add() {
+    let (addr, paths) = recording_server().await;
+    let done = tokio::task::spawn_blocking(move || {
+        let mut program = client().spawn(&["--connect", &addr]);
+        for i in 0..20 {
+            program.write_line(&format!("{i} 1"));
+        }
+        program.finish()
+    })
+    .await
+    .expect("the client thread");
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout.len(), 20);
+    assert_eq!(done.stdout[19], "20");
+    assert_eq!(*paths.lock().expect("the list of paths"), ["/add"]);
+}
+
+#[test]
+fn hello_prints_the_greeting() {
+    let server = start_server(&[]);
+    let done = client()
+        .spawn(&["--connect", server.addr(), "--hello", "Marcos"])
+        .finish();
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, ["Ola Marcos!"]);
+}
+
+#[test]
+fn listen_push_prints_each_pushed_message_until_the_server_stops() {
+    let mut server = start_server(&[]);
+    let mut listener = client().spawn(&["--connect", server.addr(), "--listen-push"]);
+    // The server's transcript says when the page has joined.
+    server.line_containing("+ push ");
+    server.write_line("Bom dia");
+    server.write_line("Boa tarde");
+    assert_eq!(listener.next_line(), "Bom dia");
+    assert_eq!(listener.next_line(), "Boa tarde");
+    server.interrupt();
+    let done = listener.finish();
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+}
+
+#[test]
+fn url_names_the_whole_address() {
+    let server = start_server(&[]);
+    let url = ws_url(&server, "/add");
+    let done = client().spawn(&["--url", &url, "2", "2"]).finish();
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, ["4"]);
+}
+
+#[test]
+fn a_server_that_is_not_there_is_one_error_line() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .to_string();
+    let done = client().spawn(&["--connect", &closed, "3", "4"]).finish();
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stderr.starts_with("error: "), "{}", done.stderr);
+    assert_eq!(done.stderr.trim().lines().count(), 1, "{}", done.stderr);
+    assert!(!done.stderr.contains("panicked"), "{}", done.stderr);
+}

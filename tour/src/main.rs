@@ -20,6 +20,7 @@ mod socket_chat;
 mod sqlite_students;
 mod step;
 mod websocket_adder;
+mod xlsx_sql_bridge;
 
 use anyhow::{Context as _, bail};
 use std::path::PathBuf;
@@ -37,6 +38,7 @@ const EXERCISES: &[Exercise] = &[
     ("rpc-calculator", rpc_calculator::tour),
     ("file-transfer", file_transfer::tour),
     ("lambda-calc-client", lambda_calc_client::tour),
+    ("xlsx-sql-bridge", xlsx_sql_bridge::tour),
 ];
 
 fn main() -> ExitCode {

@@ -1,0 +1,178 @@
+//! The JSON that crosses between the services, and the routes.
+//!
+//! The converter's API (what the front calls):
+//!
+//! | request | answer |
+//! |---|---|
+//! | `POST /uploads`, body: the workbook's bytes | `201 {"upload_id": "<32 hex digits>", "size": N}` |
+//! | `POST /convert`, body: [`ConvertRequest`] as JSON | `200`, the script (`application/sql`), streamed |
+//! | `DELETE /uploads/{id}` | `204`: an upload given up before its conversion |
+//! | `GET /health` | `200 {"status": "ok", "service": "converter"}` |
+//!
+//! Every error is `{"error": "<a sentence>"}` ([`ErrorBody`]) with its
+//! status: 400 a malformed request (including one that names a `path`),
+//! 404 an unknown upload id, 413 an upload over the limit, 422 a file that
+//! is not a readable workbook, 503 too many uploads waiting.
+//!
+//! The front's API (what the page and the client call): `GET /` the page,
+//! `POST /upload` a `multipart/form-data` form with the fields [`FORM_FILE`]
+//! (the workbook), and optionally [`FORM_BATCH`], [`FORM_CREATE_TABLE`],
+//! [`FORM_SHEET`]; the answer is the converter's, passed through.
+
+use serde::{Deserialize, Serialize};
+
+pub const UPLOADS: &str = "/uploads";
+pub const CONVERT: &str = "/convert";
+pub const HEALTH: &str = "/health";
+pub const UPLOAD: &str = "/upload";
+
+/// The form field that carries the workbook.
+pub const FORM_FILE: &str = "file";
+/// The form field for rows per `INSERT`.
+pub const FORM_BATCH: &str = "batch";
+/// The form field that asks for `CREATE TABLE` (`on`, `true` or `1`).
+pub const FORM_CREATE_TABLE: &str = "create_table";
+/// The form field that picks one sheet.
+pub const FORM_SHEET: &str = "sheet";
+
+/// The media type of the script.
+pub const SQL_CONTENT_TYPE: &str = "application/sql; charset=utf-8";
+
+/// The converter's answer to `POST /uploads`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadCreated {
+    /// The id to name in `POST /convert`: 32 lowercase hex digits, chosen
+    /// by the converter at random.
+    pub upload_id: String,
+    /// The bytes stored.
+    pub size: u64,
+}
+
+/// The body of `POST /convert`. Unknown fields are refused, so the paper's
+/// `{"path": "/tmp/..."}` gets a clear 400 instead of being ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvertRequest {
+    /// An id from `POST /uploads`.
+    pub upload_id: String,
+    /// The workbook's original name, for the script's first comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// Rows per `INSERT` (default 1).
+    #[serde(default = "one")]
+    pub batch: usize,
+    /// Add `CREATE TABLE` and a transaction.
+    #[serde(default)]
+    pub create_table: bool,
+    /// Convert only this sheet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// True if `id` has the form the converter gives ids: 32 lowercase hex
+/// digits. Anything else (`../../etc/passwd`, an absolute path) is refused
+/// before any lookup.
+///
+/// ```
+/// use xlsx_sql_bridge::api::is_upload_id;
+/// assert!(is_upload_id("0123456789abcdef0123456789abcdef"));
+/// assert!(!is_upload_id("../../etc/passwd"));
+/// assert!(!is_upload_id("0123456789ABCDEF0123456789ABCDEF"));
+/// ```
+pub fn is_upload_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A fresh upload id: 128 random bits from the operating system, so ids
+/// cannot be guessed by other users of the converter.
+pub fn new_upload_id() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A `Content-Disposition` value offering `name` as the download's name:
+/// an ASCII fallback and the exact UTF-8 name (RFC 6266).
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_32_hex_digits_and_differ() {
+        let a = new_upload_id().expect("random bytes");
+        let b = new_upload_id().expect("random bytes");
+        assert!(is_upload_id(&a), "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_path_is_not_an_id() {
+        for bad in [
+            "/etc/passwd",
+            "..",
+            "",
+            "0123456789abcdef0123456789abcde/",
+            "0123456789abcdef0123456789abcdef0",
+        ] {
+            assert!(!is_upload_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_request_refuses_a_path_field() {
+        let err = serde_json::from_str::<ConvertRequest>(r#"{"path": "/etc/passwd"}"#)
+            .expect_err("refused");
+        assert!(err.to_string().contains("path"), "{err}");
+    }
+
+    #[test]
+    fn the_request_has_defaults() {
+        let req: ConvertRequest = serde_json::from_str(r#"{"upload_id": "x"}"#).expect("parses");
+        assert_eq!(req.batch, 1);
+        assert!(!req.create_table);
+        assert_eq!(req.sheet, None);
+    }
+
+    #[test]
+    fn disposition_keeps_accents_in_the_utf8_name() {
+        assert_eq!(
+            content_disposition("Preços.sql"),
+            "attachment; filename=\"Pre_os.sql\"; filename*=UTF-8''Pre%C3%A7os.sql"
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! `xlsx-sql-bridge-client`: a workbook in, its MySQL script out.
+//!
+//! A thin wrapper: parse flags, then upload the workbook through the front
+//! (or convert it `--offline`) and write the script to stdout or `--output`.
+
+use clap::Parser;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use xlsx_sql_bridge::client::{Client, ClientError, convert_offline};
+use xlsx_sql_bridge::convert::Options;
+
+/// Convert a spreadsheet (.xlsx, .xlsb, .xls, .ods) into a MySQL script.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The workbook; `-` reads it from standard input.
+    file: PathBuf,
+    /// The front's URL.
+    #[arg(long, default_value_t = format!("http://{}", common::addr::XLSX_FRONT))]
+    url: String,
+    /// Convert here, with the same code, without any server.
+    #[arg(long)]
+    offline: bool,
+    /// Rows per INSERT statement.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    batch: usize,
+    /// Add CREATE TABLE IF NOT EXISTS (types inferred from the data) and
+    /// wrap the inserts in a transaction.
+    #[arg(long)]
+    create_table: bool,
+    /// Convert only this sheet.
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
+    /// Write the script to this file (whole or not at all) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    xlsx_sql_bridge::init_logging("warn");
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader of stdout left (`| head`): not an error of ours.
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), ClientError> {
+    let options = Options {
+        batch: args.batch,
+        create_table: args.create_table,
+        sheet: args.sheet.clone(),
+    };
+    options
+        .validate()
+        .map_err(|message| ClientError::Convert(xlsx_sql_bridge::ConvertError::Options(message)))?;
+    // A workbook on stdin is spooled to a private file first: both the
+    // upload and the reader need its length and random access.
+    let spooled;
+    let input: &Path = if args.file.as_os_str() == "-" {
+        spooled = spool_stdin()?;
+        &spooled
+    } else {
+        &args.file
+    };
+    match &args.output {
+        None => write_script(args, input, &options, Output::Stdout),
+        Some(path) => {
+            // Write beside the target, then rename: the file is either the
+            // whole script or untouched.
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let temp = tempfile::Builder::new()
+                .prefix(".xlsx-sql-bridge-")
+                .tempfile_in(dir)
+                .map_err(ClientError::Write)?;
+            write_script(
+                args,
+                input,
+                &options,
+                Output::File(temp.reopen().map_err(ClientError::Write)?),
+            )?;
+            temp.persist(path)
+                .map_err(|e| ClientError::Write(e.error))?;
+            Ok(())
+        }
+    }
+}
+
+enum Output {
+    Stdout,
+    File(std::fs::File),
+}
+
+fn write_script(
+    args: &Args,
+    input: &Path,
+    options: &Options,
+    output: Output,
+) -> Result<(), ClientError> {
+    if args.offline {
+        match output {
+            Output::Stdout => convert_offline(input, options, io::stdout().lock()).map(|_| ()),
+            Output::File(file) => {
+                let (file, _) = convert_offline(input, options, file)?;
+                file.sync_all().map_err(ClientError::Write)
+            }
+        }
+    } else {
+        let client = Client::new(&args.url)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ClientError::Write)?;
+        runtime.block_on(async {
+            match output {
+                Output::Stdout => {
+                    let mut out = tokio::io::stdout();
+                    client.convert(input, options, &mut out).await.map(|_| ())
+                }
+                Output::File(file) => {
+                    let mut out = tokio::fs::File::from_std(file);
+                    client.convert(input, options, &mut out).await?;
+                    out.sync_all().await.map_err(ClientError::Write)
+                }
+            }
+        })
+    }
+}
+
+fn spool_stdin() -> Result<tempfile::TempPath, ClientError> {
+    let mut file = tempfile::NamedTempFile::new().map_err(ClientError::Write)?;
+    let stdin_error = |source| ClientError::File {
+        path: PathBuf::from("standard input"),
+        source,
+    };
+    io::copy(&mut io::stdin().lock(), &mut file).map_err(stdin_error)?;
+    file.flush().map_err(stdin_error)?;
+    // Deleted when the returned path is dropped, at the end of `run`.
+    Ok(file.into_temp_path())
+}

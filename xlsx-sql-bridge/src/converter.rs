@@ -1,0 +1,539 @@
+//! The converter service (Flask in the paper): workbook bytes in, a MySQL
+//! script out, over a small JSON API (see [`crate::api`]).
+//!
+//! The paper's converter receives a *path* and opens it. Anyone who can
+//! reach such a service can have it read any file its process may read
+//! (`{"path": "/etc/shadow"}`), and it only works while both services share
+//! a disk. This one never opens a name that came from the network:
+//!
+//! 1. `POST /uploads` receives the workbook's bytes and stores them in the
+//!    converter's own upload directory, in a file the converter names; it
+//!    answers an id it generated (128 random bits).
+//! 2. `POST /convert {"upload_id": ...}` looks the id up in the converter's
+//!    own table; an id it did not hand out, or anything that is not 32 hex
+//!    digits, is refused. A request that still names a `path` gets a 400
+//!    that says why.
+//! 3. The upload is taken out of the table (an id works once) and deleted
+//!    when the conversion ends, whether it worked, failed, or the client
+//!    went away; the deletion happens before the last byte of the answer, so
+//!    a client that has read the whole script knows the file is gone.
+//!    Uploads never converted are deleted after [`ConverterConfig::upload_ttl`],
+//!    and all of them when the service stops.
+//!
+//! Conversions run on blocking threads, at most
+//! [`ConverterConfig::max_conversions`] at a time (the rest wait), and write
+//! the script into a channel that the HTTP response reads from: the client
+//! receives it while it is being made.
+
+use crate::api::{self, ConvertRequest, ErrorBody, UploadCreated};
+use crate::convert::{Conversion, Options};
+use crate::workbook::{Limits, human_bytes};
+use crate::{ConvertError, REST_LOG, UploadDir};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use futures_util::StreamExt as _;
+use std::collections::HashMap;
+use std::io::{self, BufReader, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// How the converter behaves.
+#[derive(Debug, Clone)]
+pub struct ConverterConfig {
+    /// The largest upload accepted, in bytes (413 beyond).
+    pub max_upload: u64,
+    /// Zip-bomb limits.
+    pub limits: Limits,
+    /// Where uploads wait (default: a fresh private temporary directory).
+    pub upload_dir: Option<std::path::PathBuf>,
+    /// How long an upload that nobody converts is kept.
+    pub upload_ttl: Duration,
+    /// How many uploads may wait at once (503 beyond).
+    pub max_pending: usize,
+    /// How many conversions run at once.
+    pub max_conversions: usize,
+}
+
+impl Default for ConverterConfig {
+    fn default() -> Self {
+        Self {
+            max_upload: crate::DEFAULT_MAX_UPLOAD,
+            limits: Limits::default(),
+            upload_dir: None,
+            upload_ttl: Duration::from_secs(600),
+            max_pending: 64,
+            max_conversions: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+struct Upload {
+    /// Deletes the file when dropped.
+    path: tempfile::TempPath,
+    stored: Instant,
+}
+
+struct ConverterState {
+    dir: UploadDir,
+    uploads: Mutex<HashMap<String, Upload>>,
+    config: ConverterConfig,
+    conversions: Arc<Semaphore>,
+}
+
+impl ConverterState {
+    fn uploads(&self) -> std::sync::MutexGuard<'_, HashMap<String, Upload>> {
+        // A panic while the lock was held cannot leave the map inconsistent
+        // (every operation on it is a single insert or remove).
+        self.uploads.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forget (and so delete) uploads older than the TTL.
+    fn sweep(&self) {
+        let ttl = self.config.upload_ttl;
+        self.uploads().retain(|id, upload| {
+            let keep = upload.stored.elapsed() < ttl;
+            if !keep {
+                tracing::info!(target: REST_LOG, "converter: upload {id} expired unconverted; deleted");
+            }
+            keep
+        });
+    }
+}
+
+/// The converter's routes, with fresh state.
+pub fn app(config: ConverterConfig) -> io::Result<Router> {
+    Ok(routes(new_state(config)?))
+}
+
+fn new_state(config: ConverterConfig) -> io::Result<Arc<ConverterState>> {
+    let dir = UploadDir::new(config.upload_dir.as_deref(), "converter")?;
+    Ok(Arc::new(ConverterState {
+        dir,
+        uploads: Mutex::new(HashMap::new()),
+        conversions: Arc::new(Semaphore::new(config.max_conversions.max(1))),
+        config,
+    }))
+}
+
+fn routes(state: Arc<ConverterState>) -> Router {
+    Router::new()
+        .route("/", get(describe))
+        .route(api::HEALTH, get(health))
+        .route(api::UPLOADS, post(upload))
+        .route("/uploads/{id}", delete(forget))
+        .route(
+            api::CONVERT,
+            post(convert).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serve the converter on `listener` until `shutdown` is cancelled.
+pub async fn run(
+    listener: TcpListener,
+    config: ConverterConfig,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
+    let state = new_state(config)?;
+    // Uploads nobody converts are deleted once their time is up, even if
+    // no other upload comes to trigger a sweep.
+    let sweeper = tokio::spawn({
+        let state = Arc::clone(&state);
+        let shutdown = shutdown.clone();
+        async move {
+            let every = (state.config.upload_ttl / 4).max(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(every) => state.sweep(),
+                }
+            }
+        }
+    });
+    let served = serve(listener, routes(state), shutdown).await;
+    sweeper.abort();
+    served
+}
+
+/// Serve `app` until `shutdown`; then wait up to 5 s for answers in flight.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
+    let server = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .into_future();
+    tokio::select! {
+        result = server => result,
+        () = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        } => {
+            tracing::warn!("answers still in flight after 5 s; stopping anyway");
+            Ok(())
+        }
+    }
+}
+
+/// An error answer: `{"error": message}` with `status`.
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = ErrorBody {
+        error: message.into(),
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+/// The status for a conversion error.
+pub(crate) fn status_of(e: &ConvertError) -> StatusCode {
+    match e {
+        ConvertError::Options(_) => StatusCode::BAD_REQUEST,
+        ConvertError::Read(_) | ConvertError::Write(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+async fn describe() -> Response {
+    axum::Json(serde_json::json!({
+        "service": "xlsx-sql-bridge converter",
+        "endpoints": {
+            "POST /uploads": "body: the workbook's bytes; answers 201 {\"upload_id\", \"size\"}",
+            "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?}; answers the MySQL script",
+            "DELETE /uploads/{id}": "forget an upload that will not be converted",
+            "GET /health": "{\"status\": \"ok\"}",
+        }
+    }))
+    .into_response()
+}
+
+async fn health() -> Response {
+    axum::Json(serde_json::json!({"status": "ok", "service": "converter"})).into_response()
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        format!("no such route: {}", uri.path()),
+    )
+}
+
+/// The declared body length, if any.
+pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// `POST /uploads`: store the body under a fresh id.
+async fn upload(
+    State(state): State<Arc<ConverterState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let max = state.config.max_upload;
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the upload is larger than the limit of {}",
+                human_bytes(max)
+            ),
+        )
+    };
+    // Past the limit the rest of the body is read and dropped, up to twice
+    // the limit, so that a client still sending reads the 413 instead of a
+    // reset connection; a body declared larger than that is refused at once.
+    let drain_cap = max.saturating_mul(2);
+    if content_length(&headers).is_some_and(|n| n > drain_cap) {
+        return too_large();
+    }
+    state.sweep();
+    if state.uploads().len() >= state.config.max_pending {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many uploads are waiting to be converted; try again shortly",
+        );
+    }
+    let stored = async {
+        let id = api::new_upload_id()?;
+        let (file, path) = state.dir.new_file("upload-")?;
+        let mut file = tokio::fs::File::from_std(file);
+        let mut body = body.into_data_stream();
+        let mut size: u64 = 0;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| io::Error::new(io::ErrorKind::UnexpectedEof, e))?;
+            size += chunk.len() as u64;
+            if size > max {
+                drop(path);
+                while let Some(Ok(chunk)) = body.next().await {
+                    size += chunk.len() as u64;
+                    if size > drain_cap {
+                        break;
+                    }
+                }
+                return Ok(None);
+            }
+            file.write_all(&chunk).await?;
+        }
+        file.flush().await?;
+        Ok::<_, io::Error>(Some((id, path, size)))
+    };
+    let (id, path, size) = match stored.await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return too_large(),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            tracing::warn!("an upload was cut short: {e}");
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("the upload was cut short: {e}"),
+            );
+        }
+        Err(e) => {
+            tracing::error!("cannot store an upload: {e}");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the converter cannot store the upload: {e}"),
+            );
+        }
+    };
+    state.uploads().insert(
+        id.clone(),
+        Upload {
+            path,
+            stored: Instant::now(),
+        },
+    );
+    tracing::info!(target: REST_LOG, "converter: POST /uploads -> 201 Created, upload {id} ({})", human_bytes(size));
+    let location = HeaderValue::from_str(&format!("{}/{id}", api::UPLOADS))
+        .unwrap_or_else(|_| HeaderValue::from_static(api::UPLOADS));
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(UploadCreated {
+            upload_id: id,
+            size,
+        }),
+    )
+        .into_response()
+}
+
+/// `DELETE /uploads/{id}`: forget an upload.
+async fn forget(State(state): State<Arc<ConverterState>>, Path(id): Path<String>) -> Response {
+    if !api::is_upload_id(&id) {
+        return error(StatusCode::BAD_REQUEST, bad_id(&id));
+    }
+    match state.uploads().remove(&id) {
+        Some(_) => {
+            tracing::info!(target: REST_LOG, "converter: DELETE /uploads/{id} -> 204; deleted");
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, unknown_id(&id)),
+    }
+}
+
+fn bad_id(id: &str) -> String {
+    let shown: String = id.chars().take(80).collect();
+    format!(
+        "upload_id must be the 32 lowercase hex digits that POST /uploads answered, not {shown:?}; \
+         the converter opens no path sent over the network"
+    )
+}
+
+fn unknown_id(id: &str) -> String {
+    format!("no upload with id {id}: it was converted already, expired, or never existed")
+}
+
+/// The 400 answer to a `/convert` body that is not a [`ConvertRequest`].
+fn bad_request_body(body: &[u8], e: &serde_json::Error) -> String {
+    let names_a_path = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.as_object().map(|o| o.contains_key("path")))
+        .unwrap_or(false);
+    if names_a_path {
+        "the converter does not open paths sent over the network (that would let any caller \
+         read any file on its machine); POST the workbook's bytes to /uploads and send the \
+         upload_id it answers"
+            .to_owned()
+    } else {
+        format!("the body must be JSON like {{\"upload_id\": \"...\"}}: {e}")
+    }
+}
+
+/// What the blocking conversion reports before the script starts.
+struct Ready {
+    script_name: String,
+    summary: String,
+}
+
+/// `POST /convert`: convert an upload and stream the script.
+async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Response {
+    let request: ConvertRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => {
+            let message = bad_request_body(&body, &e);
+            tracing::warn!(target: REST_LOG, "converter: POST /convert -> 400: {message}");
+            return error(StatusCode::BAD_REQUEST, message);
+        }
+    };
+    let id = request.upload_id.clone();
+    if !api::is_upload_id(&id) {
+        tracing::warn!(target: REST_LOG, "converter: POST /convert -> 400: not an upload id: {id:?}");
+        return error(StatusCode::BAD_REQUEST, bad_id(&id));
+    }
+    let options = Options {
+        batch: request.batch,
+        create_table: request.create_table,
+        sheet: request.sheet.clone(),
+    };
+    if let Err(message) = options.validate() {
+        return error(StatusCode::BAD_REQUEST, message);
+    }
+    // Taking the upload out of the table makes its id single-use.
+    let Some(upload) = state.uploads().remove(&id) else {
+        tracing::warn!(target: REST_LOG, "converter: POST /convert -> 404: unknown upload {id}");
+        return error(StatusCode::NOT_FOUND, unknown_id(&id));
+    };
+    let Ok(permit) = state.conversions.clone().acquire_owned().await else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "the converter is stopping");
+    };
+    let (ready_tx, ready_rx) = oneshot::channel();
+    let (chunks_tx, chunks_rx) = mpsc::channel(4);
+    let limits = state.config.limits;
+    let job = request.clone();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        convert_upload(upload, &id, &job, &options, &limits, ready_tx, chunks_tx);
+    });
+    match ready_rx.await {
+        Ok(Ok(ready)) => {
+            tracing::info!(target: REST_LOG, "converter: POST /convert upload {} -> 200 OK, {}; streaming", request.upload_id, ready.summary);
+            let disposition = HeaderValue::from_str(&api::content_disposition(&ready.script_name))
+                .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+            let body = Body::from_stream(futures_util::stream::unfold(chunks_rx, |mut rx| async {
+                rx.recv().await.map(|chunk| (chunk, rx))
+            }));
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(api::SQL_CONTENT_TYPE),
+                    ),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => {
+            let status = status_of(&e);
+            tracing::warn!(target: REST_LOG, "converter: POST /convert upload {} -> {status}: {e}; upload deleted", request.upload_id);
+            error(status, e.to_string())
+        }
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the conversion stopped unexpectedly",
+        ),
+    }
+}
+
+/// The blocking part of `/convert`: both passes, the script into `chunks`.
+fn convert_upload(
+    upload: Upload,
+    id: &str,
+    request: &ConvertRequest,
+    options: &Options,
+    limits: &Limits,
+    ready: oneshot::Sender<Result<Ready, ConvertError>>,
+    chunks: mpsc::Sender<Result<Bytes, io::Error>>,
+) {
+    let opened = std::fs::File::open(&upload.path)
+        .map_err(|e| ConvertError::Read(e.to_string()))
+        .and_then(|file| {
+            Conversion::open(
+                BufReader::new(file),
+                request.file_name.as_deref(),
+                options,
+                limits,
+            )
+        });
+    let conversion = match opened {
+        Ok(conversion) => conversion,
+        Err(e) => {
+            drop(upload);
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let tables = conversion
+        .tables()
+        .iter()
+        .filter(|t| !t.columns.is_empty())
+        .count();
+    let summary = format!(
+        "{}: {tables} table{}",
+        conversion.format(),
+        if tables == 1 { "" } else { "s" }
+    );
+    let script_name = conversion.script_name();
+    if ready
+        .send(Ok(Ready {
+            script_name,
+            summary,
+        }))
+        .is_err()
+    {
+        return; // the request is gone; dropping `upload` deletes the file
+    }
+    // A second sender keeps the stream open after the writer is done, so
+    // that an error can still reach the client as a broken body rather than
+    // a script that merely looks complete.
+    let abort = chunks.clone();
+    match conversion.write(ChannelWriter { chunks }) {
+        Ok((writer, done)) => {
+            drop(upload);
+            tracing::info!(target: REST_LOG, "converter: upload {id} converted ({} rows, {} warnings) and deleted", done.rows, done.warnings);
+            drop(writer);
+        }
+        Err(e) => {
+            drop(upload);
+            tracing::warn!(target: REST_LOG, "converter: upload {id} failed mid-script ({e}); deleted");
+            let _ = abort.blocking_send(Err(io::Error::other(e.to_string())));
+        }
+    }
+}
+
+/// Writes the script into the response's channel, waiting while the client
+/// reads slower than the script is made (back-pressure), failing once the
+/// client is gone.
+struct ChannelWriter {
+    chunks: mpsc::Sender<Result<Bytes, io::Error>>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.chunks
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

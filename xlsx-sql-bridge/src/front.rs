@@ -1,0 +1,475 @@
+//! The upload front (NodeJS in the paper): the page, and `POST /upload`,
+//! which hands the workbook to the converter over HTTP and passes its
+//! answer back.
+//!
+//! One `POST /upload` makes two REST calls to the converter, logged under
+//! the target [`crate::REST_LOG`]:
+//!
+//! ```text
+//! front -> converter: POST http://127.0.0.1:5000/uploads (8.1 KiB) -> 201 Created {"upload_id":"9f1c…","size":8312}
+//! front -> converter: POST http://127.0.0.1:5000/convert {"upload_id":"9f1c…","file_name":"Animals.xlsx","batch":1,"create_table":false} -> 200 OK
+//! ```
+//!
+//! The form's file is first saved in the front's own upload directory,
+//! counting bytes: past the limit the answer is 413 and nothing reaches the
+//! converter. The saved copy is deleted as soon as the converter holds the
+//! bytes, and also when anything fails. The script is not buffered: the
+//! converter's response body is passed through as it arrives.
+
+use crate::api::{self, ConvertRequest, ErrorBody, UploadCreated};
+use crate::convert::{MAX_BATCH, Options};
+use crate::converter::{content_length, error};
+use crate::workbook::human_bytes;
+use crate::{REST_LOG, UploadDir};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::multipart::Field;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// The page: plain HTML, CSS and JavaScript, embedded in the binary.
+const INDEX_HTML: &str = include_str!("page/index.html");
+const APP_JS: &str = include_str!("page/app.js");
+const APP_CSS: &str = include_str!("page/app.css");
+
+/// Room for the form's other fields and multipart boundaries.
+const FORM_SLACK: u64 = 1024 * 1024;
+
+/// Past the limit, the rest of a form is read and dropped up to this many
+/// times the limit, so that a client still sending receives the 413 rather
+/// than a reset connection; beyond it the connection is cut.
+const DRAIN_FACTOR: u64 = 2;
+
+/// How the front behaves.
+#[derive(Debug, Clone)]
+pub struct FrontConfig {
+    /// The converter's base URL, e.g. `http://127.0.0.1:5000`.
+    pub converter_url: String,
+    /// The largest workbook accepted, in bytes (413 beyond).
+    pub max_upload: u64,
+    /// Where uploads wait while they are sent on (default: a fresh private
+    /// temporary directory).
+    pub upload_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for FrontConfig {
+    fn default() -> Self {
+        Self {
+            converter_url: format!("http://{}", common::addr::XLSX_CONVERTER),
+            max_upload: crate::DEFAULT_MAX_UPLOAD,
+            upload_dir: None,
+        }
+    }
+}
+
+struct FrontState {
+    http: reqwest::Client,
+    converter: String,
+    max_upload: u64,
+    dir: UploadDir,
+}
+
+/// The front's routes, with fresh state.
+pub fn app(config: FrontConfig) -> io::Result<Router> {
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(io::Error::other)?;
+    let state = Arc::new(FrontState {
+        http,
+        converter: config.converter_url.trim_end_matches('/').to_owned(),
+        max_upload: config.max_upload,
+        dir: UploadDir::new(config.upload_dir.as_deref(), "front")?,
+    });
+    let body_limit = usize::try_from(
+        config
+            .max_upload
+            .saturating_mul(DRAIN_FACTOR)
+            .saturating_add(FORM_SLACK),
+    )
+    .unwrap_or(usize::MAX);
+    Ok(Router::new()
+        .route("/", get(|| page(INDEX_HTML, "text/html; charset=utf-8")))
+        .route(
+            "/app.js",
+            get(|| page(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .route("/app.css", get(|| page(APP_CSS, "text/css; charset=utf-8")))
+        .route(api::HEALTH, get(health))
+        .route(
+            api::UPLOAD,
+            post(upload).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .fallback(|uri: axum::http::Uri| async move {
+            error(
+                StatusCode::NOT_FOUND,
+                format!("no such page: {}", uri.path()),
+            )
+        })
+        .with_state(state))
+}
+
+/// Serve the front on `listener` until `shutdown` is cancelled.
+pub async fn run(
+    listener: TcpListener,
+    config: FrontConfig,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
+    let app = app(config)?;
+    crate::converter::serve(listener, app, shutdown).await
+}
+
+async fn page(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn health(State(state): State<Arc<FrontState>>) -> Response {
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "service": "front",
+        "converter": state.converter,
+        "max_upload": state.max_upload,
+    }))
+    .into_response()
+}
+
+/// The workbook as the front saved it.
+struct Saved {
+    path: tempfile::TempPath,
+    name: Option<String>,
+    size: u64,
+}
+
+/// Why reading the form stopped.
+enum FormError {
+    TooLarge,
+    Bad(String),
+    Disk(io::Error),
+}
+
+/// `POST /upload`: save the form's file, then the two calls to the converter.
+async fn upload(
+    State(state): State<Arc<FrontState>>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the file is larger than the upload limit of {}",
+                human_bytes(state.max_upload)
+            ),
+        )
+    };
+    let drain_cap = state
+        .max_upload
+        .saturating_mul(DRAIN_FACTOR)
+        .saturating_add(FORM_SLACK);
+    if content_length(&headers).is_some_and(|n| n > drain_cap) {
+        return too_large();
+    }
+    let mut saved: Option<Saved> = None;
+    let mut options = Options::default();
+    let mut over_limit = false;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("the form is malformed: {}", e.body_text()),
+                );
+            }
+        };
+        let name = field.name().map(str::to_owned);
+        if over_limit {
+            // Read the rest of the form and drop it (see DRAIN_FACTOR).
+            if discard(field).await.is_err() {
+                return too_large();
+            }
+            continue;
+        }
+        let result = match name.as_deref() {
+            Some(api::FORM_FILE) => save(&state, field).await.map(|s| saved = Some(s)),
+            Some(api::FORM_BATCH) => small_text(field).await.and_then(|text| {
+                let text = text.trim();
+                if text.is_empty() {
+                    return Ok(());
+                }
+                options.batch = text.parse().map_err(|_| {
+                    FormError::Bad(format!(
+                        "batch must be a whole number from 1 to {MAX_BATCH}, not {text:?}"
+                    ))
+                })?;
+                Ok(())
+            }),
+            Some(api::FORM_CREATE_TABLE) => small_text(field).await.map(|text| {
+                options.create_table = matches!(text.trim(), "on" | "true" | "1" | "yes");
+            }),
+            Some(api::FORM_SHEET) => small_text(field).await.map(|text| {
+                options.sheet = Some(text).filter(|t| !t.is_empty());
+            }),
+            _ => small_text(field).await.map(|_| ()),
+        };
+        match result {
+            Ok(()) => {}
+            Err(FormError::TooLarge) => over_limit = true,
+            Err(FormError::Bad(message)) => return error(StatusCode::BAD_REQUEST, message),
+            Err(FormError::Disk(e)) => {
+                tracing::error!("cannot save an upload: {e}");
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("the front cannot save the upload: {e}"),
+                );
+            }
+        }
+    }
+    if over_limit {
+        return too_large();
+    }
+    let Some(saved) = saved else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the form has no file: send the workbook in a field named `{}`",
+                api::FORM_FILE
+            ),
+        );
+    };
+    if let Err(message) = options.validate() {
+        return error(StatusCode::BAD_REQUEST, message);
+    }
+    let created = match send_upload(&state, &saved).await {
+        Ok(created) => created,
+        Err(response) => return response,
+    };
+    // The converter holds the bytes now; the front's copy goes.
+    let Saved { path, name, .. } = saved;
+    drop(path);
+    let request = ConvertRequest {
+        upload_id: created.upload_id,
+        file_name: name,
+        batch: options.batch,
+        create_table: options.create_table,
+        sheet: options.sheet,
+    };
+    request_script(&state, &request).await
+}
+
+/// Save the file field in the front's directory, at most `max_upload` bytes.
+async fn save(state: &FrontState, mut field: Field<'_>) -> Result<Saved, FormError> {
+    let name = field.file_name().map(str::to_owned);
+    let (file, path) = state.dir.new_file("front-").map_err(FormError::Disk)?;
+    let mut file = tokio::fs::File::from_std(file);
+    let mut size: u64 = 0;
+    loop {
+        let chunk = match field.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(FormError::TooLarge);
+            }
+            Err(e) => {
+                return Err(FormError::Bad(format!(
+                    "the upload was cut short: {}",
+                    e.body_text()
+                )));
+            }
+        };
+        size += chunk.len() as u64;
+        if size > state.max_upload {
+            drop(path);
+            return match discard(field).await {
+                Ok(()) | Err(FormError::TooLarge) => Err(FormError::TooLarge),
+                Err(other) => Err(other),
+            };
+        }
+        file.write_all(&chunk).await.map_err(FormError::Disk)?;
+    }
+    file.flush().await.map_err(FormError::Disk)?;
+    Ok(Saved { path, name, size })
+}
+
+/// Read a field to its end and drop it; fails once the body limit is hit.
+async fn discard(mut field: Field<'_>) -> Result<(), FormError> {
+    loop {
+        match field.chunk().await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(()),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(FormError::TooLarge);
+            }
+            Err(e) => {
+                return Err(FormError::Bad(format!(
+                    "the form is malformed: {}",
+                    e.body_text()
+                )));
+            }
+        }
+    }
+}
+
+/// A short text field (options); at most 1 KiB.
+async fn small_text(mut field: Field<'_>) -> Result<String, FormError> {
+    let mut bytes = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > 1024 {
+                    return Err(FormError::Bad(format!(
+                        "the form field {:?} is longer than 1 KiB",
+                        field.name().unwrap_or("")
+                    )));
+                }
+            }
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(FormError::TooLarge);
+            }
+            Err(e) => {
+                return Err(FormError::Bad(format!(
+                    "the form is malformed: {}",
+                    e.body_text()
+                )));
+            }
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| FormError::Bad("a form field is not UTF-8 text".into()))
+}
+
+/// The converter's error, passed on with its status; or 502 if it did not
+/// answer like the converter.
+async fn relay_error(url: &str, response: reqwest::Response) -> Response {
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let text = response.text().await.unwrap_or_default();
+    match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => error(status, body.error),
+        Err(_) => error(
+            StatusCode::BAD_GATEWAY,
+            format!("the converter at {url} answered {status} without an error message"),
+        ),
+    }
+}
+
+fn unreachable(url: &str, e: &reqwest::Error) -> Response {
+    tracing::warn!(target: REST_LOG, "front -> converter: {url} failed: {e}");
+    error(
+        StatusCode::BAD_GATEWAY,
+        format!("the converter at {url} is unreachable: {}", error_chain(e)),
+    )
+}
+
+/// An error with its causes, `outer: inner: innermost`.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The first REST call: `POST /uploads` with the saved bytes, streamed from
+/// disk.
+async fn send_upload(state: &FrontState, saved: &Saved) -> Result<UploadCreated, Response> {
+    let url = format!("{}{}", state.converter, api::UPLOADS);
+    let started = Instant::now();
+    let file = tokio::fs::File::open(&saved.path).await.map_err(|e| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the front cannot read back the upload: {e}"),
+        )
+    })?;
+    let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+    let response = state
+        .http
+        .post(&url)
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header(header::CONTENT_LENGTH, saved.size)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| unreachable(&url, &e))?;
+    let status = response.status();
+    if status != reqwest::StatusCode::CREATED {
+        tracing::info!(target: REST_LOG, "front -> converter: POST {url} ({}) -> {status}", human_bytes(saved.size));
+        return Err(relay_error(&url, response).await);
+    }
+    let created: UploadCreated = response.json().await.map_err(|e| {
+        error(
+            StatusCode::BAD_GATEWAY,
+            format!("the converter at {url} answered something that is not an upload: {e}"),
+        )
+    })?;
+    tracing::info!(
+        target: REST_LOG,
+        "front -> converter: POST {url} ({}) -> {status} {} ({} ms)",
+        human_bytes(saved.size),
+        serde_json::to_string(&created).unwrap_or_default(),
+        started.elapsed().as_millis()
+    );
+    Ok(created)
+}
+
+/// The second REST call: `POST /convert` with the id; the script streams
+/// through.
+async fn request_script(state: &FrontState, request: &ConvertRequest) -> Response {
+    let url = format!("{}{}", state.converter, api::CONVERT);
+    let started = Instant::now();
+    let json = serde_json::to_string(request).unwrap_or_default();
+    let response = match state.http.post(&url).json(request).send().await {
+        Ok(response) => response,
+        Err(e) => {
+            // The upload waits in the converter's table; say it is not needed.
+            let forget = format!("{}{}/{}", state.converter, api::UPLOADS, request.upload_id);
+            let _ = state.http.delete(forget).send().await;
+            return unreachable(&url, &e);
+        }
+    };
+    let status = response.status();
+    tracing::info!(target: REST_LOG, "front -> converter: POST {url} {json} -> {status} ({} ms)", started.elapsed().as_millis());
+    if !status.is_success() {
+        return relay_error(&url, response).await;
+    }
+    let mut headers = HeaderMap::new();
+    for name in [header::CONTENT_TYPE, header::CONTENT_DISPOSITION] {
+        if let Some(value) = response.headers().get(name.as_str())
+            && let Ok(value) = HeaderValue::from_bytes(value.as_bytes())
+        {
+            headers.insert(name, value);
+        }
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    (headers, Body::from_stream(response.bytes_stream())).into_response()
+}

@@ -1,0 +1,319 @@
+//! The page, in a real headless Chromium driven over WebDriver: choose a
+//! workbook, watch the spinner, read the script and its line numbers, copy,
+//! download, and see errors.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`; without them each test
+//! says `SKIPPED` (and fails under `REQUIRE_ALL_TESTS=1`, as in CI).
+
+mod support;
+
+use common::testing::{Launcher, Program, has_program, require, timeout};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::Path;
+use support::{Bridge, fixtures, temp_file};
+
+fn browser_available(test: &str) -> bool {
+    require(
+        test,
+        has_program("chromedriver") && (has_program("chromium") || has_program("chromium-browser")),
+        "Chromium and its driver are not installed (apt-get install chromium chromium-driver)",
+    )
+}
+
+/// `chromedriver --port=0`, and the port it chose.
+fn start_driver() -> (Program, u16) {
+    let mut driver = Launcher::fixed("chromedriver").spawn(&["--port=0"]);
+    let line = driver.line_containing("started successfully on port");
+    let port = line
+        .trim_end_matches('.')
+        .rsplit(' ')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    (driver, port)
+}
+
+/// A headless Chromium session; downloads go to `downloads`.
+async fn open_browser(port: u16, profile: &Path, downloads: &Path) -> Client {
+    let binary = if has_program("chromium") {
+        "chromium"
+    } else {
+        "chromium-browser"
+    };
+    let options = serde_json::json!({
+        "binary": which(binary),
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            format!("--user-data-dir={}", profile.display()),
+        ],
+        "prefs": {
+            "download.default_directory": downloads.display().to_string(),
+            "download.prompt_for_download": false,
+        },
+    });
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::rustls()
+        .expect("a WebDriver client")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session")
+}
+
+fn which(program: &str) -> String {
+    std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| program.to_owned())
+}
+
+/// Everything one test needs: the bridge, the driver, a browser on the page.
+struct Page {
+    bridge: Bridge,
+    _driver: Program,
+    client: Client,
+    downloads: tempfile::TempDir,
+    _profile: tempfile::TempDir,
+}
+
+impl Page {
+    async fn open() -> Self {
+        let bridge = Bridge::start(&[]);
+        let (driver, port) = start_driver();
+        let profile = tempfile::tempdir().expect("a profile directory");
+        let downloads = tempfile::tempdir().expect("a download directory");
+        let client = open_browser(port, profile.path(), downloads.path()).await;
+        client
+            .goto(&bridge.front_url())
+            .await
+            .expect("open the page");
+        Self {
+            bridge,
+            _driver: driver,
+            client,
+            downloads,
+            _profile: profile,
+        }
+    }
+
+    /// Choose `path` in the file input, as a person would.
+    async fn choose(&self, path: &Path) {
+        let input = self
+            .client
+            .find(Locator::Css("#file"))
+            .await
+            .expect("the file input");
+        input
+            .send_keys(path.to_str().expect("UTF-8"))
+            .await
+            .expect("choose the file");
+    }
+
+    /// Wait until the page is in `state` (`idle`, `converting`, `done`, `error`).
+    async fn wait_for(&self, state: &str) {
+        let css = format!("body[data-state='{state}']");
+        self.client
+            .wait()
+            .at_most(timeout() * 3)
+            .for_element(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("the page never reached {state}: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .text()
+            .await
+            .expect("its text")
+    }
+
+    async fn shown(&self, css: &str) -> bool {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .is_displayed()
+            .await
+            .expect("its visibility")
+    }
+
+    async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// The script the front gives `animals.xlsx` (a blocking call, so off the
+/// runtime's threads).
+fn animals_script(bridge: &Bridge) -> String {
+    tokio::task::block_in_place(|| {
+        bridge
+            .upload("animals.xlsx", &fixtures::animals(), &[])
+            .body
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_converts_a_chosen_workbook_and_shows_it_with_line_numbers() {
+    if !browser_available("the_page_converts_a_chosen_workbook_and_shows_it_with_line_numbers") {
+        return;
+    }
+    let page = Page::open().await;
+    assert_eq!(
+        page.client.title().await.expect("a title"),
+        "MySQL Script Generator"
+    );
+    let (_dir, path) = temp_file("animals.xlsx", &fixtures::animals());
+    page.choose(&path).await;
+    page.wait_for("done").await;
+
+    let expected = animals_script(&page.bridge);
+    let shown = page.text("#script").await;
+    assert_eq!(
+        shown.trim_end(),
+        expected.trim_end(),
+        "the page shows the script"
+    );
+    let lines = expected.trim_end().lines().count();
+    let gutter = page.text("#gutter").await;
+    let numbers: Vec<String> = (1..=lines).map(|n| n.to_string()).collect();
+    assert_eq!(gutter, numbers.join("\n"), "one number per line");
+    assert!(!page.shown("#status").await, "the spinner is gone");
+    assert!(!page.shown("#error").await);
+    assert_eq!(page.text("#download-name").await, "Animals.sql");
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_shows_a_spinner_while_converting() {
+    if !browser_available("the_page_shows_a_spinner_while_converting") {
+        return;
+    }
+    let page = Page::open().await;
+    // Record every state the page goes through, with what it showed then,
+    // so that even a conversion faster than WebDriver's polling is seen.
+    page.client
+        .execute(
+            r#"window.seen = [];
+               const status = document.getElementById("status");
+               const spinner = status.querySelector(".spinner");
+               new MutationObserver(() => window.seen.push({
+                 state: document.body.dataset.state,
+                 spinner: !status.hidden && getComputedStyle(spinner).display !== "none"
+                   && spinner.getBoundingClientRect().width > 0,
+                 text: status.textContent.trim(),
+               })).observe(document.body, { attributes: true, attributeFilter: ["data-state"] });"#,
+            vec![],
+        )
+        .await
+        .expect("install the observer");
+    let rows: Vec<Vec<fixtures::Cell>> = (0..40_000)
+        .map(|i| {
+            vec![
+                fixtures::n(f64::from(i)),
+                fixtures::t("uma linha"),
+                fixtures::n(0.5),
+            ]
+        })
+        .collect();
+    let book = fixtures::xlsx(&[fixtures::Sheet::new("Muitas", &["n", "texto", "x"], rows)]);
+    let (_dir, path) = temp_file("muitas.xlsx", &book);
+    page.choose(&path).await;
+    page.wait_for("done").await;
+    let seen = page
+        .client
+        .execute("return window.seen;", vec![])
+        .await
+        .expect("the states");
+    let converting = seen
+        .as_array()
+        .and_then(|states| states.iter().find(|s| s["state"] == "converting"))
+        .unwrap_or_else(|| panic!("the page never showed it was converting: {seen}"));
+    assert_eq!(converting["spinner"], true, "a visible spinner: {seen}");
+    assert!(
+        converting["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Converting muitas.xlsx")),
+        "{seen}"
+    );
+    assert!(
+        !page.shown("#status").await,
+        "the spinner is gone when done"
+    );
+    let note = page.text("#truncated").await;
+    assert!(note.contains("first 5,000 of 40,004 lines"), "{note}");
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_and_download_take_the_whole_script() {
+    if !browser_available("copy_and_download_take_the_whole_script") {
+        return;
+    }
+    let page = Page::open().await;
+    let (_dir, path) = temp_file("animals.xlsx", &fixtures::animals());
+    page.choose(&path).await;
+    page.wait_for("done").await;
+
+    page.client
+        .find(Locator::Css("#copy"))
+        .await
+        .expect("the copy button")
+        .click()
+        .await
+        .expect("click copy");
+    assert_eq!(page.text("#copy").await, "Copied");
+
+    page.client
+        .find(Locator::Css("#download"))
+        .await
+        .expect("the download button")
+        .click()
+        .await
+        .expect("click download");
+    let file = page.downloads.path().join("Animals.sql");
+    let deadline = std::time::Instant::now() + timeout();
+    while !file.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no Animals.sql was downloaded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let downloaded = std::fs::read_to_string(&file).expect("the downloaded script");
+    let expected = animals_script(&page.bridge);
+    assert_eq!(downloaded, expected);
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_shows_the_servers_error() {
+    if !browser_available("the_page_shows_the_servers_error") {
+        return;
+    }
+    let page = Page::open().await;
+    let (_dir, path) = temp_file("notas.xlsx", b"nome,idade\nAna,31\n");
+    page.choose(&path).await;
+    page.wait_for("error").await;
+    let error = page.text("#error").await;
+    assert!(
+        error.contains("not a workbook") && error.contains("plain text"),
+        "{error}"
+    );
+    assert!(!page.shown("#status").await, "no spinner left behind");
+    page.close().await;
+}

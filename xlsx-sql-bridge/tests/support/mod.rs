@@ -1,0 +1,275 @@
+//! What the black-box tests of `xlsx-sql-bridge` share.
+//!
+//! The programs under test are started by command, never linked: set
+//! `XLSX_SQL_BRIDGE_SERVER` or `XLSX_SQL_BRIDGE_CLIENT` to a command (for
+//! example `"python3 my_bridge.py"`) and these tests grade that program
+//! instead of ours. The server receives `--listen 127.0.0.1:0
+//! --converter-listen 127.0.0.1:0` (or `--role ...`), and must print
+//! `listening on <front>` then `converter listening on <converter>`.
+//!
+//! `fixtures` builds workbooks (with `rust_xlsxwriter`, and by hand for
+//! `.xlsb` and `.ods`) from a model of their cells, which is also what the
+//! script must say: the expected values never come from our own reader.
+#![allow(dead_code)] // each test file uses a different part of this module
+
+pub mod fixtures;
+pub mod mariadb;
+pub mod parse;
+
+use common::testing::{Launcher, Program, timeout};
+use std::path::Path;
+
+#[allow(unused_imports)] // not every test file needs it
+pub use common::testing;
+
+/// The server under test.
+pub fn server() -> Launcher {
+    Launcher::new(
+        "XLSX_SQL_BRIDGE_SERVER",
+        env!("CARGO_BIN_EXE_xlsx-sql-bridge-server"),
+    )
+}
+
+/// The client under test.
+pub fn client() -> Launcher {
+    Launcher::new(
+        "XLSX_SQL_BRIDGE_CLIENT",
+        env!("CARGO_BIN_EXE_xlsx-sql-bridge-client"),
+    )
+}
+
+/// Both services of one server process, started on free ports.
+pub struct Bridge {
+    pub program: Program,
+    /// The front's address (`127.0.0.1:port`).
+    pub front: String,
+    /// The converter's address.
+    pub converter: String,
+}
+
+impl Bridge {
+    /// Start the server with both services on free ports, plus `extra` flags.
+    pub fn start(extra: &[&str]) -> Self {
+        let mut args = vec![
+            "--listen",
+            "127.0.0.1:0",
+            "--converter-listen",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        let mut program = server().start_server(&args);
+        let front = program.addr().to_owned();
+        let second = program.next_line();
+        let Some(converter) = second.strip_prefix("converter listening on ") else {
+            panic!(
+                "the second stdout line must be `converter listening on <addr>`, it was {second:?}"
+            );
+        };
+        let converter = converter.trim().to_owned();
+        Self {
+            program,
+            front,
+            converter,
+        }
+    }
+
+    pub fn front_url(&self) -> String {
+        format!("http://{}", self.front)
+    }
+
+    pub fn converter_url(&self) -> String {
+        format!("http://{}", self.converter)
+    }
+
+    /// Upload a workbook through the front's form.
+    pub fn upload(&self, file_name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> Answer {
+        upload(&self.front_url(), file_name, bytes, fields)
+    }
+
+    /// Check that the front still converts a small workbook.
+    #[track_caller]
+    pub fn assert_still_converts(&mut self) {
+        self.program.assert_running();
+        let answer = self.upload("animals.xlsx", &fixtures::animals(), &[]);
+        assert_eq!(answer.status, 200, "body: {}", answer.body);
+        assert!(answer.body.contains("INSERT INTO Table_Animals"));
+    }
+}
+
+/// An HTTP client for the tests (no proxy, every wait bounded).
+pub fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(timeout() * 3)
+        .build()
+        .expect("an HTTP client")
+}
+
+/// An HTTP answer, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub disposition: String,
+    pub body: String,
+}
+
+impl Answer {
+    fn read(response: reqwest::blocking::Response) -> Self {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let status = response.status().as_u16();
+        let content_type = header("content-type");
+        let disposition = header("content-disposition");
+        let body = response.text().expect("read the answer's body");
+        Self {
+            status,
+            content_type,
+            disposition,
+            body,
+        }
+    }
+
+    /// The `error` of a JSON error answer.
+    #[track_caller]
+    pub fn error(&self) -> String {
+        let value: serde_json::Value = serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("the answer is not JSON ({e}): {}", self.body));
+        value["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no \"error\" in {}", self.body))
+            .to_owned()
+    }
+}
+
+/// `POST {front}/upload` with a multipart form: the file and `fields`.
+pub fn upload(front_url: &str, file_name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> Answer {
+    let part =
+        reqwest::blocking::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned());
+    let mut form = reqwest::blocking::multipart::Form::new().part("file", part);
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    let response = http()
+        .post(format!("{front_url}/upload"))
+        .multipart(form)
+        .send()
+        .expect("POST /upload");
+    Answer::read(response)
+}
+
+/// `POST {url}` with a raw body.
+pub fn post(url: &str, content_type: &str, body: Vec<u8>) -> Answer {
+    let response = http()
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    Answer::read(response)
+}
+
+/// `GET {url}`.
+pub fn get(url: &str) -> Answer {
+    Answer::read(
+        http()
+            .get(url)
+            .send()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}")),
+    )
+}
+
+/// Upload bytes to the converter directly; the id it answers.
+#[track_caller]
+pub fn converter_upload(converter_url: &str, bytes: &[u8]) -> String {
+    let answer = post(
+        &format!("{converter_url}/uploads"),
+        "application/octet-stream",
+        bytes.to_vec(),
+    );
+    assert_eq!(answer.status, 201, "POST /uploads: {}", answer.body);
+    let value: serde_json::Value = serde_json::from_str(&answer.body).expect("JSON");
+    assert_eq!(value["size"].as_u64(), Some(bytes.len() as u64));
+    value["upload_id"]
+        .as_str()
+        .expect("an upload_id")
+        .to_owned()
+}
+
+/// `POST {converter}/convert` with a JSON body.
+pub fn converter_convert(converter_url: &str, json: serde_json::Value) -> Answer {
+    post(
+        &format!("{converter_url}/convert"),
+        "application/json",
+        json.to_string().into_bytes(),
+    )
+}
+
+/// The files in `dir` (names), sorted.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read the upload directory")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Run our client (or its replacement) with `args`; the finished process.
+pub fn run_client(args: &[&str]) -> common::testing::Finished {
+    client().spawn(args).finish()
+}
+
+/// The script lines that are statements or comments, without blank lines.
+pub fn lines(script: &str) -> Vec<&str> {
+    script.lines().filter(|l| !l.trim().is_empty()).collect()
+}
+
+/// The `INSERT` lines of a one-row-per-statement script.
+pub fn inserts(script: &str) -> Vec<&str> {
+    script
+        .lines()
+        .filter(|l| l.starts_with("INSERT INTO"))
+        .collect()
+}
+
+/// Write `bytes` to a file named `name` in a fresh directory; the directory
+/// lives as long as the returned guard.
+pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write the workbook");
+    (dir, path)
+}
+
+/// The peak resident memory of process `pid`, in KiB (Linux).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmHWM")
+}
+
+/// The current resident memory of process `pid`, in KiB (Linux).
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmRSS")
+}
+
+fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}

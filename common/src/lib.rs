@@ -10,14 +10,26 @@
 //! * [`message`]: the message types that cross process boundaries, with serde.
 //! * [`number`]: numbers as people type them and exact arithmetic on them,
 //!   for the three calculators (WebSocket adder, RPC, REST).
+//! * `cli` (feature `cli`, used by every exercise): the plumbing of the
+//!   binaries, the same in all of them: logs on stderr, a shutdown token
+//!   cancelled by Ctrl-C or SIGTERM, standard input read on its own thread,
+//!   standard output that tolerates a closed pipe.
 //! * `testing` (feature `test-support`, used by integration tests only): start
 //!   a program under test, learn the address it bound, talk to it, and kill it
 //!   when the test ends. The command can be replaced through an environment
-//!   variable so that the same tests grade another implementation.
+//!   variable so that the same tests grade another implementation. With the
+//!   feature `browser`, also a headless Chromium for the pages.
+//!
+//! The features keep what a crate does not use out of its build: the tour
+//! needs neither tokio nor a WebDriver client, and only two exercises serve
+//! a page to test in a browser.
 
 pub mod addr;
 pub mod message;
 pub mod number;
+
+#[cfg(feature = "cli")]
+pub mod cli;
 
 #[cfg(feature = "test-support")]
 pub mod testing;

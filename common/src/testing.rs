@@ -17,13 +17,24 @@
 //! Servers follow one convention that makes the tests free of fixed ports and
 //! blind sleeps: they accept `--listen 127.0.0.1:0`, and once bound they print
 //! `listening on <addr>` as the first line of standard output.
-//! [`Program::start_server`] waits for that line (with a deadline, never a
+//! [`Launcher::start_server`] waits for that line (with a deadline, never a
 //! fixed sleep) and hands the address to the test.
 //!
 //! Every wait has a deadline, [`timeout()`], which `TEST_TIMEOUT_SECS` can
 //! raise on a slow machine. A helper that fails panics with what it was
 //! waiting for, the lines it saw and the program's standard error, so a
 //! failing test explains itself.
+//!
+//! Beside the program itself, the helpers that several exercises' tests
+//! need: test tiers ([`require`], [`has_program`], [`has_python_module`]),
+//! the slides' Python programs ([`run_python`], [`spawn_python`]), HTTP
+//! spoken by hand ([`http_exchange`], [`HttpReply`]), a port nobody listens
+//! on ([`closed_port`]), memory figures of a process ([`rss_kib`],
+//! [`peak_rss_kib`]), and, with the `browser` feature, a headless Chromium
+//! (`testing::browser`).
+
+#[cfg(feature = "browser")]
+pub mod browser;
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -524,6 +535,171 @@ pub fn spawn_python(source: &str, args: &[&str]) -> Program {
     Launcher::fixed("python3").spawn(&all)
 }
 
+/// True if Python 3 can import `module` (a PyPI package such as
+/// `websockets.asyncio.client` or `xlwt`): the test tier of tests that need
+/// one, for [`require`].
+pub fn has_python_module(module: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A loopback address that nothing listens on (bound, then released), for
+/// testing what a client does when the server is not there.
+pub fn closed_port() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr")
+}
+
+/// The resident memory of process `pid` now, in KiB (`VmRSS` in
+/// `/proc/<pid>/status`). `None` where there is no `/proc` (not Linux) or
+/// the process is gone: memory tests then [`require`] it and skip.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmRSS")
+}
+
+/// The peak resident memory of process `pid` so far, in KiB (`VmHWM`).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmHWM")
+}
+
+/// A `<field>:   1234 kB` line of `/proc/<pid>/status`.
+fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The names of the entries of `dir`, hidden ones included, sorted.
+#[track_caller]
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    let mut names: Vec<String> = entries
+        .map(|e| {
+            e.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// An HTTP/1.1 answer as it came over the wire, for tests that speak HTTP
+/// by hand (to control every byte of the request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    /// The status code (`200`).
+    pub status: u16,
+    /// The headers in order, names lower-cased: `("content-type", "text/xml")`.
+    pub headers: Vec<(String, String)>,
+    /// The body, de-chunked, as text (invalid UTF-8 replaced).
+    pub body: String,
+}
+
+impl HttpReply {
+    /// Parse a whole answer, read until the server closed the connection:
+    /// the body is what follows the head, or its chunks when
+    /// `Transfer-Encoding: chunked`. Fails the test if it is not HTTP.
+    #[track_caller]
+    pub fn parse(raw: &[u8]) -> HttpReply {
+        let text = String::from_utf8_lossy(raw);
+        let Some((head, rest)) = text.split_once("\r\n\r\n") else {
+            panic!("not an HTTP answer: {text:?}");
+        };
+        let mut lines = head.lines();
+        let status_line = lines.next().unwrap_or_default();
+        let status = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let chunked = headers
+            .iter()
+            .any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
+        let body = if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_owned()
+        };
+        HttpReply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The value of header `name` (any case), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON; fails the test if it is not.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("the body is not JSON ({e}): {:?}", self.body))
+    }
+}
+
+/// The body of a chunked answer: the chunks' data, extensions ignored.
+fn dechunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size =
+            usize::from_str_radix(size.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
+        if size == 0 || after.len() < size {
+            break;
+        }
+        body.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    body
+}
+
+/// Send `request` (the whole HTTP request, byte for byte) on a fresh
+/// connection to `addr`, read the answer until the server closes, and parse
+/// it. The request should say `Connection: close`.
+///
+/// A server may answer (413, 400) and close before reading all of a large
+/// request, so a failed write is not an error, and a reset after a complete
+/// answer still leaves the answer; no answer at all fails the test.
+#[track_caller]
+pub fn http_exchange(addr: std::net::SocketAddr, request: &[u8]) -> HttpReply {
+    let mut stream = std::net::TcpStream::connect(addr)
+        .unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
+    stream
+        .set_read_timeout(Some(timeout()))
+        .expect("set a read timeout");
+    let _ = stream.write_all(request);
+    let mut answer = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut answer) {
+        assert!(
+            e.kind() == std::io::ErrorKind::ConnectionReset && !answer.is_empty(),
+            "no answer from the server: {e}"
+        );
+    }
+    HttpReply::parse(&answer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,5 +733,51 @@ mod tests {
     #[test]
     fn require_passes_when_available() {
         assert!(require("self-test", true, "never printed"));
+    }
+
+    #[test]
+    fn a_chunked_answer_is_reassembled_and_header_names_are_lower_cased() {
+        let raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                    Transfer-Encoding: chunked\r\n\r\n4;ext=1\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n";
+        let reply = HttpReply::parse(raw);
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.headers[0].0, "content-type");
+        assert_eq!(reply.header("Content-Type"), Some("application/json"));
+        assert_eq!(reply.body, r#"{"a":1}"#);
+        assert_eq!(reply.json()["a"], 1);
+    }
+
+    #[test]
+    fn an_answer_without_chunks_keeps_its_body_as_sent() {
+        let reply = HttpReply::parse(b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno\n");
+        assert_eq!(reply.status, 404);
+        assert_eq!(reply.body, "no\n");
+        assert_eq!(reply.header("x-missing"), None);
+    }
+
+    #[test]
+    fn nothing_answers_on_a_closed_port() {
+        assert!(std::net::TcpStream::connect(closed_port()).is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn memory_figures_come_from_proc() {
+        let pid = std::process::id();
+        let now = rss_kib(pid).expect("VmRSS");
+        let peak = peak_rss_kib(pid).expect("VmHWM");
+        assert!(now > 0 && peak >= now, "VmRSS {now} kB, VmHWM {peak} kB");
+    }
+
+    #[test]
+    fn file_names_are_sorted_and_include_hidden_ones() {
+        let dir = std::env::temp_dir().join(format!("common-file-names-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        for name in ["b", ".a", "c"] {
+            std::fs::write(dir.join(name), b"").expect("a file");
+        }
+        let names = file_names(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(names, [".a", "b", "c"]);
     }
 }

@@ -62,14 +62,6 @@ pub const PASSWORD_ENV: &str = "FILE_TRANSFER_PASSWORD";
 /// The default account name (the course's word for student).
 pub const DEFAULT_USER: &str = "aluno";
 
-/// Print one line on standard output, ignoring a closed pipe
-/// (`file-transfer-client ls | head -1` must not panic, as `println!` would).
-pub fn print_line(line: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-}
-
 /// Read a password from the terminal without echoing it. `None` when there
 /// is no terminal to ask.
 pub fn prompt_password(prompt: &str) -> Option<String> {

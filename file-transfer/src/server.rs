@@ -47,7 +47,7 @@ pub const DEFAULT_CHUNK: usize = 256 * 1024;
 pub const SLIDE_CHUNK: usize = 16 * 1024;
 
 /// Where the transcript goes: one call per line.
-pub type Transcript = Arc<dyn Fn(String) + Send + Sync>;
+pub use common::cli::Transcript;
 
 /// How the server behaves.
 pub struct ServerConfig {

@@ -9,6 +9,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::Duration;
 use support::Served;
+use support::testing::{peak_rss_kib, rss_kib};
 
 /// Past 4 GiB, so no 32-bit size or offset survives.
 const SIZE: u64 = (4 << 30) + 7;
@@ -70,18 +71,6 @@ fn children_peak_kib() -> u64 {
     u64::try_from(usage.ru_maxrss).unwrap_or(0)
 }
 
-fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| {
-        l.strip_prefix(field)?
-            .trim()
-            .strip_suffix("kB")?
-            .trim()
-            .parse()
-            .ok()
-    })
-}
-
 /// Run the client and wait for it as long as a multi-GB transfer may take.
 fn transfer(served: &Served, cwd: &Path, args: &[&str]) -> String {
     let mut client = served.spawn_client(cwd, args);
@@ -96,7 +85,7 @@ fn several_gigabytes_go_both_ways_in_bounded_memory() {
     let mut served = Served::start(&[]);
     make_sparse(&served.path("grande.bin"));
     let expected = digest_of(&served.path("grande.bin"));
-    let server_before = proc_status_kib(served.server.pid(), "VmRSS:");
+    let server_before = rss_kib(served.server.pid());
 
     let here = tempfile::tempdir().expect("tempdir");
     let got = transfer(&served, here.path(), &["get", "grande.bin"]);
@@ -120,10 +109,7 @@ fn several_gigabytes_go_both_ways_in_bounded_memory() {
         client_peak_mib < 100,
         "the client peaked at {client_peak_mib} MiB"
     );
-    if let (Some(before), Some(peak)) = (
-        server_before,
-        proc_status_kib(served.server.pid(), "VmHWM:"),
-    ) {
+    if let (Some(before), Some(peak)) = (server_before, peak_rss_kib(served.server.pid())) {
         let growth_mib = peak.saturating_sub(before) / 1024;
         assert!(growth_mib < 100, "the server grew by {growth_mib} MiB");
     } else {

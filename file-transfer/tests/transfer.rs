@@ -237,7 +237,7 @@ fn on_a_terminal_a_progress_bar_shows_the_speed_and_the_eta() {
 #[test]
 fn a_server_that_is_not_running_is_one_error_line() {
     let here = tempfile::tempdir().expect("tempdir");
-    let addr = support::closed_port().to_string();
+    let addr = support::testing::closed_port().to_string();
     let done = support::run_client(&addr, here.path(), &["ls"], support::PASSWORD);
     support::failed(&done, "cannot connect");
 }

@@ -3,7 +3,7 @@
 mod support;
 
 use common::number::Number;
-use support::{get, request, start_server};
+use support::{CalcReply as _, get, request, start_server};
 
 fn number(text: &str) -> Number {
     text.parse()

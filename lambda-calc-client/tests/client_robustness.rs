@@ -4,7 +4,8 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::{Canned, FakeServer, closed_port, error_line, run_client};
+use support::testing::closed_port;
+use support::{Canned, FakeServer, error_line, run_client};
 
 const RESULT: &str = r#"{"A multiplicação": 40}"#;
 

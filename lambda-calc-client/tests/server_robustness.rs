@@ -6,7 +6,7 @@ mod support;
 use std::io::Write;
 use std::net::TcpStream;
 use std::thread;
-use support::{get, start_server};
+use support::{CalcReply as _, get, start_server};
 
 /// `path` is refused with a 400 whose message contains every one of `words`.
 #[track_caller]

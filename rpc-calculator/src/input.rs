@@ -60,42 +60,6 @@ impl Pairs {
     }
 }
 
-/// The lines of standard input, read on a thread of their own.
-///
-/// A dedicated thread (not `tokio::io::stdin`) because a blocking read of a
-/// terminal cannot be cancelled: on a runtime thread it would keep the
-/// program from exiting. The channel closes at the end of input.
-pub fn stdin_lines() -> tokio::sync::mpsc::Receiver<String> {
-    use std::io::BufRead;
-    let (tx, rx) = tokio::sync::mpsc::channel(64);
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match stdin.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf);
-                    let line = line.trim_end_matches(['\n', '\r']).to_owned();
-                    if tx.blocking_send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
-
-/// Print one line on standard output, ignoring a closed pipe
-/// (`rpc-calculator-client 15 10 | head -1` must not panic, as `println!` would).
-pub fn print_line(line: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

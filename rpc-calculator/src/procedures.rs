@@ -12,10 +12,9 @@ use jsonrpsee::Extensions;
 use jsonrpsee::core::RpcResult;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 /// Where the server's transcript goes: one call per line.
-pub type Transcript = Arc<dyn Fn(String) + Send + Sync>;
+pub use common::cli::Transcript;
 
 /// The envelope a call arrived in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +165,7 @@ impl CalculatorServer for Procedures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     #[test]
     fn the_transcript_names_the_call_its_origin_and_its_result() {

@@ -6,8 +6,9 @@ mod support;
 
 use common::number::{Number, Operation};
 use futures::{SinkExt as _, StreamExt as _};
+use support::testing::closed_port;
 use support::testing::{Launcher, run_python};
-use support::{client, closed_port, run_client, runtime, start_server};
+use support::{client, run_client, runtime, start_server};
 use tokio_tungstenite::tungstenite::Message;
 
 const FIVE: [&str; 5] = [

@@ -74,7 +74,10 @@ fn a_hundred_concurrent_clients_make_a_thousand_calls_each_all_correct() {
 
 /// Send a 10 MB JSON-RPC body on a raw connection (in a thread: the server
 /// may answer before it is all sent); the response.
-fn send_ten_megabytes(server: &common::testing::Program, head: String) -> support::HttpResponse {
+fn send_ten_megabytes(
+    server: &common::testing::Program,
+    head: String,
+) -> support::testing::HttpReply {
     let mut http = Http::connect(server);
     let mut writer = http.stream().try_clone().expect("clone the stream");
     let sending = thread::spawn(move || {

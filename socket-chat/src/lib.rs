@@ -52,7 +52,9 @@
 //! [`conn`] a connection that speaks in messages, [`server`] the server
 //! (`run(listener, ...)`: the caller binds, so tests can use port 0), and
 //! [`client`] a client with one method per operation. The binaries in
-//! `src/bin/` only parse flags and wire stdin and stdout to these.
+//! `src/bin/` only parse flags and wire stdin and stdout to these, with the
+//! plumbing every exercise shares (`common::cli`: logs, Ctrl-C and SIGTERM,
+//! standard input on its own thread, stdout that tolerates a closed pipe).
 
 pub mod client;
 pub mod conn;
@@ -109,44 +111,6 @@ pub fn reply_to(mode: Mode, text: &str) -> Option<String> {
 /// True if a received text is a server notice rather than a message.
 pub fn is_notice(text: &str) -> bool {
     text.starts_with(NOTICE_PREFIX)
-}
-
-/// The lines of standard input, read on a thread of their own.
-///
-/// A dedicated thread (not `tokio::io::stdin`) because a blocking read of a
-/// terminal cannot be cancelled: on a runtime thread it would keep the
-/// program from exiting until the user pressed Enter. Bytes that are not
-/// UTF-8 are replaced rather than ending the input. The channel closes at the
-/// end of input (Ctrl-D, or the end of a pipe).
-pub fn stdin_lines() -> tokio::sync::mpsc::Receiver<String> {
-    use std::io::BufRead;
-    let (tx, rx) = tokio::sync::mpsc::channel(64);
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match stdin.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf);
-                    let line = line.trim_end_matches(['\n', '\r']).to_owned();
-                    if tx.blocking_send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
-
-/// Print one line on standard output, ignoring a closed pipe
-/// (`socket-chat-client | head -1` must not panic, as `println!` would).
-pub fn print_line(line: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
 }
 
 #[cfg(test)]

@@ -66,34 +66,11 @@ impl Default for ServerConfig {
 
 /// Where the server's transcript goes: one call per line (`Server conectado
 /// por ...`, `Cliente enviou: ...`, and `* ` notices for the operator).
-pub type Transcript = Arc<dyn Fn(String) + Send + Sync>;
+pub use common::cli::Transcript;
 
 /// The server's side of the terminal: the transcript it prints, and, in chat
 /// mode, the lines its operator types.
-#[derive(Default)]
-pub struct Console {
-    transcript: Option<Transcript>,
-    operator: Option<mpsc::Receiver<String>>,
-}
-
-impl Console {
-    /// No transcript, no operator (benchmarks, tests).
-    pub fn quiet() -> Self {
-        Self::default()
-    }
-
-    /// Send the transcript to `transcript`.
-    pub fn with_transcript(mut self, transcript: Transcript) -> Self {
-        self.transcript = Some(transcript);
-        self
-    }
-
-    /// Take the operator's lines from `lines` (chat mode).
-    pub fn with_operator(mut self, lines: mpsc::Receiver<String>) -> Self {
-        self.operator = Some(lines);
-        self
-    }
-}
+pub use common::cli::Console;
 
 /// What every connection task shares.
 struct Shared {

@@ -2,7 +2,8 @@
 
 mod support;
 
-use support::{client, closed_port, start_server};
+use support::testing::closed_port;
+use support::{client, start_server};
 
 #[test]
 fn a_pipe_of_two_lines_prints_two_replies_and_exits_0() {

@@ -5,6 +5,7 @@ mod support;
 
 use std::io::Write;
 use std::thread;
+use support::testing::{peak_rss_kib, rss_kib};
 use support::{Raw, assert_still_echoes, start_server};
 
 #[test]
@@ -107,7 +108,7 @@ fn the_message_limit_is_configurable() {
 #[test]
 fn memory_stays_bounded_under_huge_messages() {
     let mut server = start_server(&["--mode", "echo"]);
-    let Some(before) = rss_kib(server.pid(), "VmRSS") else {
+    let Some(before) = rss_kib(server.pid()) else {
         eprintln!("SKIPPED: memory_stays_bounded_under_huge_messages: no /proc on this system");
         return;
     };
@@ -125,25 +126,13 @@ fn memory_stays_bounded_under_huge_messages() {
         sender.join().expect("a sender thread");
     }
     assert_still_echoes(&mut server);
-    let peak = rss_kib(server.pid(), "VmHWM").expect("peak memory");
+    let peak = peak_rss_kib(server.pid()).expect("peak memory");
     let growth_mib = peak.saturating_sub(before) / 1024;
     // 80 MB arrived; a server that buffered it would have grown by that much.
     assert!(
         growth_mib < 16,
         "peak memory grew by {growth_mib} MiB while refusing 8 × 10 MB"
     );
-}
-
-/// A memory figure of process `pid` from /proc, in KiB.
-fn rss_kib(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 #[test]

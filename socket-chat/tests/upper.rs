@@ -100,7 +100,7 @@ fn the_client_speaks_udp() {
 fn the_udp_client_reports_a_server_that_is_not_running() {
     // Nothing listens on that port: the system answers ICMP "port
     // unreachable", which a connected UDP socket reports as refused.
-    let nobody = support::closed_port().to_string();
+    let nobody = support::testing::closed_port().to_string();
     let mut ours = client().spawn(&[
         "--mode",
         "upper",

@@ -4,7 +4,8 @@ mod support;
 
 use serde_json::{Value, json};
 use support::{
-    Http, aluno, matriculas, names, post_slide_students, slide_students, start_server, tempdir,
+    ApiReply as _, Http, aluno, matriculas, names, post_slide_students, slide_students,
+    start_server, tempdir,
 };
 
 #[test]

@@ -9,10 +9,8 @@
 //! saves what the browser shows to `websocket-adder/page.png` (or OUTPUT).
 //! Needs Chromium and ChromeDriver, as the browser tests do.
 
-#[path = "../tests/support/browser.rs"]
-mod browser;
-
 use anyhow::Context as _;
+use common::testing::browser;
 use fantoccini::Locator;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;

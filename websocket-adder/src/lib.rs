@@ -36,7 +36,8 @@
 //! functions), [`server`] the HTTP and WebSocket server (`run(listener, ...)`:
 //! the caller binds, so tests can use port 0), and [`client`] a client with
 //! one method per operation. The binaries in `src/bin/` only parse flags and
-//! connect standard input and output to these.
+//! connect standard input and output to these, with the plumbing every
+//! exercise shares (`common::cli`).
 
 pub mod client;
 pub mod protocol;
@@ -44,42 +45,3 @@ pub mod server;
 
 /// The browser page, served at `/`: plain HTML, CSS and JavaScript.
 pub const PAGE: &str = include_str!("../static/index.html");
-
-/// The lines of standard input, read on a thread of their own.
-///
-/// A dedicated thread (not `tokio::io::stdin`) because a blocking read of a
-/// terminal cannot be cancelled: on a runtime thread it would keep the
-/// program from exiting until the user pressed Enter. Bytes that are not
-/// UTF-8 are replaced rather than ending the input. The channel closes at the
-/// end of input (Ctrl-D, or the end of a pipe).
-pub fn stdin_lines() -> tokio::sync::mpsc::Receiver<String> {
-    use std::io::BufRead;
-    let (tx, rx) = tokio::sync::mpsc::channel(64);
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match stdin.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf);
-                    let line = line.trim_end_matches(['\n', '\r']).to_owned();
-                    if tx.blocking_send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
-
-/// Print one line on standard output, ignoring a closed pipe
-/// (`websocket-adder-client | head -1` must not panic, as `println!` would).
-pub fn print_line(line: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}

@@ -26,8 +26,8 @@
 //! WebSocket task to send a close frame (1001, going away); a [`TaskTracker`]
 //! waits (up to 5 s) until they have finished.
 
+use crate::PAGE;
 use crate::protocol;
-use crate::{PAGE, print_line};
 use axum::Router;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
@@ -86,34 +86,11 @@ impl Default for ServerConfig {
 }
 
 /// Where the server's transcript goes: one call per line.
-pub type Transcript = Arc<dyn Fn(String) + Send + Sync>;
+pub use common::cli::Transcript;
 
 /// The server's side of the terminal: the transcript it prints, and the
 /// lines its operator types (pushed to every page).
-#[derive(Default)]
-pub struct Console {
-    transcript: Option<Transcript>,
-    operator: Option<mpsc::Receiver<String>>,
-}
-
-impl Console {
-    /// No transcript, no operator (benchmarks, tests).
-    pub fn quiet() -> Self {
-        Self::default()
-    }
-
-    /// Send the transcript to `transcript`.
-    pub fn with_transcript(mut self, transcript: Transcript) -> Self {
-        self.transcript = Some(transcript);
-        self
-    }
-
-    /// Push every line received on `lines` to the pages on `/push`.
-    pub fn with_operator(mut self, lines: mpsc::Receiver<String>) -> Self {
-        self.operator = Some(lines);
-        self
-    }
-}
+pub use common::cli::Console;
 
 /// What every request handler and WebSocket task shares.
 struct Shared {
@@ -561,11 +538,6 @@ fn shorten(text: &str) -> String {
         None => text.to_owned(),
         Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
     }
-}
-
-/// Print the transcript on standard output.
-pub fn stdout_transcript() -> Transcript {
-    Arc::new(|line: String| print_line(&line))
 }
 
 #[cfg(test)]

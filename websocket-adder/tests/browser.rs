@@ -5,9 +5,9 @@
 
 mod support;
 
+use common::testing::browser::{self, Browser};
 use common::testing::{Program, require, timeout};
 use fantoccini::{Client, Locator};
-use support::browser::{self, Browser};
 use support::{server, start_server};
 
 fn have_browser(test: &str) -> bool {

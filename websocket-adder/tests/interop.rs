@@ -9,8 +9,8 @@
 
 mod support;
 
-use support::testing::{require, run_python, spawn_python};
-use support::{client, has_python_module, start_server, ws_url};
+use support::testing::{has_python_module, require, run_python, spawn_python};
+use support::{client, start_server, ws_url};
 
 const HELLO_CLIENT: &str = include_str!("../python/hello_client.py");
 const HELLO_SERVER: &str = include_str!("../python/hello_server.py");

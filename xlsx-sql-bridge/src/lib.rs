@@ -123,19 +123,3 @@ impl UploadDir {
         Ok(file.into_parts())
     }
 }
-
-/// Install the log subscriber of the binaries: stderr, `RUST_LOG` or
-/// `default_filter`.
-pub fn init_logging(default_filter: &str) {
-    use std::io::IsTerminal as _;
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        // Colours on a terminal only: a log file or a test reading stderr
-        // gets plain text.
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| default_filter.into()),
-        )
-        .init();
-}

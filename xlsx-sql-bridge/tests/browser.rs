@@ -7,104 +7,40 @@
 
 mod support;
 
-use common::testing::{Launcher, Program, has_program, require, timeout};
-use fantoccini::{Client, ClientBuilder, Locator};
+use common::testing::browser::{self, Browser};
+use common::testing::{require, timeout};
+use fantoccini::{Client, Locator};
 use std::path::Path;
 use support::{Bridge, fixtures, temp_file};
 
 fn browser_available(test: &str) -> bool {
-    require(
-        test,
-        has_program("chromedriver") && (has_program("chromium") || has_program("chromium-browser")),
-        "Chromium and its driver are not installed (apt-get install chromium chromium-driver)",
-    )
+    require(test, browser::available(), browser::MISSING)
 }
 
-/// `chromedriver --port=0`, and the port it chose.
-fn start_driver() -> (Program, u16) {
-    let mut driver = Launcher::fixed("chromedriver").spawn(&["--port=0"]);
-    let line = driver.line_containing("started successfully on port");
-    let port = line
-        .trim_end_matches('.')
-        .rsplit(' ')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    (driver, port)
-}
-
-/// A headless Chromium session; downloads go to `downloads`.
-async fn open_browser(port: u16, profile: &Path, downloads: &Path) -> Client {
-    let binary = if has_program("chromium") {
-        "chromium"
-    } else {
-        "chromium-browser"
-    };
-    let options = serde_json::json!({
-        "binary": which(binary),
-        "args": [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            format!("--user-data-dir={}", profile.display()),
-        ],
-        "prefs": {
-            "download.default_directory": downloads.display().to_string(),
-            "download.prompt_for_download": false,
-        },
-    });
-    let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::rustls()
-        .expect("a WebDriver client")
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a Chromium session")
-}
-
-fn which(program: &str) -> String {
-    std::process::Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| program.to_owned())
-}
-
-/// Everything one test needs: the bridge, the driver, a browser on the page.
+/// Everything one test needs: the bridge, a browser on the page, and the
+/// directory its downloads go to.
 struct Page {
     bridge: Bridge,
-    _driver: Program,
+    browser: Browser,
     client: Client,
     downloads: tempfile::TempDir,
-    _profile: tempfile::TempDir,
 }
 
 impl Page {
     async fn open() -> Self {
         let bridge = Bridge::start(&[]);
-        let (driver, port) = start_driver();
-        let profile = tempfile::tempdir().expect("a profile directory");
         let downloads = tempfile::tempdir().expect("a download directory");
-        let client = open_browser(port, profile.path(), downloads.path()).await;
+        let browser = Browser::start_with_downloads(downloads.path()).await;
+        let client = browser.client.clone();
         client
             .goto(&bridge.front_url())
             .await
             .expect("open the page");
         Self {
             bridge,
-            _driver: driver,
+            browser,
             client,
             downloads,
-            _profile: profile,
         }
     }
 
@@ -153,7 +89,7 @@ impl Page {
     }
 
     async fn close(self) {
-        let _ = self.client.close().await;
+        self.browser.close().await;
     }
 }
 

@@ -5,7 +5,8 @@
 mod support;
 
 use serde_json::json;
-use support::{Bridge, converter_convert, converter_upload, files_in, fixtures, http};
+use support::testing::file_names;
+use support::{Bridge, converter_convert, converter_upload, fixtures, http};
 
 #[test]
 fn a_path_sent_to_the_converter_is_refused() {
@@ -69,7 +70,7 @@ fn uploads_are_deleted_after_a_conversion() {
     let answer = bridge.upload("animals.xlsx", &fixtures::animals(), &[]);
     assert_eq!(answer.status, 200, "{}", answer.body);
     // The whole script has arrived: both services' copies are gone.
-    assert_eq!(files_in(dir.path()), Vec::<String>::new());
+    assert_eq!(file_names(dir.path()), Vec::<String>::new());
 }
 
 #[test]
@@ -79,11 +80,11 @@ fn uploads_are_deleted_when_the_conversion_fails() {
     let bridge = Bridge::start(&["--upload-dir", uploads]);
     let answer = bridge.upload("notas.xlsx", b"isto nao e uma planilha\n", &[]);
     assert_eq!(answer.status, 422, "{}", answer.body);
-    assert_eq!(files_in(dir.path()), Vec::<String>::new());
+    assert_eq!(file_names(dir.path()), Vec::<String>::new());
     let truncated = fixtures::animals();
     let answer = bridge.upload("animals.xlsx", &truncated[..truncated.len() / 2], &[]);
     assert_eq!(answer.status, 422, "{}", answer.body);
-    assert_eq!(files_in(dir.path()), Vec::<String>::new());
+    assert_eq!(file_names(dir.path()), Vec::<String>::new());
 }
 
 #[test]
@@ -93,7 +94,7 @@ fn the_converter_keeps_an_upload_only_until_it_is_converted_or_forgotten() {
     let bridge = Bridge::start(&["--upload-dir", uploads]);
     let converter = bridge.converter_url();
     let id = converter_upload(&converter, &fixtures::animals());
-    let stored = files_in(dir.path());
+    let stored = file_names(dir.path());
     assert_eq!(stored.len(), 1, "{stored:?}");
     assert!(
         !stored[0].contains(&id),
@@ -104,7 +105,7 @@ fn the_converter_keeps_an_upload_only_until_it_is_converted_or_forgotten() {
         .send()
         .expect("DELETE");
     assert_eq!(forgotten.status().as_u16(), 204);
-    assert_eq!(files_in(dir.path()), Vec::<String>::new());
+    assert_eq!(file_names(dir.path()), Vec::<String>::new());
     let again = converter_convert(&converter, json!({"upload_id": id}));
     assert_eq!(again.status, 404, "{}", again.body);
 }
@@ -115,10 +116,10 @@ fn an_upload_nobody_converts_expires() {
     let uploads = dir.path().to_str().expect("UTF-8");
     let bridge = Bridge::start(&["--upload-dir", uploads, "--upload-ttl", "1"]);
     let id = converter_upload(&bridge.converter_url(), &fixtures::animals());
-    assert_eq!(files_in(dir.path()).len(), 1);
+    assert_eq!(file_names(dir.path()).len(), 1);
     // The sweeper runs on its own; wait (bounded) for it to delete the file.
     let deadline = std::time::Instant::now() + support::testing::timeout();
-    while !files_in(dir.path()).is_empty() {
+    while !file_names(dir.path()).is_empty() {
         assert!(
             std::time::Instant::now() < deadline,
             "the upload never expired"

@@ -5,8 +5,8 @@
 mod support;
 
 use std::io::{BufRead, BufReader, Read};
-use support::testing::{require, timeout};
-use support::{Bridge, converter_upload, files_in, fixtures, peak_rss_kib, rss_kib, server};
+use support::testing::{file_names, peak_rss_kib, require, rss_kib, timeout};
+use support::{Bridge, converter_upload, fixtures, server};
 
 const ROWS: u32 = 200_000;
 
@@ -115,14 +115,14 @@ fn the_script_flows_while_it_is_made_and_stops_when_the_client_leaves() {
     // is not read the conversion cannot have finished: its upload is still
     // there.
     assert_eq!(
-        files_in(dir.path()).len(),
+        file_names(dir.path()).len(),
         1,
         "the conversion ran ahead of the reader"
     );
     drop(response);
     // The client left: the conversion stops and deletes the upload.
     let deadline = std::time::Instant::now() + timeout();
-    while !files_in(dir.path()).is_empty() {
+    while !file_names(dir.path()).is_empty() {
         assert!(
             std::time::Instant::now() < deadline,
             "the upload was not deleted after the client left"

@@ -6,13 +6,12 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use common::cli::print_line;
 use file_transfer::client::{self, Progress};
 use file_transfer::exercise::{self, Exercise, Login, Wait};
 use file_transfer::server::DEFAULT_CHUNK;
 use file_transfer::wire::hex;
-use file_transfer::{
-    DEFAULT_USER, PASSWORD_ENV, format_time, parse_size, print_line, prompt_password,
-};
+use file_transfer::{DEFAULT_USER, PASSWORD_ENV, format_time, parse_size, prompt_password};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -97,19 +96,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::init_logging("warn");
+    common::cli::exit_code(run(Args::parse()).await)
 }
 
 /// A progress bar with speed and ETA on stderr, or nothing when stderr is

@@ -5,15 +5,15 @@
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
+use common::cli::{print_line, shutdown_on_signals, stdout_transcript};
 use file_transfer::auth::{self, Accounts, Credentials};
 use file_transfer::server::{self, DEFAULT_CHUNK, SLIDE_CHUNK, ServerConfig};
 use file_transfer::store::Store;
-use file_transfer::{DEFAULT_USER, PASSWORD_ENV, parse_size, print_line, prompt_password};
+use file_transfer::{DEFAULT_USER, PASSWORD_ENV, parse_size, prompt_password};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// File transfer server: serves the files of --root to logged-in clients
 /// (list, download, upload with atomic replace and kept versions).
@@ -91,12 +91,7 @@ fn parse_chunk(s: &str) -> Result<usize, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    common::cli::init_logging("warn");
     let args = Args::parse();
     let done = match args.command {
         Some(Command::AddUser {
@@ -106,13 +101,7 @@ async fn main() -> ExitCode {
         }) => add_user(accounts, iterations, user),
         None => serve(args).await,
     };
-    match done {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::exit_code(done)
 }
 
 fn check_iterations(iterations: u32) -> anyhow::Result<()> {
@@ -200,14 +189,12 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     if timeout.is_zero() {
         bail!("--timeout must be a positive number of seconds");
     }
-    let transcript: Option<server::Transcript> =
-        (!args.quiet).then(|| Arc::new(|line: String| print_line(&line)) as server::Transcript);
+    let transcript: Option<server::Transcript> = (!args.quiet).then(stdout_transcript);
 
     // Install the signal handlers before announcing `listening on`: a
     // signal that arrives between the two would otherwise kill the process
     // the default way, skipping the clean shutdown.
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
+    let shutdown = shutdown_on_signals()?;
 
     if let Some(file) = args.raw {
         std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
@@ -240,32 +227,4 @@ async fn bind(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))
-}
-
-/// The signals that ask the server to stop: Ctrl-C (SIGINT) and SIGTERM.
-/// Handlers are installed when this returns, not when first awaited.
-#[cfg(unix)]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-}
-
-async fn cancel_on_signal(signals: impl Future<Output = ()>, token: CancellationToken) {
-    signals.await;
-    tracing::info!("stop requested");
-    token.cancel();
 }

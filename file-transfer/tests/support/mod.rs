@@ -111,17 +111,7 @@ impl Served {
 
     /// The names in the root, hidden ones included, sorted.
     pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.root.path())
-            .expect("list the root")
-            .map(|e| {
-                e.expect("an entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        names.sort();
-        names
+        common::testing::file_names(self.root.path())
     }
 
     /// Hidden files in the root (temporary or partial uploads).
@@ -218,12 +208,6 @@ pub fn failed(done: &Finished, needle: &str) {
         "expected an `error: ...{needle}...` line, got {:?}",
         done.stderr
     );
-}
-
-/// A loopback port that nothing listens on (bound, then released).
-pub fn closed_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr")
 }
 
 /// A client that speaks the protocol one frame at a time.

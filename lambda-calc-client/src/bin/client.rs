@@ -5,8 +5,9 @@
 //! one calculation per line from a pipe.
 
 use clap::Parser;
+use common::cli::{print_line, stdin_lines};
 use lambda_calc_client::client::{Client, ClientConfig, default_url};
-use lambda_calc_client::session::{self, Print, StdConsole, print_line, stdin_lines};
+use lambda_calc_client::session::{self, Print, StdConsole};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -41,13 +42,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    common::cli::init_logging("warn");
     match run(Args::parse()).await {
         Ok(code) => code,
         Err(e) => {

@@ -7,10 +7,9 @@
 
 use anyhow::Context as _;
 use clap::Parser;
+use common::cli::{print_line, shutdown_on_signals};
 use lambda_calc_client::server;
-use lambda_calc_client::session::print_line;
 use std::process::ExitCode;
-use tokio_util::sync::CancellationToken;
 
 /// The course's REST calculator: GET /api/{op}/{a}/{b} with op one of soma,
 /// sub, div, mult. Runs as an AWS Lambda function when Lambda starts it
@@ -25,26 +24,14 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    common::cli::init_logging("warn");
     let args = Args::parse();
     let result = if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         on_lambda().await
     } else {
         serve(args).await
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::exit_code(result)
 }
 
 #[cfg(feature = "lambda")]
@@ -66,40 +53,11 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     // Install the signal handlers before announcing `listening on`: a
     // signal that arrives between the two would otherwise kill the process
     // the default way, skipping the clean shutdown.
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
+    let shutdown = shutdown_on_signals()?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     print_line(&format!("listening on {}", listener.local_addr()?));
     server::run(listener, shutdown).await?;
     Ok(())
-}
-
-/// The signals that ask the server to stop: Ctrl-C (SIGINT) and SIGTERM.
-/// Handlers are installed when this returns, not when first awaited.
-#[cfg(unix)]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-}
-
-async fn cancel_on_signal(signals: impl Future<Output = ()>, token: CancellationToken) {
-    signals.await;
-    tracing::info!("stop requested");
-    token.cancel();
 }

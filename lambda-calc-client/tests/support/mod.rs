@@ -8,10 +8,10 @@
 //! `--retries N`, `--interactive` and `OP A B`.
 #![allow(dead_code)] // each test file uses a different part of this module
 
-use common::testing::{Finished, Launcher, Program, timeout};
+use common::testing::{Finished, Launcher, Program, http_exchange, timeout};
 use lambda_calc_client::client::{Reply, parse_reply};
 use reqwest::StatusCode;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -100,44 +100,28 @@ pub fn error_line(done: &Finished) -> String {
     last
 }
 
-/// An HTTP reply as it came over the wire.
-#[derive(Debug)]
-pub struct HttpReply {
-    /// The status code.
-    pub status: u16,
-    /// The headers, names lower-cased.
-    pub headers: Vec<(String, String)>,
-    /// The body (de-chunked).
-    pub body: String,
+/// A reply of the server under test, read off the wire.
+pub use common::testing::HttpReply;
+
+/// What a calculator reply holds beyond HTTP (import it with
+/// `use support::CalcReply as _`).
+pub trait CalcReply {
+    /// The body as a calculator result (one member holding a number).
+    fn result(&self) -> Reply;
+    /// Chalice's error: `(Code, Message)`; fails the test if it is not one.
+    fn chalice_error(&self) -> (String, String);
 }
 
-impl HttpReply {
-    /// The value of a header.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The body as JSON; fails the test if it is not.
+impl CalcReply for HttpReply {
     #[track_caller]
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("the body is not JSON ({e}): {:?}", self.body))
-    }
-
-    /// The body as a calculator result (one member holding a number).
-    #[track_caller]
-    pub fn result(&self) -> Reply {
+    fn result(&self) -> Reply {
         let status = StatusCode::from_u16(self.status).expect("a status code");
         parse_reply(status, "", &self.body)
             .unwrap_or_else(|e| panic!("not a result ({e}): {} {:?}", self.status, self.body))
     }
 
-    /// Chalice's error: `(Code, Message)`; fails the test if it is not one.
     #[track_caller]
-    pub fn chalice_error(&self) -> (String, String) {
+    fn chalice_error(&self) -> (String, String) {
         let json = self.json();
         let field = |name: &str| {
             json[name]
@@ -160,72 +144,13 @@ impl HttpReply {
 /// reply to the end. The path is sent byte for byte, so tests control the
 /// percent-encoding exactly.
 pub fn request(addr: SocketAddr, method: &str, path: &str) -> HttpReply {
-    let mut stream = TcpStream::connect(addr).expect("connect to the server");
-    stream
-        .set_read_timeout(Some(timeout()))
-        .expect("set a timeout");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send the request");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read the reply");
-    parse_http(&raw)
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    http_exchange(addr, head.as_bytes())
 }
 
 /// `GET path` on the server under test.
 pub fn get(server: &Program, path: &str) -> HttpReply {
     request(server.socket_addr(), "GET", path)
-}
-
-fn parse_http(raw: &[u8]) -> HttpReply {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP reply: {text:?}"));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line: {head:?}"));
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    HttpReply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut body = String::new();
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 || after.len() < size {
-            break;
-        }
-        body.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
-    }
-    body
-}
-
-/// A loopback port that nothing listens on (bound, then released).
-pub fn closed_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr")
 }
 
 /// What a [`FakeServer`] does with one request.

@@ -13,10 +13,11 @@
 
 use anyhow::{Context as _, bail};
 use clap::Parser;
+use common::cli::{print_line, stdin_lines};
 use common::number::{Number, Operation};
 use rpc_calculator::api::operation;
 use rpc_calculator::client::{Client, Transport, result_line};
-use rpc_calculator::input::{Pairs, print_line, stdin_lines};
+use rpc_calculator::input::Pairs;
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -60,12 +61,7 @@ enum Plan {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    common::cli::init_logging("warn");
     match run(Args::parse()).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

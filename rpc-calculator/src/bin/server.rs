@@ -6,13 +6,11 @@
 
 use anyhow::Context as _;
 use clap::Parser;
-use rpc_calculator::input::print_line;
+use common::cli::{print_line, shutdown_on_signals, stdout_transcript};
 use rpc_calculator::procedures::Procedures;
 use rpc_calculator::server::{self, ServerConfig};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// Calculator server: add, sub, mul, pow, div and calculate over JSON-RPC
 /// 2.0 (HTTP POST and WebSocket) and XML-RPC (POST /RPC2), on one port.
@@ -39,19 +37,8 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
-    match serve(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::init_logging("warn");
+    common::cli::exit_code(serve(Args::parse()).await)
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
@@ -72,13 +59,12 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let procedures = if args.quiet {
         Procedures::quiet()
     } else {
-        Procedures::with_transcript(Arc::new(|line: String| print_line(&line)))
+        Procedures::with_transcript(stdout_transcript())
     };
     // Install the signal handlers before announcing `listening on`: a
     // signal that arrives between the two would otherwise kill the process
     // the default way, skipping the clean shutdown.
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
+    let shutdown = shutdown_on_signals()?;
 
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -86,32 +72,4 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     print_line(&format!("listening on {}", listener.local_addr()?));
     server::run(listener, config, procedures, shutdown).await?;
     Ok(())
-}
-
-/// The signals that ask the server to stop: Ctrl-C (SIGINT) and SIGTERM.
-/// Handlers are installed when this returns, not when first awaited.
-#[cfg(unix)]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-}
-
-async fn cancel_on_signal(signals: impl Future<Output = ()>, token: CancellationToken) {
-    signals.await;
-    tracing::info!("stop requested");
-    token.cancel();
 }

@@ -12,10 +12,10 @@
 //! HTTP/1.1 by hand), so that what a test sends is exactly what it says.
 #![allow(dead_code)] // each test file uses a different part of this module
 
-use common::testing::{Launcher, Program, timeout};
+use common::testing::{HttpReply, Launcher, Program, timeout};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 
 #[allow(unused_imports)] // not every test file needs it
 pub use common::testing;
@@ -54,40 +54,6 @@ pub fn run_client(server: &Program, args: &[&str], stdin: &str) -> common::testi
     program.finish()
 }
 
-/// A loopback address that nothing listens on (bound, then released).
-pub fn closed_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr")
-}
-
-/// An HTTP response, as read off the wire.
-#[derive(Debug)]
-pub struct HttpResponse {
-    /// The status code (`200`).
-    pub status: u16,
-    /// The header lines, lower-cased names: `("content-type", "text/xml")`.
-    pub headers: Vec<(String, String)>,
-    /// The body, as text.
-    pub body: String,
-}
-
-impl HttpResponse {
-    /// The value of header `name` (lower case), if present.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The body as JSON; fails the test if it is not.
-    #[track_caller]
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("the body is not JSON ({e}): {:?}", self.body))
-    }
-}
-
 /// A raw HTTP/1.1 connection to the server.
 pub struct Http {
     reader: BufReader<TcpStream>,
@@ -118,7 +84,7 @@ impl Http {
 
     /// POST `body` to `path` with `content_type` (keep-alive) and read the response.
     #[track_caller]
-    pub fn post(&mut self, path: &str, content_type: &str, body: &[u8]) -> HttpResponse {
+    pub fn post(&mut self, path: &str, content_type: &str, body: &[u8]) -> HttpReply {
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
             self.addr,
@@ -131,7 +97,7 @@ impl Http {
 
     /// Read one response (status line, headers, a `Content-Length` body).
     #[track_caller]
-    pub fn response(&mut self) -> HttpResponse {
+    pub fn response(&mut self) -> HttpReply {
         let mut line = String::new();
         let n = self
             .reader
@@ -165,7 +131,7 @@ impl Http {
             .unwrap_or(0);
         let mut body = vec![0; length];
         self.reader.read_exact(&mut body).expect("read the body");
-        HttpResponse {
+        HttpReply {
             status,
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
@@ -193,7 +159,7 @@ impl Http {
 
 /// POST one JSON-RPC body on a fresh connection; the HTTP response.
 #[track_caller]
-pub fn post_json(server: &Program, body: &str) -> HttpResponse {
+pub fn post_json(server: &Program, body: &str) -> HttpReply {
     Http::connect(server).post("/", "application/json", body.as_bytes())
 }
 
@@ -238,7 +204,7 @@ pub fn xml_call(method: &str, params: &[&str]) -> String {
 
 /// POST an XML-RPC body to `/RPC2` on a fresh connection.
 #[track_caller]
-pub fn post_xml(server: &Program, body: &str) -> HttpResponse {
+pub fn post_xml(server: &Program, body: &str) -> HttpReply {
     Http::connect(server).post("/RPC2", "text/xml", body.as_bytes())
 }
 

@@ -4,10 +4,11 @@
 //! stdin as the user's lines, replies on stdout, notices on stderr.
 
 use clap::Parser;
+use common::cli::{print_line, stdin_lines};
+use socket_chat::Mode;
 use socket_chat::client::{SessionConfig, session};
 use socket_chat::net::{Transport, default_unix_path};
 use socket_chat::wire::Codec;
-use socket_chat::{Mode, print_line, stdin_lines};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,12 +48,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    common::cli::init_logging("warn");
     let args = Args::parse();
     let Ok(timeout) = Duration::try_from_secs_f64(args.timeout) else {
         eprintln!("error: --timeout must be a positive number of seconds");

@@ -5,14 +5,13 @@
 
 use anyhow::Context as _;
 use clap::Parser;
+use common::cli::{print_line, shutdown_on_signals, stdin_lines, stdout_transcript};
+use socket_chat::Mode;
 use socket_chat::net::{Listener, Transport, default_unix_path};
 use socket_chat::server::{self, Console, ServerConfig};
 use socket_chat::wire::{Codec, DEFAULT_MAX_MESSAGE};
-use socket_chat::{Mode, print_line, stdin_lines};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 /// Socket exercises server: TCP echo, terminal chat, upper-case echo over
 /// TCP, UDP or a Unix socket.
@@ -51,19 +50,8 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
-    match serve(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::init_logging("warn");
+    common::cli::exit_code(serve(Args::parse()).await)
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
@@ -80,7 +68,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     };
     let mut console = Console::default();
     if !args.quiet {
-        console = console.with_transcript(Arc::new(|line: String| print_line(&line)));
+        console = console.with_transcript(stdout_transcript());
     }
     if args.mode == Mode::Chat {
         console = console.with_operator(stdin_lines());
@@ -88,8 +76,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     // Install the signal handlers before announcing `listening on`: a
     // signal that arrives between the two would otherwise kill the process
     // the default way, skipping the clean shutdown.
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
+    let shutdown = shutdown_on_signals()?;
 
     match args.transport {
         Transport::Udp => {
@@ -126,32 +113,4 @@ fn bind_unix(path: &std::path::Path) -> anyhow::Result<Listener> {
 #[cfg(not(unix))]
 fn bind_unix(_path: &std::path::Path) -> anyhow::Result<Listener> {
     anyhow::bail!("Unix sockets are not available on this system")
-}
-
-/// The signals that ask the server to stop: Ctrl-C (SIGINT) and SIGTERM.
-/// Handlers are installed when this returns, not when first awaited.
-#[cfg(unix)]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-}
-
-async fn cancel_on_signal(signals: impl Future<Output = ()>, token: CancellationToken) {
-    signals.await;
-    tracing::info!("stop requested");
-    token.cancel();
 }

@@ -12,7 +12,7 @@ use common::message::ChatMessage;
 use common::testing::{Launcher, Program, timeout};
 use socket_chat::wire::{self, Codec};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 
 #[allow(unused_imports)] // not every test file needs it
 pub use common::testing;
@@ -38,12 +38,6 @@ pub fn start_server(args: &[&str]) -> Program {
     let mut all = vec!["--listen", "127.0.0.1:0"];
     all.extend_from_slice(args);
     server().start_server(&all)
-}
-
-/// A loopback port that nothing listens on (bound, then released).
-pub fn closed_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr")
 }
 
 /// A raw TCP connection, as `nc` or the slide's Python client would make.

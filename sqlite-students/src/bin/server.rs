@@ -10,7 +10,6 @@ use sqlite_students::{DEFAULT_DB, print_lines};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 /// The Alunos database as an HTTP JSON API: GET, POST, PATCH and DELETE on /alunos.
 #[derive(Debug, Parser)]
@@ -29,27 +28,15 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
-    match serve(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::init_logging("warn");
+    common::cli::exit_code(serve(Args::parse()).await)
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
     // Install the signal handlers before announcing `listening on`: a
     // signal that arrives between the two would otherwise kill the process
     // the default way, skipping the clean shutdown.
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
+    let shutdown = common::cli::shutdown_on_signals()?;
 
     // Open the database before listening, so that a file that cannot serve
     // (not a database, a foreign `Alunos` table, no permission) stops the
@@ -63,32 +50,4 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     tracing::info!("serving {}", db.path().display());
     server::run(listener, Arc::new(db), shutdown).await?;
     Ok(())
-}
-
-/// The signals that ask the server to stop: Ctrl-C (SIGINT) and SIGTERM.
-/// Handlers are installed when this returns, not when first awaited.
-#[cfg(unix)]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-}
-
-async fn cancel_on_signal(signals: impl Future<Output = ()>, token: CancellationToken) {
-    signals.await;
-    tracing::info!("stop requested");
-    token.cancel();
 }

@@ -8,10 +8,9 @@
 //! the test wants JSON, then the command and its arguments.
 #![allow(dead_code)] // each test file uses a different part of this module
 
-use common::testing::{Finished, Launcher, Program, timeout};
+use common::testing::{Finished, Launcher, Program, http_exchange};
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 
 #[allow(unused_imports)] // not every test file needs it
@@ -167,32 +166,18 @@ pub fn slide_students() -> Vec<Value> {
 }
 
 /// An HTTP answer.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
+pub use common::testing::HttpReply as Reply;
+
+/// What an answer of this API holds beyond HTTP (import it with
+/// `use support::ApiReply as _`).
+pub trait ApiReply {
+    /// The `error` sentence of an error answer.
+    fn error(&self) -> String;
 }
 
-impl Reply {
-    /// The body as JSON; fails the test if it is not.
+impl ApiReply for Reply {
     #[track_caller]
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("the body is not JSON ({e}): {:?}", self.body))
-    }
-
-    /// A header's value, by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The `error` sentence of an error answer.
-    #[track_caller]
-    pub fn error(&self) -> String {
+    fn error(&self) -> String {
         match self.json().get("error").and_then(Value::as_str) {
             Some(e) => e.to_owned(),
             None => panic!(
@@ -253,70 +238,8 @@ impl Http {
     /// Send `bytes` as they are and parse the answer.
     #[track_caller]
     pub fn raw(&self, bytes: &[u8]) -> Reply {
-        let mut stream = TcpStream::connect(self.addr).expect("connect to the server");
-        stream
-            .set_read_timeout(Some(timeout()))
-            .expect("set a read timeout");
-        // A server may answer (413, 400) and close before reading all of a
-        // large request; the answer is still there to read.
-        let _ = stream.write_all(bytes);
-        let mut answer = Vec::new();
-        if let Err(e) = stream.read_to_end(&mut answer) {
-            // A reset after a complete answer still leaves the answer.
-            assert!(
-                e.kind() == std::io::ErrorKind::ConnectionReset && !answer.is_empty(),
-                "no answer from the server: {e}"
-            );
-        }
-        parse_reply(&answer)
+        http_exchange(self.addr, bytes)
     }
-}
-
-/// Parse a whole HTTP/1.1 answer (`Content-Length` or chunked).
-#[track_caller]
-fn parse_reply(raw: &[u8]) -> Reply {
-    let text = String::from_utf8_lossy(raw);
-    let Some((head, rest)) = text.split_once("\r\n\r\n") else {
-        panic!("not an HTTP answer: {text:?}");
-    };
-    let mut lines = head.lines();
-    let status_line = lines.next().unwrap_or_default();
-    let status = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let chunked = headers.iter().any(|(n, v)| {
-        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
-    });
-    let body = if chunked {
-        dechunk(rest)
-    } else {
-        rest.to_owned()
-    };
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut body = String::new();
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size =
-            usize::from_str_radix(size.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
-        if size == 0 || after.len() < size {
-            break;
-        }
-        body.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
-    }
-    body
 }
 
 /// Names of the students in a JSON array, in order.

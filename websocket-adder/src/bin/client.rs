@@ -4,10 +4,10 @@
 //! client, and connect it to the command line, standard input and output.
 
 use clap::Parser;
+use common::cli::{print_line, stdin_lines};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use websocket_adder::client::{Client, ClientError, Pushed, endpoint};
-use websocket_adder::{print_line, stdin_lines};
 
 /// WebSocket adder client. `websocket-adder-client 3 4` prints 7; with no
 /// numbers, it adds each line of standard input (`3 4`, `3,4`, `3;4` or
@@ -37,14 +37,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        // Colours for a person at a terminal, plain text in a log file.
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    common::cli::init_logging("warn");
     let args = Args::parse();
     let url = |path: &str| {
         args.url

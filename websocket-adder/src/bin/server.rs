@@ -6,12 +6,11 @@
 
 use anyhow::Context as _;
 use clap::Parser;
+use common::cli::{print_line, shutdown_on_signals, stdin_lines, stdout_transcript};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 use websocket_adder::server::{self, Console, DEFAULT_MAX_MESSAGE, ServerConfig};
-use websocket_adder::{print_line, stdin_lines};
 
 /// WebSocket server: the browser page at /, and the WebSockets /hello
 /// (example 1), /push (example 2: the lines you type here go to every open
@@ -38,34 +37,20 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        // Colours for a person at a terminal, plain text in a log file.
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
-    match serve(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::init_logging("warn");
+    common::cli::exit_code(serve(Args::parse()).await)
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.max_message > 0, "--max-message must be at least 1");
     let mut console = Console::default().with_operator(stdin_lines());
     if !args.quiet {
-        console = console.with_transcript(server::stdout_transcript());
+        console = console.with_transcript(stdout_transcript());
     }
     // Install the signal handlers before announcing `listening on`: a
     // signal that arrives between the two would otherwise kill the process
     // the default way, skipping the clean shutdown.
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
+    let shutdown = shutdown_on_signals()?;
 
     let listener = TcpListener::bind(&args.listen)
         .await
@@ -93,32 +78,4 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     };
     server::run(listener, hello, config, console, shutdown).await?;
     Ok(())
-}
-
-/// The signals that ask the server to stop: Ctrl-C (SIGINT) and SIGTERM.
-/// Handlers are installed when this returns, not when first awaited.
-#[cfg(unix)]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-}
-
-async fn cancel_on_signal(signals: impl Future<Output = ()>, token: CancellationToken) {
-    signals.await;
-    tracing::info!("stop requested");
-    token.cancel();
 }

@@ -9,8 +9,6 @@
 //! or the numbers.
 #![allow(dead_code)] // each test file uses a different part of this module
 
-pub mod browser;
-
 use common::testing::{Launcher, Program, timeout};
 use futures_util::{SinkExt as _, StreamExt as _};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -115,17 +113,6 @@ pub async fn assert_still_adds(server: &mut Program) {
     server.assert_running();
     let mut ws = connect(server, "/add").await;
     assert_eq!(ask(&mut ws, "3 4").await, "7");
-}
-
-/// True if Python 3 can import `module`.
-pub fn has_python_module(module: &str) -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 /// The opening handshake of RFC 6455, section 1.3, byte for byte: its key

@@ -38,7 +38,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    xlsx_sql_bridge::init_logging("warn");
+    common::cli::init_logging("warn");
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,6 @@ use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 use xlsx_sql_bridge::converter::{self, ConverterConfig};
 use xlsx_sql_bridge::front::{self, FrontConfig};
 use xlsx_sql_bridge::{DEFAULT_MAX_UPLOAD, REST_LOG};
@@ -61,15 +60,9 @@ struct Args {
 async fn main() -> ExitCode {
     // The REST calls between the services are the point of the exercise:
     // shown by default, with every other log line from warnings up.
-    xlsx_sql_bridge::init_logging(&format!("warn,{REST_LOG}=info"));
+    common::cli::init_logging(&format!("warn,{REST_LOG}=info"));
     std::panic::set_hook(Box::new(|info| tracing::error!("internal error: {info}")));
-    match serve(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::exit_code(serve(Args::parse()).await)
 }
 
 async fn bind(addr: &str, what: &str) -> anyhow::Result<TcpListener> {
@@ -105,8 +98,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     // Install the signal handlers before announcing `listening on`: a
     // signal that arrives between the two would otherwise kill the process
     // the default way, skipping the clean shutdown.
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
+    let shutdown = common::cli::shutdown_on_signals()?;
 
     match args.role {
         Role::Both => {
@@ -146,32 +138,4 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The signals that ask the server to stop: Ctrl-C (SIGINT) and SIGTERM.
-/// Handlers are installed when this returns, not when first awaited.
-#[cfg(unix)]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-}
-
-async fn cancel_on_signal(signals: impl Future<Output = ()>, token: CancellationToken) {
-    signals.await;
-    tracing::info!("stop requested");
-    token.cancel();
 }

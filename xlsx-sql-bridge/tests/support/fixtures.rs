@@ -517,12 +517,7 @@ pub fn ods(sheets: &[Sheet]) -> Vec<u8> {
 
 /// True if Python's `xlwt` (which writes `.xls`) can be imported.
 pub fn has_xlwt() -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", "import xlwt"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    common::testing::has_python_module("xlwt")
 }
 
 /// The sheets as an `.xls` workbook, written by `xlwt` (numbers, text,

@@ -17,7 +17,6 @@ pub mod mariadb;
 pub mod parse;
 
 use common::testing::{Launcher, Program, timeout};
-use std::path::Path;
 
 #[allow(unused_imports)] // not every test file needs it
 pub use common::testing;
@@ -211,21 +210,6 @@ pub fn converter_convert(converter_url: &str, json: serde_json::Value) -> Answer
     )
 }
 
-/// The files in `dir` (names), sorted.
-pub fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("read the upload directory")
-        .map(|e| {
-            e.expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 /// Run our client (or its replacement) with `args`; the finished process.
 pub fn run_client(args: &[&str]) -> common::testing::Finished {
     client().spawn(args).finish()
@@ -251,25 +235,4 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, std::path::Pat
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).expect("write the workbook");
     (dir, path)
-}
-
-/// The peak resident memory of process `pid`, in KiB (Linux).
-pub fn peak_rss_kib(pid: u32) -> Option<u64> {
-    proc_status_kib(pid, "VmHWM")
-}
-
-/// The current resident memory of process `pid`, in KiB (Linux).
-pub fn rss_kib(pid: u32) -> Option<u64> {
-    proc_status_kib(pid, "VmRSS")
-}
-
-fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }

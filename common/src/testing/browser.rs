@@ -1,15 +1,27 @@
-//! A real headless Chromium, driven over WebDriver by fantoccini.
+//! A real headless Chromium, driven over WebDriver by fantoccini, for the
+//! tests of the exercises that serve a page (feature `browser`).
 //!
-//! `chromedriver --port=0` picks a free port and prints it; the browser gets
-//! a fresh profile in a temporary directory and the flags that keep it from
-//! reaching for the network by itself (updates, sync, field trials), which
-//! a machine without Internet access would refuse, slowly.
+//! A page is part of the program under test: the only honest test of its
+//! JavaScript is a browser that loads it from the real server, clicks, types
+//! and reads what a person would see. Two exercises do that, so the setup
+//! lives here once:
+//!
+//! * `chromedriver --port=0` picks a free port and prints it (no fixed
+//!   port, no race);
+//! * the browser gets a fresh profile in a temporary directory and the flags
+//!   that keep it from reaching for the network by itself (updates, sync,
+//!   field trials), which a machine without Internet access would refuse,
+//!   slowly;
+//! * ChromeDriver runs in a process group of its own, so a test that fails
+//!   before [`Browser::close`] still stops it and the browser it started.
 //!
 //! `CHROME` and `CHROMEDRIVER` name other binaries than the ones found on
 //! `PATH` (`chromium`, `chromium-browser`, `google-chrome`; `chromedriver`).
+//! Tests check [`available`] with [`super::require`] first, so a machine
+//! without Chromium says `SKIPPED` (or fails under `REQUIRE_ALL_TESTS=1`).
 
-use common::testing::{Launcher, Program, timeout};
-use std::path::PathBuf;
+use super::{Launcher, Program, timeout};
+use std::path::{Path, PathBuf};
 
 /// The browser binary, if there is one.
 pub fn chrome() -> Option<PathBuf> {
@@ -56,6 +68,15 @@ pub struct Browser {
 impl Browser {
     /// Start ChromeDriver on a free port and open a headless browser session.
     pub async fn start() -> Browser {
+        Self::launch(None).await
+    }
+
+    /// Like [`Browser::start`], saving downloads in `dir` without asking.
+    pub async fn start_with_downloads(dir: &Path) -> Browser {
+        Self::launch(Some(dir)).await
+    }
+
+    async fn launch(downloads: Option<&Path>) -> Browser {
         let chrome = chrome().expect("Chromium is installed (check `available()` first)");
         let driver_path = chromedriver().expect("ChromeDriver is installed");
         // Its own process group, so that the browser it starts can be stopped
@@ -90,11 +111,15 @@ impl Browser {
             "--window-size=900,1100".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
+        let mut options = serde_json::json!({ "binary": chrome, "args": args });
+        if let Some(dir) = downloads {
+            options["prefs"] = serde_json::json!({
+                "download.default_directory": dir.display().to_string(),
+                "download.prompt_for_download": false,
+            });
+        }
         let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".to_owned(),
-            serde_json::json!({ "binary": chrome, "args": args }),
-        );
+        capabilities.insert("goog:chromeOptions".to_owned(), options);
         let client = tokio::time::timeout(timeout(), async {
             fantoccini::ClientBuilder::rustls()
                 .expect("a rustls HTTP connector")

@@ -2,8 +2,8 @@
 //! slide's Python pair and `socat`.
 //!
 //! ```text
-//! cargo run --release -p file-transfer --example bench
-//! cargo run --release -p file-transfer --example bench -- --size 200MB --dir /tmp
+//! cargo run --release -p file-transfer --example file-transfer-bench
+//! cargo run --release -p file-transfer --example file-transfer-bench -- --size 200MB --dir /tmp
 //! ```
 //!
 //! `--dir` is where the files go: by default `/dev/shm` (memory), so the

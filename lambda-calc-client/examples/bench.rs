@@ -2,7 +2,7 @@
 //! Rust server and against the Python stand-in of the Chalice app.
 //!
 //! ```text
-//! cargo run --release -p lambda-calc-client --example bench [-- SECONDS]
+//! cargo run --release -p lambda-calc-client --example lambda-calc-client-bench [-- SECONDS]
 //! ```
 //!
 //! One client, one request at a time, over one kept-alive connection: each

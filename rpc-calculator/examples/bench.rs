@@ -3,7 +3,7 @@
 //! `SimpleXMLRPCServer` (the slide's server, extended to the exercise).
 //!
 //! ```text
-//! cargo run --release -p rpc-calculator --example bench
+//! cargo run --release -p rpc-calculator --example rpc-calculator-bench
 //! ```
 //!
 //! Our server runs in this process (the library's `server::run`, no

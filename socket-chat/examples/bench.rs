@@ -1,7 +1,7 @@
 //! Echo round trips per second, on one connection and on 100 at once.
 //!
 //! ```text
-//! cargo run --release -p socket-chat --example bench
+//! cargo run --release -p socket-chat --example socket-chat-bench
 //! ```
 //!
 //! The server runs in this process (the library's `server::run` on a port

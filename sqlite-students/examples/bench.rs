@@ -2,8 +2,8 @@
 //! one, list them all, beside Python's `sqlite3` doing the same.
 //!
 //! ```text
-//! cargo run --release -p sqlite-students --example bench
-//! cargo run --release -p sqlite-students --example bench -- --rows 10000 --no-python
+//! cargo run --release -p sqlite-students --example sqlite-students-bench
+//! cargo run --release -p sqlite-students --example sqlite-students-bench -- --rows 10000 --no-python
 //! ```
 //!
 //! Each side runs the same SQL (the repository's: an existence check on the

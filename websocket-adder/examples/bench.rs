@@ -2,7 +2,7 @@
 //! and against the Python `websockets` adder of `python/adder_server.py`.
 //!
 //! ```text
-//! cargo run --release -p websocket-adder --example bench
+//! cargo run --release -p websocket-adder --example websocket-adder-bench
 //! ```
 //!
 //! Our server runs in this process (the library's `server::run` on a port

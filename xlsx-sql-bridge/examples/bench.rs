@@ -3,8 +3,8 @@
 //! conversion on the same file.
 //!
 //! ```text
-//! cargo run --release -p xlsx-sql-bridge --example bench
-//! cargo run --release -p xlsx-sql-bridge --example bench -- --rows 50000 --runs 5
+//! cargo run --release -p xlsx-sql-bridge --example xlsx-sql-bridge-bench
+//! cargo run --release -p xlsx-sql-bridge --example xlsx-sql-bridge-bench -- --rows 50000 --runs 5
 //! ```
 //!
 //! The services run in this process (the library's `front::run` and

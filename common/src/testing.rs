@@ -461,11 +461,24 @@ enum Signal {
 }
 
 impl Drop for Program {
+    /// Stop the program the way a user would (SIGTERM), so that it removes
+    /// what it owns (a Unix socket file, a private upload directory); kill
+    /// it only if it has not exited after a short grace period.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.terminate();
+            let deadline = Instant::now() + DROP_GRACE;
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
+
+/// How long a dropped program gets to exit after SIGTERM before it is killed.
+const DROP_GRACE: Duration = Duration::from_secs(3);
 
 fn indent(text: &str) -> String {
     text.lines()

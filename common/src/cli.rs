@@ -25,7 +25,9 @@
 //! benchmarks never touch signals or the terminal.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -35,10 +37,14 @@ use tokio_util::sync::CancellationToken;
 /// exercises). Colours on a terminal only: a log file, a pipe or a test
 /// reading stderr gets plain text.
 ///
+/// The lines are written by a thread of their own through a bounded queue
+/// (see [`stdout_transcript`]): a terminal paused with Ctrl-S, or a pipe
+/// nobody reads, costs log lines, never the service.
+///
 /// Call it once, first thing in `main`.
 pub fn init_logging(default_filter: &str) {
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| QueueWriter(stderr_queue()))
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -52,7 +58,12 @@ pub fn init_logging(default_filter: &str) {
 /// backtrace. The error is printed with `{:#}`, so an `anyhow::Error` shows
 /// its whole chain of causes on that line (`cannot listen on
 /// 127.0.0.1:80: Permission denied (os error 13)`).
+///
+/// Before it returns, what the queues of the transcript and the logs still
+/// hold is written out (waiting at most [`FLUSH_AT_EXIT`] for a stalled
+/// stdout or stderr).
 pub fn exit_code<E: std::fmt::Display>(result: Result<(), E>) -> std::process::ExitCode {
+    flush_queues(FLUSH_AT_EXIT);
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -159,9 +170,145 @@ pub fn print_line(line: &str) {
 /// collect the lines).
 pub type Transcript = Arc<dyn Fn(String) + Send + Sync>;
 
-/// A transcript printed on standard output with [`print_line`].
+/// A transcript printed on standard output that can never hold up the
+/// server.
+///
+/// Writing to stdout blocks when nobody reads it: a terminal paused with
+/// Ctrl-S, `server | (read l; sleep 120)`, a slow log collector. Written
+/// from the server's tasks, that would stop every client (and the signal
+/// handler's task with them). So a line is only put in a bounded queue
+/// ([`QUEUE_LINES`] lines) that a thread of its own writes out; when stdout
+/// stalls and the queue is full, new lines are dropped and counted, and
+/// once stdout drains the thread prints one `N transcript lines dropped`.
+///
+/// Peer text in a line must already be escaped ([`crate::escape`]).
 pub fn stdout_transcript() -> Transcript {
-    Arc::new(|line: String| print_line(&line))
+    let queue = stdout_queue();
+    Arc::new(move |line: String| queue.push(line))
+}
+
+/// How many lines the stdout and stderr queues hold before new ones are
+/// dropped.
+pub const QUEUE_LINES: usize = 4096;
+
+/// How long [`exit_code`] waits for the queues to be written out.
+pub const FLUSH_AT_EXIT: Duration = Duration::from_secs(1);
+
+/// One line, or a request to confirm that everything before it is written.
+enum Queued {
+    Line(String),
+    Flushed(std::sync::mpsc::Sender<()>),
+}
+
+/// A bounded queue of lines and the thread that writes them.
+struct LineQueue {
+    lines: std::sync::mpsc::SyncSender<Queued>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl LineQueue {
+    /// Start the thread writing into `out`; `what` names the lines in the
+    /// drop notice ("transcript", "log").
+    fn start(mut out: impl std::io::Write + Send + 'static, what: &'static str) -> Self {
+        let (lines, queued) = std::sync::mpsc::sync_channel::<Queued>(QUEUE_LINES);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&dropped);
+        std::thread::spawn(move || {
+            let mut waiting = Vec::new();
+            // Write what is queued, then flush once the queue is empty: one
+            // system call per burst, not per line.
+            while let Ok(first) = queued.recv() {
+                let mut next = Some(first);
+                while let Some(item) = next {
+                    match item {
+                        Queued::Line(line) => {
+                            let _ = out.write_all(line.as_bytes());
+                            if !line.ends_with('\n') {
+                                let _ = out.write_all(b"\n");
+                            }
+                        }
+                        Queued::Flushed(done) => waiting.push(done),
+                    }
+                    next = queued.try_recv().ok();
+                }
+                let lost = counted.swap(0, Ordering::Relaxed);
+                if lost > 0 {
+                    let _ = writeln!(out, "{lost} {what} lines dropped");
+                }
+                let _ = out.flush();
+                for done in waiting.drain(..) {
+                    let _ = done.send(());
+                }
+            }
+        });
+        Self { lines, dropped }
+    }
+
+    fn push(&self, line: String) {
+        if self.lines.try_send(Queued::Line(line)).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Wait until what is queued now is written, for at most `within`.
+    fn flush(&self, within: Duration) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        let (done, written) = std::sync::mpsc::channel();
+        let mut request = Queued::Flushed(done);
+        loop {
+            match self.lines.try_send(request) {
+                Ok(()) => break,
+                Err(std::sync::mpsc::TrySendError::Full(back)) => {
+                    if std::time::Instant::now() >= deadline {
+                        return false;
+                    }
+                    request = back;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return false,
+            }
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        written.recv_timeout(left).is_ok()
+    }
+}
+
+static STDOUT_QUEUE: OnceLock<LineQueue> = OnceLock::new();
+static STDERR_QUEUE: OnceLock<LineQueue> = OnceLock::new();
+
+fn stdout_queue() -> &'static LineQueue {
+    STDOUT_QUEUE.get_or_init(|| LineQueue::start(std::io::stdout(), "transcript"))
+}
+
+fn stderr_queue() -> &'static LineQueue {
+    STDERR_QUEUE.get_or_init(|| LineQueue::start(std::io::stderr(), "log"))
+}
+
+/// Write out what the transcript and log queues hold, waiting at most
+/// `within` for each; `false` if something could not be written in time.
+pub fn flush_queues(within: Duration) -> bool {
+    // Both are flushed, whatever the first one's outcome.
+    let flushed: Vec<bool> = [&STDOUT_QUEUE, &STDERR_QUEUE]
+        .into_iter()
+        .filter_map(|queue| queue.get())
+        .map(|queue| queue.flush(within))
+        .collect();
+    flushed.into_iter().all(|done| done)
+}
+
+/// A log event on its way into the stderr queue: `tracing` formats each
+/// event into one `write`, which becomes one queued line.
+struct QueueWriter(&'static LineQueue);
+
+impl std::io::Write for QueueWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.push(String::from_utf8_lossy(buf).into_owned());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A server's side of the terminal: the transcript it prints, and the lines
@@ -193,6 +340,89 @@ impl Console {
     pub fn with_operator(mut self, lines: mpsc::Receiver<String>) -> Self {
         self.operator = Some(lines);
         self
+    }
+}
+
+#[cfg(test)]
+mod queue_tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A stdout that blocks until the test opens it, like a paused terminal.
+    struct Gated {
+        open: std::sync::mpsc::Receiver<()>,
+        opened: bool,
+        out: Arc<Mutex<Vec<u8>>>,
+    }
+
+    impl std::io::Write for Gated {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if !self.opened {
+                let _ = self.open.recv();
+                self.opened = true;
+            }
+            self.out.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stalled_output_drops_and_counts_lines_instead_of_blocking() {
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let (open, gate) = std::sync::mpsc::channel();
+        let queue = LineQueue::start(
+            Gated {
+                open: gate,
+                opened: false,
+                out: Arc::clone(&out),
+            },
+            "transcript",
+        );
+        let pushed = QUEUE_LINES + 100;
+        // Never blocks, though nothing is written yet.
+        for n in 0..pushed {
+            queue.push(format!("line {n}"));
+        }
+        open.send(()).expect("open the gate");
+        assert!(queue.flush(Duration::from_secs(20)), "the queue drains");
+        let text = String::from_utf8(out.lock().expect("lock").clone()).expect("utf-8");
+        let written = text.lines().filter(|l| l.starts_with("line ")).count();
+        let notice = text
+            .lines()
+            .find_map(|l| l.strip_suffix(" transcript lines dropped"))
+            .expect("a drop notice");
+        let dropped: usize = notice.parse().expect("a count");
+        assert!(dropped > 0);
+        assert_eq!(written + dropped, pushed, "{dropped} dropped");
+        assert!(
+            text.starts_with("line 0\n"),
+            "the first lines are kept, in order"
+        );
+    }
+
+    #[test]
+    fn lines_come_out_whole_and_in_order() {
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let (open, gate) = std::sync::mpsc::channel();
+        open.send(()).expect("open");
+        let queue = LineQueue::start(
+            Gated {
+                open: gate,
+                opened: false,
+                out: Arc::clone(&out),
+            },
+            "log",
+        );
+        queue.push("one".into());
+        queue.push("two\n".into());
+        queue.push("< a\n> b".into());
+        assert!(queue.flush(Duration::from_secs(20)));
+        let text = String::from_utf8(out.lock().expect("lock").clone()).expect("utf-8");
+        assert_eq!(text, "one\ntwo\n< a\n> b\n");
     }
 }
 

@@ -30,11 +30,13 @@
 //! the slides' Python programs ([`run_python`], [`spawn_python`]), HTTP
 //! spoken by hand ([`http_exchange`], [`HttpReply`]), a port nobody listens
 //! on ([`closed_port`]), memory figures of a process ([`rss_kib`],
-//! [`peak_rss_kib`]), and, with the `browser` feature, a headless Chromium
+//! [`peak_rss_kib`]), hostile clients that hold connections open
+//! ([`hostile`]), and, with the `browser` feature, a headless Chromium
 //! (`testing::browser`).
 
 #[cfg(feature = "browser")]
 pub mod browser;
+pub mod hostile;
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -172,6 +174,7 @@ pub struct Program {
     stdin: Option<ChildStdin>,
     stdout: Receiver<String>,
     stdout_open: bool,
+    stdout_paused: Arc<(Mutex<bool>, std::sync::Condvar)>,
     seen: Vec<String>,
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<thread::JoinHandle<()>>,
@@ -195,11 +198,24 @@ impl Program {
     fn new(description: String, mut child: Child) -> Self {
         let stdin = child.stdin.take();
         let (tx, stdout) = mpsc::channel();
+        let stdout_paused = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
         if let Some(out) = child.stdout.take() {
+            let paused = Arc::clone(&stdout_paused);
             thread::spawn(move || {
                 let mut reader = BufReader::new(out);
                 let mut buf = Vec::new();
                 loop {
+                    // While paused, nothing is read: the pipe fills up and
+                    // the program's writes to stdout block.
+                    let (lock, resumed) = &*paused;
+                    if let Ok(mut is_paused) = lock.lock() {
+                        while *is_paused {
+                            match resumed.wait(is_paused) {
+                                Ok(guard) => is_paused = guard,
+                                Err(_) => return,
+                            }
+                        }
+                    }
                     buf.clear();
                     match reader.read_until(b'\n', &mut buf) {
                         Ok(0) | Err(_) => break,
@@ -232,6 +248,7 @@ impl Program {
             stdin,
             stdout,
             stdout_open: true,
+            stdout_paused,
             seen: Vec::new(),
             stderr,
             stderr_reader,
@@ -364,6 +381,27 @@ impl Program {
         }
     }
 
+    /// Stop reading the program's stdout, as a terminal paused with Ctrl-S
+    /// or a pipe nobody reads: once the pipe's buffer is full (64 KiB on
+    /// Linux, plus one line already read here), the program's writes to
+    /// stdout block. [`Program::resume_stdout`] reads on.
+    pub fn pause_stdout(&self) {
+        self.set_stdout_paused(true);
+    }
+
+    /// Read the program's stdout again after [`Program::pause_stdout`].
+    pub fn resume_stdout(&self) {
+        self.set_stdout_paused(false);
+    }
+
+    fn set_stdout_paused(&self, paused: bool) {
+        let (lock, resumed) = &*self.stdout_paused;
+        if let Ok(mut is_paused) = lock.lock() {
+            *is_paused = paused;
+        }
+        resumed.notify_all();
+    }
+
     /// Close the program's stdin (end of input, as Ctrl-D or the end of a pipe).
     pub fn close_stdin(&mut self) {
         self.stdin = None;
@@ -420,6 +458,7 @@ impl Program {
     #[track_caller]
     pub fn finish(mut self) -> Finished {
         self.close_stdin();
+        self.resume_stdout();
         let deadline = Instant::now() + timeout();
         let mut rest = Vec::new();
         // The process closes stdout when it exits; reading to that end also
@@ -465,6 +504,7 @@ impl Drop for Program {
     /// what it owns (a Unix socket file, a private upload directory); kill
     /// it only if it has not exited after a short grace period.
     fn drop(&mut self) {
+        self.resume_stdout();
         if matches!(self.child.try_wait(), Ok(None)) {
             self.terminate();
             let deadline = Instant::now() + DROP_GRACE;

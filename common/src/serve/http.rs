@@ -1,0 +1,263 @@
+//! HTTP/1.1 servers on top of [`serve`](super::serve): the same cap and
+//! shutdown, and the limits an HTTP server needs besides.
+//!
+//! * **Header timeout** ([`Limits::header_timeout`]): the request line and
+//!   headers must arrive within it, counted from the connection's start or
+//!   the end of the previous answer, so an idle keep-alive connection is
+//!   closed after it too. This is hyper's `header_read_timeout`; without it,
+//!   a client that sends half a header holds its connection for ever
+//!   ("slowloris").
+//! * **Body timeout** ([`Limits::timeout`]): inside a request body, each
+//!   piece must arrive within it of the previous one (as nginx's
+//!   `client_body_timeout`), so a slow upload goes on but a stalled one
+//!   fails. This is tower-http's [`TimeoutBody`]; a handler reading the body
+//!   sees an error that names the timeout.
+//! * **A bounded head**: at most [`MAX_HEAD`] bytes of request line and
+//!   headers (431 beyond), so memory per connection is bounded before the
+//!   client has sent a byte.
+//! * **Busy**: a connection over the cap gets `503 Service Unavailable` with
+//!   `Retry-After`.
+//!
+//! axum's own `axum::serve` has none of the timeouts, which is why servers
+//! with an axum [`Router`](axum::Router) use [`serve_router`] instead.
+
+use super::{Admitted, Limits, Listener, serve};
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::error::Error as StdError;
+use std::io;
+use tokio_util::sync::CancellationToken;
+use tower_http::timeout::TimeoutBody;
+use tracing::{debug, info};
+
+/// The most bytes of request line and headers read; more is answered `431
+/// Request Header Fields Too Large`. Browsers send 1 to 2 KiB.
+pub const MAX_HEAD: usize = 16 * 1024;
+
+/// A request body as a handler receives it: hyper's, failing if the client
+/// stays silent in the middle of it for [`Limits::timeout`].
+pub type Body = TimeoutBody<Incoming>;
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Serve HTTP/1.1 on `listener` with `limits` until `shutdown` is cancelled.
+///
+/// `make_service` is called once per connection with the peer, and returns
+/// the hyper service that answers that connection's requests. Connections
+/// upgrade (to WebSocket) if the service answers `101`. On shutdown, each
+/// connection finishes the request in progress and closes; [`serve`]'s grace
+/// period bounds the wait.
+pub async fn serve_http<L, M, S, B>(
+    listener: L,
+    limits: &Limits,
+    shutdown: CancellationToken,
+    mut make_service: M,
+) -> io::Result<()>
+where
+    L: Listener,
+    M: FnMut(L::Peer) -> S,
+    S: hyper::service::Service<Request<Body>, Response = Response<B>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let busy = busy_answer(limits.max_connections);
+    let conn_limits = limits.clone();
+    let stop = shutdown.clone();
+    serve(listener, limits, &busy, shutdown, move |io, peer| {
+        let service = make_service(peer.clone());
+        let limits = conn_limits.clone();
+        let stop = stop.clone();
+        async move { serve_connection(io, peer, service, &limits, stop).await }
+    })
+    .await
+}
+
+/// The answer to a connection over the cap.
+fn busy_answer(max: usize) -> Vec<u8> {
+    let body = format!(
+        "the server is serving as many connections as it allows ({max}); try again in a moment\n"
+    );
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n\
+         retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+async fn serve_connection<I, P, S, B>(
+    io: Admitted<I>,
+    peer: P,
+    service: S,
+    limits: &Limits,
+    shutdown: CancellationToken,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    P: std::fmt::Display,
+    S: hyper::service::Service<Request<Body>, Response = Response<B>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let body_timeout = limits.timeout;
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        service.call(request.map(|body| TimeoutBody::new(body_timeout, body)))
+    });
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_header_size(MAX_HEAD);
+    let conn = http
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    let served = tokio::select! {
+        served = conn.as_mut() => served,
+        () = shutdown.cancelled() => {
+            // Finish the request in progress, then close.
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    match served {
+        Ok(()) => debug!(%peer, "connection closed"),
+        Err(e) if e.is_timeout() => info!(
+            %peer,
+            "closed: no complete request header within {} s",
+            limits.header_timeout.as_secs_f64()
+        ),
+        Err(e) => debug!(%peer, error = %e, "connection ended"),
+    }
+}
+
+/// Serve an axum [`Router`](axum::Router) on `listener` with `limits` until
+/// `shutdown` is cancelled. Handlers can extract
+/// `ConnectInfo<SocketAddr>`, as with axum's own `serve`.
+#[cfg(feature = "axum")]
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    limits: &Limits,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
+    use tower::Service as _;
+    serve_http(listener, limits, shutdown, move |peer| {
+        let router = router.clone();
+        hyper::service::service_fn(move |mut request: Request<Body>| {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            router.clone().call(request)
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// A server answering `ok` to every request, with `limits`.
+    async fn ok_server(limits: Limits) -> (std::net::SocketAddr, CancellationToken) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            serve_http(listener, &limits, stop, |_peer| {
+                hyper::service::service_fn(|_request: Request<Body>| async {
+                    Ok::<_, std::convert::Infallible>(Response::new(http_body_util::Full::new(
+                        bytes::Bytes::from_static(b"ok"),
+                    )))
+                })
+            })
+            .await
+        });
+        (addr, shutdown)
+    }
+
+    async fn read_all(conn: &mut TcpStream) -> String {
+        let mut answer = Vec::new();
+        let _ = conn.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_half_sent_header_is_closed_after_the_header_timeout() {
+        let limits = Limits {
+            header_timeout: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        let (addr, _shutdown) = ok_server(limits).await;
+        let mut stalled = TcpStream::connect(addr).await.expect("connect");
+        stalled
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .expect("write");
+        let started = std::time::Instant::now();
+        let answer = tokio::time::timeout(Duration::from_secs(10), read_all(&mut stalled))
+            .await
+            .expect("closed by the server");
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        assert!(!answer.contains("200"), "{answer:?}");
+    }
+
+    #[tokio::test]
+    async fn a_whole_request_is_answered() {
+        let (addr, _shutdown) = ok_server(Limits::default()).await;
+        let mut conn = TcpStream::connect(addr).await.expect("connect");
+        conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("write");
+        let answer = read_all(&mut conn).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+        assert!(answer.ends_with("ok"), "{answer:?}");
+    }
+
+    #[tokio::test]
+    async fn a_head_larger_than_the_limit_is_refused() {
+        let (addr, _shutdown) = ok_server(Limits::default()).await;
+        let mut conn = TcpStream::connect(addr).await.expect("connect");
+        let huge = format!(
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+            "a".repeat(MAX_HEAD)
+        );
+        let _ = conn.write_all(huge.as_bytes()).await;
+        let answer = read_all(&mut conn).await;
+        assert!(answer.starts_with("HTTP/1.1 431"), "{answer:?}");
+    }
+
+    #[tokio::test]
+    async fn a_connection_over_the_cap_gets_503() {
+        let limits = Limits {
+            max_connections: 1,
+            ..Limits::default()
+        };
+        let (addr, _shutdown) = ok_server(limits).await;
+        let mut first = TcpStream::connect(addr).await.expect("connect");
+        // A keep-alive request: once answered, the server holds the place.
+        first
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("write");
+        let mut head = [0u8; 12];
+        first.read_exact(&mut head).await.expect("answered");
+        assert_eq!(&head, b"HTTP/1.1 200");
+        let mut second = TcpStream::connect(addr).await.expect("connect");
+        let _ = second
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await;
+        let answer = read_all(&mut second).await;
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
+        assert!(answer.contains("retry-after: 1"), "{answer:?}");
+    }
+}

@@ -41,6 +41,28 @@ pub type Body = TimeoutBody<Incoming>;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
+/// True if `error`, met while reading a [`Body`] (directly, or as the
+/// source of an extractor's error), is the body timeout: the client went
+/// silent in the middle of its request body. A handler answers that with
+/// `408 Request Timeout` rather than a generic 400.
+pub fn is_body_timeout(error: &(dyn StdError + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        // An `io::Error` made from another error reports that error's
+        // source, not the error itself: look inside.
+        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(|io| io.get_ref())
+            && is_body_timeout(inner)
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
 /// Serve HTTP/1.1 on `listener` with `limits` until `shutdown` is cancelled.
 ///
 /// `make_service` is called once per connection with the peer, and returns
@@ -209,6 +231,41 @@ mod tests {
             .expect("closed by the server");
         assert!(started.elapsed() >= Duration::from_millis(250));
         assert!(!answer.contains("200"), "{answer:?}");
+    }
+
+    #[test]
+    fn the_body_timeout_is_recognised_through_wrapping_errors() {
+        use http_body_util::BodyExt as _;
+        let timed_out = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                TimeoutBody::new(Duration::from_secs(1), Silent)
+                    .collect()
+                    .await
+                    .expect_err("times out")
+            });
+        assert!(is_body_timeout(timed_out.as_ref()));
+        let wrapped = io::Error::other(timed_out);
+        assert!(is_body_timeout(&wrapped));
+        assert!(!is_body_timeout(&io::Error::other("reset")));
+    }
+
+    /// A request body whose client went silent.
+    struct Silent;
+
+    impl http_body::Body for Silent {
+        type Data = bytes::Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+            std::task::Poll::Pending
+        }
     }
 
     #[tokio::test]

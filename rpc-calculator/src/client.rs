@@ -15,6 +15,7 @@
 use crate::api::{CalculatorClient as _, JsonNumber, label};
 use crate::xmlrpc;
 use bytes::Bytes;
+use common::escape::{Escaped, SHOWN};
 use common::number::{Number, Operation};
 use futures::stream::{FuturesUnordered, StreamExt as _};
 use http_body_util::{BodyExt as _, Full};
@@ -38,11 +39,15 @@ pub enum Transport {
 }
 
 /// Why a call failed.
+///
+/// What the server said (a message, a reason) is kept as it came; shown,
+/// it is escaped ([`common::escape`]), since a server can put a newline or
+/// a terminal's escape sequence in it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClientError {
     /// The server answered with an error: the call reached it and failed
     /// there (division by zero, invalid params, unknown method).
-    #[error("{message}")]
+    #[error("{}", Escaped::new(.message, SHOWN))]
     Remote {
         /// The error's code (JSON-RPC error object, XML-RPC fault).
         code: i32,
@@ -50,7 +55,7 @@ pub enum ClientError {
         message: String,
     },
     /// The server could not be reached, or the connection broke.
-    #[error("cannot reach the server at {url}: {reason}")]
+    #[error("cannot reach the server at {url}: {}", Escaped::new(.reason, SHOWN))]
     Unreachable {
         /// Where the client tried to go.
         url: String,
@@ -66,7 +71,7 @@ pub enum ClientError {
         secs: f64,
     },
     /// The server answered something that is not a valid reply.
-    #[error("the server's reply is not valid: {0}")]
+    #[error("the server's reply is not valid: {}", Escaped::new(.0, SHOWN))]
     InvalidReply(String),
 }
 
@@ -445,5 +450,14 @@ mod tests {
         assert_eq!(result_line(&ok), "Potência: 576650390625");
         let failed: Labelled = (Operation::Div, Err(remote(1, "division by zero")));
         assert_eq!(result_line(&failed), "Dividir: error: division by zero");
+    }
+
+    #[test]
+    fn what_the_server_says_is_shown_escaped() {
+        let hostile: Labelled = (Operation::Add, Err(remote(1, "boom\x1b[2J\nSomar: 0")));
+        assert_eq!(
+            result_line(&hostile),
+            r"Somar: error: boom\x1b[2J\nSomar: 0"
+        );
     }
 }

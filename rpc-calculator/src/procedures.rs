@@ -7,6 +7,7 @@
 //! transcript, one line per call, as the slide's server printed each sum.
 
 use crate::api::{Calculation, CalculatorServer, JsonNumber, error_object, method_name};
+use common::escape::{Escaped, SHOWN};
 use common::number::{ArithmeticError, Number, Operation};
 use jsonrpsee::Extensions;
 use jsonrpsee::core::RpcResult;
@@ -97,6 +98,21 @@ impl Procedures {
         result
     }
 
+    /// Report a call to a procedure that does not exist, with the name and
+    /// the arguments as the client sent them: `mult(2, 3) = error: method
+    /// not found`. Both are the client's text, so they are escaped and cut
+    /// (a name can hold a newline that would forge a line, or a terminal's
+    /// escape sequence).
+    pub fn unknown(&self, origin: Option<&Origin>, method: &str, arguments: &str) {
+        self.say(origin, || {
+            format!(
+                "{}({}) = error: method not found",
+                Escaped::new(method, SHOWN),
+                Escaped::new(arguments, SHOWN)
+            )
+        });
+    }
+
     /// Run all five: `calculate(15, 10) = {add: 25, ...}`.
     pub fn calculate(&self, origin: Option<&Origin>, a: Number, b: Number) -> Calculation {
         let calc = Calculation::compute(a, b);
@@ -181,12 +197,14 @@ mod tests {
         let _ = procedures.compute(Some(&origin), Operation::Add, 15.into(), 10.into());
         let _ = procedures.compute(None, Operation::Div, 1.into(), 0.into());
         let _ = procedures.calculate(None, 15.into(), 10.into());
+        procedures.unknown(None, "ad\nd\x1b[2J", "1, 2");
         assert_eq!(
             *lines.lock().expect("lock"),
             [
                 "[xml-rpc 127.0.0.1:5000] add(15, 10) = 25",
                 "div(1, 0) = error: division by zero",
                 "calculate(15, 10) = {add: 25, sub: 5, mul: 150, pow: 576650390625, div: 1.5}",
+                r"ad\nd\x1b[2J(1, 2) = error: method not found",
             ]
         );
     }

@@ -1,8 +1,9 @@
 //! The server: JSON-RPC over HTTP and WebSocket, and XML-RPC at `/RPC2`,
 //! all on one port.
 //!
-//! One accept loop, one HTTP/1.1 connection per task (hyper), and in front of
-//! every request a small router ([`Front`]):
+//! Connections are accepted and kept by [`common::serve::http::serve_http`],
+//! the workspace's one HTTP serve path; in front of every request is a small
+//! router ([`Front`]):
 //!
 //! | request | goes to |
 //! |---|---|
@@ -14,49 +15,53 @@
 //!
 //! What protects the server from its clients:
 //!
+//! * **Connections and time** ([`Limits`], from `common::serve`): at most
+//!   `max_connections` connections, WebSockets included (one more gets 503
+//!   with `Retry-After`); `header_timeout` to send each request's headers
+//!   (an idle keep-alive connection counts: it is closed after it);
+//!   `timeout` between two pieces of a request body (408 and the protocol's
+//!   error after it), and as the WebSocket ping interval and inactivity
+//!   limit. So a slow or silent client holds one connection, never the
+//!   server.
 //! * **Body size.** A request body larger than `max_body` is refused with 413
 //!   and the protocol's error. The rest of the body is read and thrown away
-//!   (up to [`DRAIN_LIMIT`]) before answering, because a client that is still
-//!   sending would otherwise get a connection reset instead of the answer.
-//!   Memory use stays at `max_body` per request.
-//! * **Time.** A client has `timeout` to send each request's headers (an idle
-//!   keep-alive connection counts: it is closed after `timeout`), and
-//!   `timeout` again for the body. A WebSocket that stops answering pings is
-//!   closed after about twice `timeout`. So a slow or silent client holds a
-//!   connection, never the server.
-//! * **Connections.** At most `max_connections` WebSocket sessions and HTTP
-//!   requests in progress; beyond that, 429.
+//!   (up to [`DRAIN_LIMIT`], for at most `timeout`) before answering, because
+//!   a client that is still sending would otherwise get a connection reset
+//!   instead of the answer. Memory use stays at `max_body` per request, and
+//!   grows only as the bytes arrive.
+//! * **Text from clients** (a method name) reaches the transcript only
+//!   through [`common::escape`].
 //!
-//! Shutdown: the [`CancellationToken`] stops the accept loop; open HTTP
-//! connections finish their request and close; WebSocket sessions are closed
-//! by jsonrpsee; `run` returns once all are done (or after 5 s).
+//! Shutdown: the [`CancellationToken`] stops accepting; open HTTP connections
+//! finish their request and close; jsonrpsee closes the WebSocket sessions;
+//! `run` returns once all are done, or after [`SHUTDOWN_GRACE`].
 
 use crate::api::CalculatorServer as _;
 use crate::procedures::{Origin, Procedures, Protocol};
 use crate::xmlrpc;
 use bytes::{Bytes, BytesMut};
+use common::serve::http::{Body, serve_http};
+use common::serve::{Limits, SHUTDOWN_GRACE};
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use jsonrpsee::Methods;
+use jsonrpsee::server::middleware::rpc::{Batch, Notification, RpcServiceBuilder, RpcServiceT};
 use jsonrpsee::server::{
     HttpBody, PingConfig, ServerConfig as RpcConfig, TowerService, stop_channel, ws,
 };
+use jsonrpsee::types::Request as RpcRequest;
+use serde_json::value::RawValue;
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::time::Instant;
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::Service as _;
-use tower::layer::util::Identity;
-use tracing::{debug, info, warn};
-
-/// How long open connections get to finish after shutdown is requested.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+use tower::layer::util::{Identity, Stack};
+use tracing::{info, warn};
 
 /// The most of a refused body the server reads (and discards) so that the
 /// client can read the refusal; past this it closes the connection.
@@ -65,37 +70,29 @@ pub const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 /// Default largest request body: 1 MiB (a call is about 60 bytes).
 pub const DEFAULT_MAX_BODY: u32 = 1024 * 1024;
 
-/// Default time a client has to send a request (headers, then body).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Default most WebSocket sessions and HTTP requests in progress at once.
-pub const DEFAULT_MAX_CONNECTIONS: u32 = 10_000;
-
 /// How the server behaves.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// The largest request body (or WebSocket message) accepted, in bytes.
     pub max_body: u32,
-    /// The time a client has to send a request's headers, and again its body.
-    pub timeout: Duration,
-    /// The most WebSocket sessions and HTTP requests in progress at once.
-    pub max_connections: u32,
+    /// Connections, header and body timeouts: the workspace's limits.
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             max_body: DEFAULT_MAX_BODY,
-            timeout: DEFAULT_TIMEOUT,
-            max_connections: DEFAULT_MAX_CONNECTIONS,
+            limits: Limits::default(),
         }
     }
 }
 
-type JsonRpc = TowerService<Identity, Identity>;
+type JsonRpc = TowerService<Stack<TranscribeLayer, Identity>, Identity>;
 
-/// Serve calls from `listener` until `shutdown` is cancelled, then wait (up
-/// to 5 s) for open connections to finish.
+/// Serve calls from `listener` until `shutdown` is cancelled, then wait (at
+/// most [`SHUTDOWN_GRACE`]) for open connections and WebSocket sessions to
+/// finish.
 pub async fn run(
     listener: TcpListener,
     config: ServerConfig,
@@ -104,87 +101,58 @@ pub async fn run(
 ) -> io::Result<()> {
     let methods: Methods = procedures.clone().into_rpc().into();
     let (stop_handle, server_handle) = stop_channel();
+    let timeout = config.limits.timeout;
     let rpc_config = RpcConfig::builder()
         .max_request_body_size(config.max_body)
-        .max_connections(config.max_connections)
+        // The same cap as the connections': jsonrpsee counts WebSocket
+        // sessions and HTTP requests in progress, at most one per connection,
+        // so its 429 is only a backstop.
+        .max_connections(u32::try_from(config.limits.max_connections).unwrap_or(u32::MAX))
         .enable_ws_ping(
             PingConfig::new()
-                .ping_interval(config.timeout)
-                .inactive_limit(config.timeout),
+                .ping_interval(timeout)
+                .inactive_limit(timeout),
         )
         .build();
+    let transcribe = TranscribeLayer {
+        procedures: procedures.clone(),
+        methods: methods.clone(),
+    };
     let builder = jsonrpsee::server::Server::builder()
         .set_config(rpc_config)
+        .set_rpc_middleware(RpcServiceBuilder::new().layer(transcribe))
         .to_service_builder();
-    let tracker = TaskTracker::new();
-    loop {
-        let accepted = tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => accepted,
+    // jsonrpsee runs each WebSocket session in a task of its own, outside
+    // the connection's: common's tracker stops watching a connection once
+    // it is upgraded, so the sessions are tracked here.
+    let sessions = TaskTracker::new();
+    let limits = config.limits.clone();
+    let tracked = sessions.clone();
+    let serving = serve_http(listener, &limits, shutdown.clone(), move |peer| {
+        let front = Front {
+            jsonrpc: builder.clone().build(methods.clone(), stop_handle.clone()),
+            procedures: procedures.clone(),
+            config: config.clone(),
+            peer,
+            sessions: tracked.clone(),
         };
-        match accepted {
-            Ok((stream, peer)) => {
-                let front = Front {
-                    jsonrpc: builder.clone().build(methods.clone(), stop_handle.clone()),
-                    procedures: procedures.clone(),
-                    config: config.clone(),
-                    peer,
-                    tracker: tracker.clone(),
-                };
-                tracker.spawn(serve_connection(stream, front, shutdown.clone()));
-            }
-            Err(e) => {
-                // Usually out of file descriptors: back off instead of
-                // spinning, and keep serving the connections already open.
-                warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
-    info!("shutting down: no new connections");
-    // Tells jsonrpsee's WebSocket sessions to close. It fails only if they
-    // were already told, which is what we want anyway.
-    let _ = server_handle.stop();
-    tracker.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
-        .await
-        .is_err()
-    {
-        warn!("some connections did not close in time");
-    }
-    Ok(())
-}
-
-/// One TCP connection: HTTP/1.1 with keep-alive, possibly upgraded to a
-/// WebSocket.
-async fn serve_connection(stream: TcpStream, front: Front, shutdown: CancellationToken) {
-    let peer = front.peer;
-    debug!(%peer, "connected");
-    // Request-reply traffic is small messages: send each at once.
-    if let Err(e) = stream.set_nodelay(true) {
-        debug!(%peer, error = %e, "cannot set TCP_NODELAY");
-    }
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(front.config.timeout);
-    let service = hyper::service::service_fn(move |request| front.clone().handle(request));
-    let conn = http
-        .serve_connection(TokioIo::new(stream), service)
-        .with_upgrades();
-    tokio::pin!(conn);
-    let served = tokio::select! {
-        served = conn.as_mut() => served,
-        () = shutdown.cancelled() => {
-            // Finish the request in progress, then close.
-            conn.as_mut().graceful_shutdown();
-            conn.await
+        hyper::service::service_fn(move |request| front.clone().handle(request))
+    });
+    // Both waits start when shutdown is asked, so together they take no
+    // longer than the one grace period.
+    let closing = async {
+        shutdown.cancelled().await;
+        // Tells jsonrpsee's WebSocket sessions to close. It fails only if
+        // they were already told, which is what we want anyway.
+        let _ = server_handle.stop();
+        sessions.close();
+        let closed = tokio::time::timeout(SHUTDOWN_GRACE, sessions.wait()).await;
+        if closed.is_err() {
+            warn!(grace = ?SHUTDOWN_GRACE, "WebSocket sessions still open after the grace period");
         }
     };
-    match served {
-        Ok(()) => debug!(%peer, "disconnected"),
-        Err(e) if e.is_timeout() => info!(%peer, "closed: no request within the timeout"),
-        Err(e) => debug!(%peer, error = %e, "connection ended"),
-    }
+    let (served, ()) = tokio::join!(serving, closing);
+    served
 }
 
 /// The per-connection router in front of both protocols.
@@ -194,14 +162,11 @@ struct Front {
     procedures: Procedures,
     config: ServerConfig,
     peer: SocketAddr,
-    tracker: TaskTracker,
+    sessions: TaskTracker,
 }
 
 impl Front {
-    async fn handle(
-        self,
-        mut request: Request<Incoming>,
-    ) -> Result<Response<HttpBody>, Infallible> {
+    async fn handle(self, mut request: Request<Body>) -> Result<Response<HttpBody>, Infallible> {
         let is_xml = request.uri().path() == xmlrpc::PATH;
         let upgrade = !is_xml && ws::is_upgrade_request(&request);
         let protocol = match (is_xml, upgrade) {
@@ -222,10 +187,10 @@ impl Front {
 
     /// Hand the upgrade to jsonrpsee, and keep track of the session it
     /// starts so that shutdown waits for it.
-    async fn websocket(self, request: Request<Incoming>) -> Response<HttpBody> {
+    async fn websocket(self, request: Request<Body>) -> Response<HttpBody> {
         let mut jsonrpc = self.jsonrpc;
         let closed = jsonrpc.on_session_closed();
-        self.tracker.spawn(closed);
+        self.sessions.spawn(closed);
         info!(peer = %self.peer, "websocket session");
         match jsonrpc.call(request).await {
             Ok(response) => response,
@@ -235,7 +200,7 @@ impl Front {
 
     /// JSON-RPC over HTTP: read the body within the limits, then let
     /// jsonrpsee decode and dispatch it (single call or batch).
-    async fn json_rpc(self, request: Request<Incoming>) -> Response<HttpBody> {
+    async fn json_rpc(self, request: Request<Body>) -> Response<HttpBody> {
         if request.method() != Method::POST {
             // jsonrpsee answers 405; there is no body to read.
             return match self.jsonrpc.clone().call(request).await {
@@ -259,7 +224,7 @@ impl Front {
     }
 
     /// XML-RPC: POST only; the body is one `<methodCall>`.
-    async fn xml_rpc(self, request: Request<Incoming>) -> Response<HttpBody> {
+    async fn xml_rpc(self, request: Request<Body>) -> Response<HttpBody> {
         if request.method() != Method::POST {
             let mut response =
                 Response::new(HttpBody::from("XML-RPC calls are POST requests to /RPC2\n"));
@@ -340,7 +305,7 @@ fn internal_error(why: &str) -> Response<HttpBody> {
 enum Refusal {
     /// Larger than `max_body`.
     TooLarge,
-    /// Not complete within `timeout`.
+    /// Stalled: nothing more of it for `timeout`.
     TooSlow,
     /// The connection broke while reading it.
     Broken(String),
@@ -362,8 +327,8 @@ impl Refusal {
                 config.max_body
             ),
             Refusal::TooSlow => format!(
-                "the request body did not arrive within {} s",
-                config.timeout.as_secs_f64()
+                "the rest of the request body did not arrive within {} s",
+                config.limits.timeout.as_secs_f64()
             ),
             Refusal::Broken(e) => format!("the request body could not be read: {e}"),
         }
@@ -392,13 +357,14 @@ impl Refusal {
     }
 }
 
-/// Read a whole request body of at most `max_body` bytes within `timeout`.
+/// Read a whole request body of at most `max_body` bytes. The body itself
+/// fails if the client stays silent in the middle of it for `timeout`.
 async fn read_body(
     headers: &http::HeaderMap,
-    mut body: Incoming,
+    body: Body,
     config: &ServerConfig,
 ) -> Result<Bytes, Refusal> {
-    let deadline = Instant::now() + config.timeout;
+    let mut body = std::pin::pin!(body);
     let limit = config.max_body as usize;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -411,40 +377,134 @@ async fn read_body(
             .get(header::EXPECT)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
         if !waits {
-            drain(body, deadline).await;
+            drain(body, config.limits.timeout).await;
         }
         return Err(Refusal::TooLarge);
     }
-    let capacity = declared.map_or(0, |len| len as usize).min(16 * 1024);
-    let mut buf = BytesMut::with_capacity(capacity);
-    loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => return Err(Refusal::TooSlow),
-            Ok(None) => return Ok(buf.freeze()),
-            Ok(Some(Err(e))) => return Err(Refusal::Broken(e.to_string())),
-            Ok(Some(Ok(frame))) => frame,
-        };
+    // No capacity from Content-Length: the buffer grows as bytes arrive,
+    // not as much as a client announces.
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(refusal)?;
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > limit {
-                drain(body, deadline).await;
+                drain(body.as_mut(), config.limits.timeout).await;
                 return Err(Refusal::TooLarge);
             }
             buf.extend_from_slice(&data);
         }
     }
+    Ok(buf.freeze())
+}
+
+/// What a failed read of the body means: the client went silent (the
+/// body's timeout), or the connection broke or the framing is wrong.
+fn refusal(e: Box<dyn std::error::Error + Send + Sync>) -> Refusal {
+    if common::serve::http::is_body_timeout(e.as_ref()) {
+        Refusal::TooSlow
+    } else {
+        Refusal::Broken(e.to_string())
+    }
 }
 
 /// Read and discard the rest of a refused body (at most [`DRAIN_LIMIT`]
-/// bytes, until `deadline`), so that the client, still sending, can read the
-/// refusal instead of a reset connection.
-async fn drain(mut body: Incoming, deadline: Instant) {
-    let mut drained = 0usize;
-    while drained < DRAIN_LIMIT {
-        match tokio::time::timeout_at(deadline, body.frame()).await {
-            Ok(Some(Ok(frame))) => {
-                drained += frame.data_ref().map_or(0, |d| d.len());
+/// bytes, for at most `within`), so that the client, still sending, can read
+/// the refusal instead of a reset connection.
+async fn drain(mut body: Pin<&mut Body>, within: Duration) {
+    let _ = tokio::time::timeout(within, async {
+        let mut drained = 0usize;
+        while drained < DRAIN_LIMIT {
+            match body.frame().await {
+                Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
+                _ => return,
             }
-            _ => return,
         }
+    })
+    .await;
+}
+
+/// jsonrpsee middleware that puts calls to procedures that do not exist in
+/// the transcript: the generated code answers them (-32601) without
+/// reaching [`Procedures`], and they are worth seeing there, a client's
+/// typo or a probe.
+#[derive(Clone)]
+struct TranscribeLayer {
+    procedures: Procedures,
+    methods: Methods,
+}
+
+impl<S> tower::Layer<S> for TranscribeLayer {
+    type Service = Transcribe<S>;
+
+    fn layer(&self, inner: S) -> Transcribe<S> {
+        Transcribe {
+            inner,
+            procedures: self.procedures.clone(),
+            methods: self.methods.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Transcribe<S> {
+    inner: S,
+    procedures: Procedures,
+    methods: Methods,
+}
+
+impl<S> Transcribe<S> {
+    fn note(&self, method: &str, params: Option<&RawValue>, ext: &jsonrpsee::Extensions) {
+        if self.methods.method(method).is_none() {
+            let params = params.map(RawValue::get);
+            self.procedures
+                .unknown(ext.get::<Origin>(), method, arguments(params));
+        }
+    }
+}
+
+/// The arguments of a JSON-RPC call as sent, for the transcript: `1, 2` for
+/// `[1, 2]`, an object as it is.
+fn arguments(params: Option<&str>) -> &str {
+    match params.map(str::trim) {
+        Some(list) if list.starts_with('[') && list.ends_with(']') => &list[1..list.len() - 1],
+        Some(other) => other,
+        None => "",
+    }
+}
+
+impl<S> RpcServiceT for Transcribe<S>
+where
+    S: RpcServiceT + Send + Sync + Clone + 'static,
+{
+    type MethodResponse = S::MethodResponse;
+    type NotificationResponse = S::NotificationResponse;
+    type BatchResponse = S::BatchResponse;
+
+    fn call<'a>(
+        &self,
+        request: RpcRequest<'a>,
+    ) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
+        self.note(
+            &request.method,
+            request.params.as_deref(),
+            &request.extensions,
+        );
+        self.inner.call(request)
+    }
+
+    fn batch<'a>(&self, batch: Batch<'a>) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
+        for entry in batch.iter().flatten() {
+            let params = entry.params().map(|p| &**p);
+            self.note(entry.method_name(), params, entry.extensions());
+        }
+        self.inner.batch(batch)
+    }
+
+    fn notification<'a>(
+        &self,
+        n: Notification<'a>,
+    ) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
+        self.note(&n.method, n.params.as_deref(), &n.extensions);
+        self.inner.notification(n)
     }
 }

@@ -174,11 +174,31 @@ fn call(body: &[u8], procedures: &Procedures, origin: Option<&Origin>) -> Result
             // vary (int or double), so there is no one signature to give.
             Ok(Value::String("signatures not supported".to_owned()))
         }
-        _ => Err(Fault::new(
-            fault::METHOD_NOT_FOUND,
-            format!("method not found: {name:?}; system.listMethods lists them"),
-        )),
+        _ => {
+            procedures.unknown(origin, name, &arguments(params));
+            Err(Fault::new(
+                fault::METHOD_NOT_FOUND,
+                format!("method not found: {name:?}; system.listMethods lists them"),
+            ))
+        }
     }
+}
+
+/// The parameters of a call as the transcript shows them: `1, 2.5, "x"`,
+/// and a type name for what is not a number or a string (`<struct>`).
+fn arguments(params: &[Value]) -> String {
+    params
+        .iter()
+        .map(|value| match value {
+            Value::Integer(i) => i.to_string(),
+            Value::Long(i) => i.to_string(),
+            Value::Double(d) => d.to_string(),
+            Value::Boolean(b) => b.to_string(),
+            Value::String(s) => format!("\"{s}\""),
+            other => format!("<{}>", kind(other)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The documentation `system.methodHelp` returns.

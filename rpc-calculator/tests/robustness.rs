@@ -197,20 +197,20 @@ fn a_too_large_websocket_message_is_refused_and_the_server_keeps_serving() {
 
 #[test]
 fn a_client_that_never_finishes_its_headers_is_disconnected() {
-    let mut server = start_server(&["--timeout", "1"]);
+    let mut server = start_server(&["--header-timeout", "1"]);
     let mut slow = Http::connect(&server);
     slow.send(format!("POST / HTTP/1.1\r\nHost: {}\r\nContent-Ty", server.addr()).as_bytes());
     // Meanwhile, everyone else is served.
     assert_still_serves(&mut server);
     // The server closes the slow connection (within the test's deadline,
-    // which is far longer than --timeout 1).
+    // which is far longer than --header-timeout 1).
     let _ = slow.rest();
     assert_still_serves(&mut server);
 }
 
 #[test]
-fn a_silent_connection_is_closed_after_the_timeout() {
-    let server = start_server(&["--timeout", "1"]);
+fn a_silent_connection_is_closed_after_the_header_timeout() {
+    let server = start_server(&["--header-timeout", "1"]);
     let mut silent = Http::connect(&server);
     assert!(silent.rest().is_empty());
 }

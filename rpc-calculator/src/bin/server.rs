@@ -7,10 +7,10 @@
 use anyhow::Context as _;
 use clap::Parser;
 use common::cli::{print_line, shutdown_on_signals, stdout_transcript};
+use common::serve::HttpLimitFlags;
 use rpc_calculator::procedures::Procedures;
 use rpc_calculator::server::{self, ServerConfig};
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// Calculator server: add, sub, mul, pow, div and calculate over JSON-RPC
 /// 2.0 (HTTP POST and WebSocket) and XML-RPC (POST /RPC2), on one port.
@@ -23,13 +23,8 @@ struct Args {
     /// The largest request body (or WebSocket message) accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = server::DEFAULT_MAX_BODY)]
     max_body: u32,
-    /// Seconds a client has to send a request's headers, and again its body;
-    /// idle connections are closed after this long.
-    #[arg(long, value_name = "SECS", default_value_t = server::DEFAULT_TIMEOUT.as_secs_f64())]
-    timeout: f64,
-    /// The most WebSocket sessions and HTTP requests in progress at once.
-    #[arg(long, value_name = "N", default_value_t = server::DEFAULT_MAX_CONNECTIONS)]
-    max_connections: u32,
+    #[command(flatten)]
+    limits: HttpLimitFlags,
     /// Do not print the transcript (one line per call) on stdout.
     #[arg(long)]
     quiet: bool,
@@ -42,19 +37,10 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
-    let timeout = Duration::try_from_secs_f64(args.timeout)
-        .ok()
-        .filter(|t| !t.is_zero())
-        .context("--timeout must be a positive number of seconds")?;
     anyhow::ensure!(args.max_body > 0, "--max-body must be at least 1 byte");
-    anyhow::ensure!(
-        args.max_connections > 0,
-        "--max-connections must be at least 1"
-    );
     let config = ServerConfig {
         max_body: args.max_body,
-        timeout,
-        max_connections: args.max_connections,
+        limits: args.limits.limits(),
     };
     let procedures = if args.quiet {
         Procedures::quiet()

@@ -4,7 +4,8 @@
 //! `RPC_CALCULATOR_SERVER` or `RPC_CALCULATOR_CLIENT` to a command (for
 //! example `"python3 my_server.py"`) and these tests grade that program
 //! instead of ours. The server receives `--listen 127.0.0.1:0` and, in a few
-//! tests, `--timeout SECS` or `--max-body BYTES`; the client receives
+//! tests, `--header-timeout SECS`, `--timeout SECS`, `--max-connections N`,
+//! `--max-body BYTES` or `--quiet`; the client receives
 //! `--connect HOST:PORT` and `--transport`, `--async`, `--timeout`, plus its
 //! positional arguments.
 //!

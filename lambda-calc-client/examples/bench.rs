@@ -29,7 +29,10 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let stop = CancellationToken::new();
-    let server = tokio::spawn(server::run(listener, stop.clone()));
+    let serving = stop.clone();
+    let server = tokio::spawn(async move {
+        server::run(listener, &common::serve::Limits::default(), serving).await
+    });
     let rust = measure(&format!("http://{addr}/api"), duration).await?;
     println!("Rust server (axum), 1 client, keep-alive:  {rust:>7.0} requests/s");
     stop.cancel();

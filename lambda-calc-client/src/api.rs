@@ -261,17 +261,18 @@ fn json_string(text: &str) -> String {
 
 /// The value as typed, quoted, and cut short if it is long: a 1,000-digit
 /// number must not come back whole in the error message.
+///
+/// This is the API's wire text (`value a is not a number: "abc"`), part of
+/// the contract, so it keeps its own form: Rust's quoting, 24 characters,
+/// `(N characters)`. What reaches a log or a terminal goes through
+/// [`common::escape`] besides.
 pub fn quote(text: &str) -> String {
-    quote_at_most(text, 24)
-}
-
-/// [`quote`], showing up to `shown` characters.
-pub fn quote_at_most(text: &str, shown: usize) -> String {
+    const SHOWN: usize = 24;
     let count = text.chars().count();
-    if count <= shown {
+    if count <= SHOWN {
         format!("{text:?}")
     } else {
-        let head: String = text.chars().take(shown).collect();
+        let head: String = text.chars().take(SHOWN).collect();
         format!("{:?} ({count} characters)", format!("{head}…"))
     }
 }

@@ -9,9 +9,20 @@
 //! same answer, so it is reported at once, with the server's message. A
 //! timeout is not retried either: a slow server is not helped by more load,
 //! and `--timeout` is the longest the user agreed to wait.
+//!
+//! Whatever the server says reaches the user's terminal: its error messages,
+//! the start of a reply that is not a result, and the result itself. A
+//! server (or a proxy, a captive portal) may put anything there, including
+//! an ESC that starts a terminal control sequence (`\x1b[2J` clears the
+//! screen) or a line break that forges a line. So a [`ClientError`] keeps
+//! the server's text as it came and shows it through [`common::escape`]
+//! (control characters as visible escapes, long text cut with a marker),
+//! and [`Reply::shown`] does the same for a result.
 
+use common::escape::{Escaped, SHOWN, escape};
 use reqwest::{StatusCode, Url};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -60,6 +71,21 @@ pub struct Reply {
     pub value: String,
 }
 
+impl Reply {
+    /// The body as a terminal may show it: unchanged from any well-behaved
+    /// server, but control characters escaped. Valid JSON may hold raw C1
+    /// controls (U+009B starts a control sequence on some terminals) and
+    /// bidirectional overrides inside a string, and line breaks between its
+    /// tokens, which would also split one result over two lines of a pipe.
+    /// Never cut: a body is at most [`MAX_REPLY`] bytes.
+    pub fn shown(&self) -> Cow<'_, str> {
+        escape(&self.body, MAX_REPLY)
+    }
+}
+
+/// How many characters of a reply that is not a result an error quotes.
+pub const EXCERPT: usize = 120;
+
 /// Why a calculation got no result.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -70,7 +96,7 @@ pub enum ClientError {
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
     /// No connection, or the connection broke, on every attempt.
-    #[error("cannot reach {url}: {reason}{}", tries(*.attempts))]
+    #[error("cannot reach {url}: {}{}", Escaped::new(.reason, SHOWN), tries(*.attempts))]
     Unreachable {
         /// The URL asked for.
         url: String,
@@ -88,29 +114,33 @@ pub enum ClientError {
         timeout: Duration,
     },
     /// A `4xx` status: the request itself is wrong.
-    #[error("the server refused the request ({status}): {message}")]
+    #[error("the server refused the request ({status}): {}", Escaped::new(.message, SHOWN))]
     Refused {
         /// The status.
         status: StatusCode,
-        /// The server's message.
+        /// The server's message, as sent ([`server_message`]); shown escaped.
         message: String,
     },
     /// A `5xx` status on every attempt.
-    #[error("the server failed ({status}){}: {message}", tries(*.attempts))]
+    #[error("the server failed ({status}){}: {}", tries(*.attempts), Escaped::new(.message, SHOWN))]
     ServerFailed {
         /// The last status.
         status: StatusCode,
-        /// The server's message.
+        /// The server's message, as sent ([`server_message`]); shown escaped.
         message: String,
         /// How many attempts were made.
         attempts: u32,
     },
     /// A success status whose body is not JSON.
-    #[error("the server's reply is not JSON ({content_type}): {excerpt}")]
+    #[error(
+        "the server's reply is not JSON ({}): {}",
+        Escaped::new(.content_type, SHOWN),
+        Escaped::new(.excerpt, EXCERPT)
+    )]
     NotJson {
         /// The reply's `Content-Type`.
         content_type: String,
-        /// The start of the body.
+        /// The body on one line ([`excerpt`]); its start is shown, escaped.
         excerpt: String,
     },
     /// A value that no URL can carry as a path segment: `.` and `..` mean
@@ -125,11 +155,14 @@ pub enum ClientError {
     },
     /// JSON, but not one member holding a number; or a status this API
     /// never sends.
-    #[error("the server's reply is not a calculator result ({status}): {excerpt}")]
+    #[error(
+        "the server's reply is not a calculator result ({status}): {}",
+        Escaped::new(.excerpt, EXCERPT)
+    )]
     Unexpected {
         /// The status.
         status: StatusCode,
-        /// The start of the body.
+        /// The body on one line ([`excerpt`]); its start is shown, escaped.
         excerpt: String,
     },
 }
@@ -388,7 +421,8 @@ pub fn parse_reply(
 
 /// The message in an error body: Chalice's `{"Code", "Message"}`, API
 /// Gateway's own `{"message"}` (`Missing Authentication Token`, `Internal
-/// server error`), or else the start of the body, or else the status.
+/// server error`), or else the body on one line, or else the status. As the
+/// server wrote it: the errors that carry it escape it when shown.
 pub fn server_message(body: &str, status: StatusCode) -> String {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
@@ -410,7 +444,7 @@ pub fn server_message(body: &str, status: StatusCode) -> String {
                 .unwrap_or(&message),
             None => &message,
         };
-        return one_line(message);
+        return message.to_owned();
     }
     if body.trim().is_empty() {
         return status.canonical_reason().unwrap_or("no message").to_owned();
@@ -418,14 +452,12 @@ pub fn server_message(body: &str, status: StatusCode) -> String {
     excerpt(body)
 }
 
-/// The first 120 characters of `text`, on one line.
+/// A body that is not a result, for an error message: its words on one
+/// line (the line breaks and indentation of an HTML page are layout), or
+/// `(empty body)`. Errors show its first [`EXCERPT`] characters, escaped.
 pub fn excerpt(text: &str) -> String {
-    const SHOWN: usize = 120;
     let line = one_line(text);
-    if line.chars().count() > SHOWN {
-        let head: String = line.chars().take(SHOWN).collect();
-        format!("{head}…")
-    } else if line.is_empty() {
+    if line.is_empty() {
         "(empty body)".to_owned()
     } else {
         line
@@ -607,10 +639,35 @@ mod tests {
 
     #[test]
     fn excerpts_are_short_single_lines() {
-        let long = "x\n".repeat(500);
-        let text = excerpt(&long);
-        assert!(!text.contains('\n'));
-        assert!(text.chars().count() <= 121);
+        let e = ClientError::NotJson {
+            content_type: "text/html".into(),
+            excerpt: excerpt(&"x\n".repeat(500)),
+        };
+        let text = e.to_string();
+        assert!(!text.contains('\n'), "{text}");
+        assert!(text.ends_with("… (999 bytes)"), "{text}");
+        assert!(text.chars().count() < 200, "{text}");
+    }
+
+    #[test]
+    fn the_servers_text_is_shown_escaped() {
+        let refused = ClientError::Refused {
+            status: StatusCode::BAD_REQUEST,
+            message: server_message(
+                r#"{"Code": "BadRequestError", "Message": "a\u001b[2J\nb"}"#,
+                StatusCode::BAD_REQUEST,
+            ),
+        };
+        assert_eq!(
+            refused.to_string(),
+            r"the server refused the request (400 Bad Request): a\x1b[2J\nb"
+        );
+        let reply = Reply {
+            body: "{\"a\u{202e}\":\r\n1}".into(),
+            key: "a\u{202e}".into(),
+            value: "1".into(),
+        };
+        assert_eq!(reply.shown(), r#"{"a\u{202e}":\r\n1}"#);
     }
 
     #[test]

@@ -3,6 +3,14 @@
 //! The same router serves `lambda-calc-server` on a TCP port and, built with
 //! the `lambda` feature, runs inside AWS Lambda ([`crate::lambda`]): the
 //! application does not know which transport carries its requests.
+//!
+//! On a TCP port the server meets its clients directly, hostile ones
+//! included, so it runs on the workspace's one hardened HTTP path,
+//! [`common::serve::http::serve_router`]: a header-read timeout (which also
+//! closes idle keep-alive connections), a request-body timeout, a bounded
+//! request head, a cap on connections (503 with `Retry-After` over it) and
+//! the clean shutdown. On Lambda, API Gateway stands in front and those are
+//! its job.
 
 use crate::api::{self, ApiError, Reply};
 use axum::Router;
@@ -11,12 +19,10 @@ use axum::extract::{OriginalUri, Path};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use std::time::Duration;
+use common::escape::{Escaped, SHOWN};
+use common::serve::Limits;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-
-/// How long a stop waits for requests in flight before closing anyway.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// The API: `GET /api/{op}/{a}/{b}`, `GET /api/` (an index), and Chalice's
 /// error shape for everything else.
@@ -68,12 +74,15 @@ async fn no_such_resource(uri: OriginalUri) -> Response {
 }
 
 fn log(uri: &OriginalUri, reply: &Reply) {
-    // Quoted and cut short: a 100 KB path must not become a 100 KB log line.
-    let path = api::quote_at_most(uri.path(), 100);
+    // The path is the client's text and the body quotes it: escaped, so that
+    // no byte of it can forge a log line or reach a terminal as a control
+    // sequence, and cut short, so that a 100 KB path is not a 100 KB line.
+    let path = Escaped::new(uri.path(), SHOWN);
     if reply.status == 200 {
         tracing::debug!(%path, "answered");
     } else {
-        tracing::warn!(%path, status = reply.status, body = %reply.body, "refused");
+        let body = Escaped::new(&reply.body, SHOWN);
+        tracing::warn!(%path, status = reply.status, %body, "refused");
     }
 }
 
@@ -90,20 +99,13 @@ fn json(reply: Reply) -> Response {
         .into_response()
 }
 
-/// Serve [`app`] on `listener` until `shutdown` is cancelled; then stop
-/// accepting, let requests in flight finish (up to [`SHUTDOWN_GRACE`]), and
-/// return.
-pub async fn run(listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
-    let stop = shutdown.clone();
-    let serve = axum::serve(listener, app()).with_graceful_shutdown(stop.cancelled_owned());
-    tokio::select! {
-        served = serve => served,
-        () = async {
-            shutdown.cancelled().await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => {
-            tracing::warn!("some requests did not finish in time");
-            Ok(())
-        }
-    }
+/// Serve [`app`] on `listener` with `limits` until `shutdown` is cancelled;
+/// then stop accepting, let requests in flight finish (up to
+/// [`common::serve::SHUTDOWN_GRACE`]), and return.
+pub async fn run(
+    listener: TcpListener,
+    limits: &Limits,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    common::serve::http::serve_router(listener, app(), limits, shutdown).await
 }

@@ -19,6 +19,7 @@
 use crate::api::Op;
 use crate::client::{Client, ClientError, Reply};
 use common::number::{Number, ParseNumberError};
+use std::borrow::Cow;
 use tokio::sync::mpsc::Receiver;
 
 /// The slide's first prompt (no space after it: the slide's run shows
@@ -56,11 +57,13 @@ pub enum Print {
 }
 
 impl Print {
-    /// The text to print for `reply`.
-    pub fn of(self, reply: &Reply) -> &str {
+    /// The text to print for `reply`: the body as sent, only escaped if it
+    /// holds control characters ([`Reply::shown`]), or the number (a JSON
+    /// number, which cannot hold any).
+    pub fn of(self, reply: &Reply) -> Cow<'_, str> {
         match self {
-            Print::Body => &reply.body,
-            Print::Value => &reply.value,
+            Print::Body => reply.shown(),
+            Print::Value => Cow::Borrowed(&reply.value),
         }
     }
 }
@@ -136,7 +139,7 @@ pub async fn interactive(
             .await
         {
             Ok(reply) => {
-                console.output(print.of(&reply));
+                console.output(&print.of(&reply));
                 console.tell(GOODBYE);
                 return Ok(());
             }
@@ -171,7 +174,7 @@ pub async fn lines(
             }
         };
         match client.calculate(op, a, b).await {
-            Ok(reply) => console.output(print.of(&reply)),
+            Ok(reply) => console.output(&print.of(&reply)),
             Err(e) if e.is_refusal() => {
                 console.tell(&format!("error: line {number}: {e}"));
                 failed += 1;

@@ -181,3 +181,77 @@ fn a_network_failure_in_a_pipe_ends_the_run() {
     let line = error_line(&done);
     assert!(line.contains("cannot reach"), "{line}");
 }
+
+// What a server sends reaches the user's terminal escaped: a server (or
+// anything between, a proxy, a captive portal) must not clear the screen,
+// recolour it, reorder a line or forge one.
+
+/// Fails if `text` holds what a terminal must never receive raw from a
+/// server: ESC, the C1 introducer of control sequences (U+009B), a carriage
+/// return (it lets the rest of a line overwrite its start) or the
+/// right-to-left override.
+#[track_caller]
+fn assert_no_raw_controls(text: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|c| matches!(c, '\x1b' | '\u{9b}' | '\r' | '\u{202e}'))
+        .collect();
+    assert!(raw.is_empty(), "raw {raw:?} in {text:?}");
+}
+
+#[test]
+fn a_servers_error_message_is_shown_escaped() {
+    let fake = FakeServer::start(vec![Canned::json(
+        400,
+        r#"{"Code": "BadRequestError", "Message": "boom\u001b[2J\nerror: forged"}"#,
+    )]);
+    let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+    // One error line: the newline did not start a forged one.
+    let line = error_line(&done);
+    assert_no_raw_controls(&done.stderr);
+    assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+    assert!(line.ends_with(r"boom\x1b[2J\nerror: forged"), "{line}");
+}
+
+#[test]
+fn retry_notices_show_the_servers_message_escaped() {
+    let fake = FakeServer::start(vec![Canned::json(
+        503,
+        r#"{"message": "down\u001b[31m\u202e"}"#,
+    )]);
+    let done = run_client(&fake.url(), &["--retries", "1", "mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(done.stderr.contains("trying again"), "{:?}", done.stderr);
+    assert_no_raw_controls(&done.stderr);
+    assert!(line.ends_with(r"down\x1b[31m\u{202e}"), "{line}");
+}
+
+#[test]
+fn a_reply_that_is_not_json_is_quoted_escaped() {
+    let fake = FakeServer::start(vec![Canned::Answer(
+        200,
+        "text/html",
+        "<html>\x1b[2J\u{9b}31mhello</html>".into(),
+    )]);
+    let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert_no_raw_controls(&done.stderr);
+    assert!(
+        line.ends_with(r"<html>\x1b[2J\x9b31mhello</html>"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_result_is_printed_without_raw_control_characters() {
+    // Valid JSON may hold raw C1 and bidirectional characters in a string
+    // and line breaks between its tokens: printed as sent, they would
+    // reach the terminal, and one result would take two lines of a pipe.
+    let fake = FakeServer::start(vec![Canned::json(
+        200,
+        "{\"A soma\u{202e}\u{9b}2J\":\r\n13}",
+    )]);
+    let done = run_client(&fake.url(), &["soma", "8", "5"], "");
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, [r#"{"A soma\u{202e}\x9b2J":\r\n13}"#]);
+}

@@ -3,9 +3,11 @@
 
 mod support;
 
+use common::testing::hostile::{SLOWLORIS, open_stalled};
 use std::io::Write;
 use std::net::TcpStream;
 use std::thread;
+use std::time::Duration;
 use support::{CalcReply as _, get, start_server};
 
 /// `path` is refused with a 400 whose message contains every one of `words`.
@@ -202,4 +204,63 @@ fn a_port_in_use_is_one_error_line() {
     assert_eq!(done.status.code(), Some(1));
     assert!(done.stdout.is_empty() && done.consumed.is_empty());
     assert!(done.stderr.starts_with("error: "), "{}", done.stderr);
+}
+
+#[test]
+fn half_sent_headers_are_closed_after_the_header_timeout() {
+    let server =
+        support::server().start_server(&["--listen", "127.0.0.1:0", "--header-timeout", "1"]);
+    let mut stalled = open_stalled(server.socket_addr(), 50, SLOWLORIS);
+    assert_eq!(stalled.len(), 50, "{} refused at once", stalled.refused);
+    // Meanwhile, a whole request is answered.
+    assert_eq!(get(&server, "/api/soma/1/2").result().value, "3");
+    let closed = stalled.closed_within(Duration::from_secs(5));
+    assert_eq!(closed, 50, "half-sent headers still open after 5 s");
+}
+
+#[test]
+fn a_connection_over_the_cap_is_told_to_come_back() {
+    let server =
+        support::server().start_server(&["--listen", "127.0.0.1:0", "--max-connections", "2"]);
+    let held = open_stalled(server.socket_addr(), 2, SLOWLORIS);
+    assert_eq!(held.len(), 2, "{} refused at once", held.refused);
+    let reply = get(&server, "/api/soma/1/2");
+    assert_eq!(reply.status, 503, "{:?}", reply.body);
+    assert!(reply.header("retry-after").is_some(), "{:?}", reply.headers);
+}
+
+#[test]
+fn request_paths_reach_the_log_escaped() {
+    let mut server = support::server().spawn_with(&["--listen", "127.0.0.1:0"], |cmd| {
+        cmd.env("RUST_LOG", "debug");
+    });
+    server.wait_listening();
+    // ESC, a newline that would start a forged log line, and the
+    // right-to-left override, percent-encoded in a value and in a path
+    // outside the API.
+    let forged = "%0A2099-01-01T00:00:00Z%20%20WARN%20forged";
+    for path in [
+        format!("/api/soma/%1B%5B2J{forged}/1"),
+        format!("/nowhere%1B%5B2J{forged}"),
+        "/api/soma/%E2%80%AE1/1".to_owned(),
+        "/api/soma/1/2".to_owned(),
+    ] {
+        get(&server, &path);
+    }
+    server.interrupt();
+    let done = server.finish();
+    let log = done.stderr;
+    assert!(!log.contains('\x1b'), "a raw ESC in the log: {log:?}");
+    assert!(
+        !log.contains('\u{202e}'),
+        "a raw U+202E in the log: {log:?}"
+    );
+    assert!(
+        !log.lines().any(|line| line.starts_with("2099-01-01")),
+        "a forged log line: {log}"
+    );
+    if support::server().is_default() {
+        assert!(log.contains(&format!("/nowhere%1B%5B2J{forged}")), "{log}");
+        assert!(log.contains(r"\\u{1b}[2J\\n2099-01-01"), "{log}");
+    }
 }

@@ -72,7 +72,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     if let Some([op, a, b]) = args.calculation.as_deref() {
         let reply = client.calculate(op, a, b).await?;
-        print_line(print.of(&reply));
+        print_line(&print.of(&reply));
         return Ok(ExitCode::SUCCESS);
     }
     let mut input = stdin_lines();

@@ -8,6 +8,7 @@
 use anyhow::Context as _;
 use clap::Parser;
 use common::cli::{print_line, shutdown_on_signals};
+use common::serve::HttpLimitFlags;
 use lambda_calc_client::server;
 use std::process::ExitCode;
 
@@ -20,6 +21,10 @@ struct Args {
     /// Address to listen on, HOST:PORT (port 0: any free port).
     #[arg(long, value_name = "HOST:PORT", default_value = common::addr::LAMBDA_CALC)]
     listen: String,
+    // Only the local server applies them: on Lambda, API Gateway is in
+    // front and holds the connections.
+    #[command(flatten)]
+    limits: HttpLimitFlags,
 }
 
 #[tokio::main]
@@ -58,6 +63,6 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     print_line(&format!("listening on {}", listener.local_addr()?));
-    server::run(listener, shutdown).await?;
+    server::run(listener, &args.limits.limits(), shutdown).await?;
     Ok(())
 }

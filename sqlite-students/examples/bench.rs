@@ -16,6 +16,7 @@
 //! client opens with `--db`), on a tenth of the rows.
 
 use anyhow::{Context as _, bail};
+use common::serve::Limits;
 use sqlite_students::server::{self, Database};
 use sqlite_students::{Aluno, Repository, Situacao};
 use std::path::Path;
@@ -162,7 +163,9 @@ fn http_list(db: &Path, rows: usize) -> anyhow::Result<Duration> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/alunos", listener.local_addr()?);
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(server::run(listener, db, shutdown.clone()));
+        let stop = shutdown.clone();
+        let task =
+            tokio::spawn(async move { server::run(listener, db, &Limits::default(), stop).await });
         let http = reqwest::Client::new();
         let mut times = Vec::new();
         for _ in 0..5 {

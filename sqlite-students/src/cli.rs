@@ -12,6 +12,7 @@ use crate::repo::{RepoError, Which};
 use crate::report::{self, who};
 use clap::{Parser, Subcommand};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// One operation of the client.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -237,8 +238,31 @@ fn rows_or_json(rows: &[Aluno], output: Output) -> Result<Vec<String>, ClientErr
 
 fn json_line<T: Serialize + ?Sized>(value: &T) -> Result<Vec<String>, ClientError> {
     serde_json::to_string(value)
-        .map(|s| vec![s])
+        .map(|s| vec![invisible_as_json_escapes(&s).into_owned()])
         .map_err(|e| ClientError::Usage(format!("cannot encode JSON: {e}")))
+}
+
+/// `json` with every character that [`crate::shown`] would escape written
+/// as a JSON `\uXXXX` escape instead: the same document for a program that
+/// parses it, and nothing raw for a terminal. serde_json escapes only the
+/// C0 controls; DEL, the C1 controls (`\u009b` starts a terminal sequence
+/// too) and the bidirectional overrides would otherwise pass as they are.
+fn invisible_as_json_escapes(json: &str) -> Cow<'_, str> {
+    if matches!(crate::shown(json), Cow::Borrowed(_)) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    let mut one = [0u8; 4];
+    for c in json.chars() {
+        if matches!(crate::shown(c.encode_utf8(&mut one)), Cow::Borrowed(_)) {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0u16; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// A command typed on one line of standard input.
@@ -338,6 +362,15 @@ mod tests {
         );
         assert!(split_words("'open").is_err());
         assert!(split_words("   ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn json_lines_escape_what_a_terminal_must_not_get_raw() {
+        let name = "a\u{1b}[2J\u{7f}\u{9b}\u{202e}b\nÉ";
+        let line = &json_line(&name).unwrap()[0];
+        assert_eq!(line, r#""a\u001b[2J\u007f\u009b\u202eb\nÉ""#);
+        assert_eq!(serde_json::from_str::<String>(line).unwrap(), name);
+        assert_eq!(json_line(&"Olá").unwrap()[0], r#""Olá""#);
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! answers the same in both ways, errors included, so everything above it
 //! (the commands, the exercise) prints the same output whichever is used.
 
-use crate::aluno::{Aluno, Filter, Patch, fold};
+use crate::aluno::{Aluno, Filter, Patch, Situacao, fold};
 use crate::repo::{Age, Renamed, RepoError, Repository, Which};
+use common::escape::{SHOWN, escape};
 use reqwest::{Method, StatusCode, Url};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -108,7 +110,10 @@ impl Store {
     pub async fn list(&mut self, filter: &Filter) -> Result<Vec<Aluno>, ClientError> {
         match self {
             Store::File(f) => Ok(f.read()?.list(filter)?),
-            Store::Http(h) => h.call(Method::GET, "alunos", Some(filter), None).await,
+            Store::Http(h) => {
+                let rows: Vec<Row> = h.call(Method::GET, "alunos", Some(filter), None).await?;
+                Ok(rows.into_iter().map(Aluno::from).collect())
+            }
         }
     }
 
@@ -118,8 +123,11 @@ impl Store {
             Store::File(f) => Ok(f.read()?.get(matricula)?),
             Store::Http(h) => {
                 let path = format!("alunos/{matricula}");
-                match h.call_raw(Method::GET, &path, None::<&()>, None).await {
-                    Ok(aluno) => Ok(Some(aluno)),
+                match h
+                    .call_raw::<Row, _>(Method::GET, &path, None::<&()>, None)
+                    .await
+                {
+                    Ok(row) => Ok(Some(row.into())),
                     Err(HttpError::Status(StatusCode::NOT_FOUND, _)) => Ok(None),
                     Err(e) => Err(h.error(e, None)),
                 }
@@ -134,10 +142,10 @@ impl Store {
                 f.write()?.insert(aluno)?;
                 Ok(aluno.clone())
             }
-            Store::Http(h) => {
-                h.call(Method::POST, "alunos", None::<&()>, Some(json(aluno)?))
-                    .await
-            }
+            Store::Http(h) => h
+                .call::<Row, _>(Method::POST, "alunos", None::<&()>, Some(json(aluno)?))
+                .await
+                .map(Aluno::from),
         }
     }
 
@@ -149,8 +157,10 @@ impl Store {
                 Ok(alunos.to_vec())
             }
             Store::Http(h) => {
-                h.call(Method::POST, "alunos", None::<&()>, Some(json(&alunos)?))
-                    .await
+                let rows: Vec<Row> = h
+                    .call(Method::POST, "alunos", None::<&()>, Some(json(&alunos)?))
+                    .await?;
+                Ok(rows.into_iter().map(Aluno::from).collect())
             }
         }
     }
@@ -161,8 +171,9 @@ impl Store {
             Store::File(f) => Ok(f.write()?.update(matricula, patch)?),
             Store::Http(h) => {
                 let path = format!("alunos/{matricula}");
-                h.call(Method::PATCH, &path, None::<&()>, Some(json(patch)?))
+                h.call::<Row, _>(Method::PATCH, &path, None::<&()>, Some(json(patch)?))
                     .await
+                    .map(Aluno::from)
             }
         }
     }
@@ -201,7 +212,9 @@ impl Store {
             Store::File(f) => Ok(f.write()?.delete(matricula)?),
             Store::Http(h) => {
                 let path = format!("alunos/{matricula}");
-                h.call(Method::DELETE, &path, None::<&()>, None).await
+                h.call::<Row, _>(Method::DELETE, &path, None::<&()>, None)
+                    .await
+                    .map(Aluno::from)
             }
         }
     }
@@ -228,6 +241,32 @@ impl Store {
                     })
                     .collect())
             }
+        }
+    }
+}
+
+/// A student as the server sends it, read as the repository reads a row
+/// of the file: any program may have written the row, so its name is taken
+/// as it is (control characters included; they are escaped when printed)
+/// rather than refused as [`Aluno`]'s checks refuse it on input. Both ways
+/// to the data then show the same rows.
+#[derive(Deserialize)]
+struct Row {
+    nome: String,
+    matricula: i64,
+    idade: u8,
+    ingresso: u16,
+    situacao: Situacao,
+}
+
+impl From<Row> for Aluno {
+    fn from(row: Row) -> Self {
+        Aluno {
+            nome: row.nome,
+            matricula: row.matricula,
+            idade: row.idade,
+            ingresso: row.ingresso,
+            situacao: row.situacao,
         }
     }
 }
@@ -356,8 +395,11 @@ impl HttpStore {
         let status = response.status();
         let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
         if status.is_success() {
-            serde_json::from_slice(&bytes)
-                .map_err(|e| HttpError::Other(ClientError::BadResponse(format!("{status}: {e}"))))
+            serde_json::from_slice(&bytes).map_err(|e| {
+                // serde's message may quote the answer: shown escaped, cut.
+                let e = escape(&e.to_string(), SHOWN).into_owned();
+                HttpError::Other(ClientError::BadResponse(format!("{status}: {e}")))
+            })
         } else {
             let body = serde_json::from_slice(&bytes).unwrap_or_else(
                 |_| serde_json::json!({ "error": String::from_utf8_lossy(&bytes).trim() }),
@@ -380,7 +422,7 @@ impl HttpStore {
         }
         HttpError::Other(ClientError::Unreachable {
             url: self.base.to_string(),
-            reason,
+            reason: escape(&reason, SHOWN).into_owned(),
         })
     }
 
@@ -390,14 +432,16 @@ impl HttpStore {
         match e {
             HttpError::Other(e) => e,
             HttpError::Status(status, body) => {
+                // The server's sentence goes to the user's terminal: control
+                // characters escaped, and cut, whatever the server sends.
                 let message = body
                     .get("error")
                     .and_then(|m| m.as_str())
-                    .unwrap_or("(no message)")
-                    .to_owned();
+                    .map_or("(no message)".into(), |m| escape(m, SHOWN).into_owned());
                 let matches = body
                     .get("matches")
-                    .and_then(|m| serde_json::from_value::<Vec<Aluno>>(m.clone()).ok());
+                    .and_then(|m| serde_json::from_value::<Vec<Row>>(m.clone()).ok())
+                    .map(|rows| rows.into_iter().map(Aluno::from).collect());
                 match (renaming, matches) {
                     (Some(nome), Some(matches)) if status == StatusCode::CONFLICT => {
                         ambiguous(nome.trim().to_owned(), matches)

@@ -55,14 +55,23 @@ pub use repo::{RepoError, Repository, Which};
 /// The database file the programs use when given none (the slide's name).
 pub const DEFAULT_DB: &str = "aula.db";
 
-/// Print lines on standard output, ignoring a closed pipe
-/// (`sqlite-students-client list | head -1` must not panic, as `println!`
-/// would).
+/// `text` as a terminal may show it: control and invisible characters
+/// escaped (`\n`, `\x1b`, `\u{202e}`), nothing cut. A name in the database
+/// may hold anything (any program can write the file, any server can
+/// answer), and printed raw an ESC would drive the user's terminal and a
+/// newline would forge an output line.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    common::escape::escape(text, usize::MAX)
+}
+
+/// Print lines on standard output, each [`shown`] (names inside them come
+/// from the data), ignoring a closed pipe (`sqlite-students-client list |
+/// head -1` must not panic, as `println!` would).
 pub fn print_lines(lines: &[String]) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     for line in lines {
-        if writeln!(out, "{line}").is_err() {
+        if writeln!(out, "{}", shown(line)).is_err() {
             return;
         }
     }

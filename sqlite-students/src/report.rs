@@ -10,7 +10,9 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 /// The students as an aligned table under the slide's column names, with
-/// the row count below, as `sqlite3` and `psql` print it:
+/// the row count below, as `sqlite3` and `psql` print it (names
+/// [`shown`](crate::shown) escaped before the columns are measured, so that a
+/// row whose name holds control characters stays one aligned line):
 ///
 /// ```text
 /// Nome     Matricula  Idade  Ingresso  Situacao
@@ -24,7 +26,7 @@ pub fn table(rows: &[Aluno]) -> Vec<String> {
         .iter()
         .map(|a| {
             [
-                a.nome.clone(),
+                crate::shown(&a.nome).into_owned(),
                 a.matricula.to_string(),
                 a.idade.to_string(),
                 a.ingresso.to_string(),

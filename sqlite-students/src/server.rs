@@ -11,21 +11,31 @@
 //!
 //! Every error is `{"error": "<sentence>"}` (plus `"matches"` for an
 //! ambiguous rename). A malformed request (bad JSON, a matrícula that is not
-//! a number, an unknown query parameter) is 400.
+//! a number, an unknown query parameter) is 400; a body over [`MAX_BODY`] is
+//! 413; a body that stops arriving midway is 408.
 //!
 //! SQLite calls block, so each request runs its database work on Tokio's
 //! blocking thread pool, with a connection from a small pool ([`Database`]).
 //! The file is in WAL mode: readers do not wait for the writer, and writers
 //! take turns through SQLite's own lock (see [`crate::repo`]).
+//!
+//! Connections are served by [`common::serve::http::serve_router`], which
+//! holds every client to the server's [`Limits`]: a cap on connections (503
+//! beyond it), a time to send the request headers, a time between two
+//! pieces of a request body. What is this API's own: the body size limit,
+//! a sentence for each limit a request meets, and peer text escaped in the
+//! log lines.
 
 use crate::aluno::{Aluno, AlunoInput, Filter, Patch, PatchInput, Situacao};
 use crate::repo::{RepoError, Repository, Which};
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
+use common::escape::{Escaped, SHOWN};
+use common::serve::Limits;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -39,8 +49,12 @@ use tokio_util::sync::CancellationToken;
 /// anyway; a few connections let reads go on beside a write.
 pub const DEFAULT_CONNECTIONS: usize = 8;
 
-/// How long the server waits for requests in flight after a stop signal.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// The largest request body, in bytes. One student is about 100 bytes of
+/// JSON (at most about 550, with a 100-character name), so this is a batch
+/// of some 10,000 students: bigger batches go in parts. It is also nginx's
+/// default (`client_max_body_size 1m`), and it bounds what one request
+/// holds while it is parsed (the bytes, then their JSON values: a few MiB).
+pub const MAX_BODY: usize = 1024 * 1024;
 
 /// The database file behind the API, and a pool of open connections to it.
 pub struct Database {
@@ -111,8 +125,10 @@ impl Database {
     }
 }
 
-/// The API's routes over `db`.
-pub fn app(db: Arc<Database>) -> Router {
+/// The API's routes over `db`. `body_timeout` is the longest silence inside
+/// a request body that the serving side allows (common's body timeout,
+/// [`Limits::timeout`]), named in the answer to a body that stalled.
+pub fn app(db: Arc<Database>, body_timeout: Duration) -> Router {
     Router::new()
         .route(
             "/alunos",
@@ -129,29 +145,22 @@ pub fn app(db: Arc<Database>) -> Router {
                 "method not allowed on this route",
             )
         })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(Extension(BodyTimeout(body_timeout)))
         .with_state(db)
 }
 
-/// Serve the API on `listener` until `shutdown` is cancelled, then let the
-/// requests in flight finish (at most [`SHUTDOWN_GRACE`]).
+/// Serve the API on `listener` with `limits` until `shutdown` is cancelled,
+/// then let the requests in flight finish (at most
+/// [`common::serve::SHUTDOWN_GRACE`]).
 pub async fn run(
     listener: TcpListener,
     db: Arc<Database>,
+    limits: &Limits,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let server = axum::serve(listener, app(db))
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .into_future();
-    tokio::select! {
-        result = server => result,
-        () = async {
-            shutdown.cancelled().await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => {
-            tracing::warn!("requests still running {SHUTDOWN_GRACE:?} after the stop signal; stopping anyway");
-            Ok(())
-        }
-    }
+    let app = app(db, limits.timeout);
+    common::serve::http::serve_router(listener, app, limits, shutdown).await
 }
 
 /// An error answer: a status and `{"error": "..."}`.
@@ -203,12 +212,39 @@ impl From<RepoError> for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        // axum's statuses are the usual ones: 400 for malformed JSON, 415
-        // without `Content-Type: application/json`, 413 for a body over
-        // 2 MB, 422 for JSON of the wrong shape.
-        Self::new(r.status(), r.body_text())
+impl ApiError {
+    /// The answer to a body that could not be read as JSON. axum's statuses
+    /// are the usual ones (400 for malformed JSON, 415 without
+    /// `Content-Type: application/json`, 422 for JSON of the wrong shape);
+    /// a body too large or one that stopped arriving gets a sentence that
+    /// says which limit it met.
+    fn from_json(rejection: JsonRejection, body_timeout: Duration) -> Self {
+        if let JsonRejection::BytesRejection(BytesRejection::FailedToBufferBody(failed)) =
+            &rejection
+        {
+            if failed.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return Self::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the request body is over the server's limit of {MAX_BODY} bytes; \
+                         send a large batch in parts"
+                    ),
+                );
+            }
+            // The client went silent in the middle of its body (axum keeps
+            // the body's error as the rejection's source).
+            if common::serve::http::is_body_timeout(&rejection) {
+                return Self::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "the request body stopped arriving: nothing came for {} s \
+                         (the server's body timeout)",
+                        body_timeout.as_secs_f64()
+                    ),
+                );
+            }
+        }
+        Self::new(rejection.status(), rejection.body_text())
     }
 }
 
@@ -226,15 +262,18 @@ impl From<PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // The message quotes what the client sent (a name, an unknown
+        // field): escaped, it cannot forge a log line or colour a terminal.
+        let message = Escaped::new(&self.message, SHOWN);
         if self.status.is_server_error() {
-            tracing::error!(status = %self.status, "{}", self.message);
+            tracing::error!(status = %self.status, "{message}");
         } else if matches!(
             self.status,
             StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
         ) {
-            tracing::warn!(status = %self.status, "refused: {}", self.message);
+            tracing::warn!(status = %self.status, "refused: {message}");
         } else {
-            tracing::info!(status = %self.status, "{}", self.message);
+            tracing::info!(status = %self.status, "{message}");
         }
         let body = ErrorBody {
             error: self.message,
@@ -253,9 +292,30 @@ struct ErrorBody {
 }
 
 /// `Json` whose rejections are answered as [`ApiError`]s.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
 struct Body<T>(T);
+
+/// The body timeout, for the sentence that answers a stalled body.
+#[derive(Debug, Clone, Copy)]
+struct BodyTimeout(Duration);
+
+impl<T, S> FromRequest<S> for Body<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let timeout = request
+            .extensions()
+            .get::<BodyTimeout>()
+            .map_or(common::serve::DEFAULT_TIMEOUT, |t| t.0);
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(ApiError::from_json(rejection, timeout)),
+        }
+    }
+}
 
 /// `Query` whose rejections are answered as [`ApiError`]s.
 #[derive(FromRequestParts)]

@@ -7,7 +7,7 @@
 use clap::{CommandFactory, Parser};
 use sqlite_students::cli::{self, Command, Line, Output};
 use sqlite_students::client::{ClientError, Store};
-use sqlite_students::print_lines;
+use sqlite_students::{print_lines, shown};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,8 +64,14 @@ async fn main() -> ExitCode {
 }
 
 fn fail(e: &ClientError) -> ExitCode {
-    eprintln!("error: {e}");
+    say_error(e);
     ExitCode::FAILURE
+}
+
+/// `error: ...` on stderr, escaped: the sentence may quote a server, a name
+/// from the data, or what was typed.
+fn say_error(e: &dyn std::fmt::Display) {
+    eprintln!("error: {}", shown(&e.to_string()));
 }
 
 /// Commands from standard input, one per line, until its end. A failed
@@ -99,7 +105,7 @@ async fn read_commands(store: &mut Store, output: Output) -> ExitCode {
         let words = match cli::split_words(&line) {
             Ok(words) => words,
             Err(e) => {
-                eprintln!("error: {e}");
+                say_error(&e);
                 failed = true;
                 continue;
             }
@@ -118,7 +124,7 @@ async fn read_commands(store: &mut Store, output: Output) -> ExitCode {
         let command = match Line::try_parse_from(&words) {
             Ok(line) => line.command,
             Err(e) => {
-                eprintln!("error: {}", clap_message(&e));
+                say_error(&clap_message(&e));
                 failed = true;
                 continue;
             }
@@ -126,7 +132,7 @@ async fn read_commands(store: &mut Store, output: Output) -> ExitCode {
         match cli::execute(store, command, output).await {
             Ok(lines) => print_lines(&lines),
             Err(e) => {
-                eprintln!("error: {e}");
+                say_error(&e);
                 failed = true;
             }
         }

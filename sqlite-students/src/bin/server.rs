@@ -21,9 +21,12 @@ struct Args {
     /// The SQLite database file; created, with its table, if missing.
     #[arg(long, default_value = DEFAULT_DB)]
     db: PathBuf,
-    /// How many SQLite connections to keep open at most.
+    /// How many SQLite connections to the database file to keep open at
+    /// most (clients are --max-connections).
     #[arg(long, default_value_t = DEFAULT_CONNECTIONS, value_name = "N")]
     connections: usize,
+    #[command(flatten)]
+    limits: common::serve::HttpLimitFlags,
 }
 
 #[tokio::main]
@@ -48,6 +51,6 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     print_lines(&[format!("listening on {}", listener.local_addr()?)]);
     tracing::info!("serving {}", db.path().display());
-    server::run(listener, Arc::new(db), shutdown).await?;
+    server::run(listener, Arc::new(db), &args.limits.limits(), shutdown).await?;
     Ok(())
 }

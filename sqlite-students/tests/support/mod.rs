@@ -3,7 +3,8 @@
 //! The programs under test are started by command, never linked: set
 //! `SQLITE_STUDENTS_SERVER` or `SQLITE_STUDENTS_CLIENT` to a command (for
 //! example `"python3 my_server.py"`) and these tests grade that program
-//! instead of ours. The server receives `--listen 127.0.0.1:0 --db FILE`;
+//! instead of ours. The server receives `--listen 127.0.0.1:0 --db FILE`
+//! (and a limit flag in `tests/hostile.rs`);
 //! the client receives `--db FILE` or `--url http://ADDR`, then `--json` if
 //! the test wants JSON, then the command and its arguments.
 #![allow(dead_code)] // each test file uses a different part of this module
@@ -40,7 +41,14 @@ pub fn client() -> Launcher {
 
 /// Start the server on a free loopback port over the database `db`.
 pub fn start_server(db: &Path) -> Program {
-    server().start_server(&["--listen", "127.0.0.1:0", "--db", path_str(db)])
+    start_server_with(db, &[])
+}
+
+/// [`start_server`] with more flags (`--timeout 1`, ...).
+pub fn start_server_with(db: &Path, flags: &[&str]) -> Program {
+    let mut args = vec!["--listen", "127.0.0.1:0", "--db", path_str(db)];
+    args.extend_from_slice(flags);
+    server().start_server(&args)
 }
 
 /// A path as the `&str` the launchers take (temporary paths are UTF-8).
@@ -203,6 +211,16 @@ impl Http {
 
     pub fn get(&self, path: &str) -> Reply {
         self.request("GET", path, None)
+    }
+
+    /// How many students `GET /alunos` lists.
+    #[track_caller]
+    pub fn count(&self) -> usize {
+        let list = self.get("/alunos").json();
+        match list.as_array() {
+            Some(students) => students.len(),
+            None => panic!("GET /alunos is not a JSON array: {list}"),
+        }
     }
 
     pub fn post(&self, path: &str, body: &Value) -> Reply {

@@ -11,12 +11,20 @@
 //! * **asynchronous** (the chat's default): reading the keyboard and reading
 //!   the socket are independent, so messages from the other side are printed
 //!   the moment they arrive, even while the user is typing.
+//!
+//! What the server sends reaches the user's terminal, so [`session`] shows
+//! it through `common::escape`: a control character or an ESC byte in a
+//! reply is printed as a visible escape (`\x1b[2J`), never obeyed. Replies
+//! are never cut ([`SHOWN_REPLY`]); an error from the server is, like any
+//! peer text in an error message (`common::escape::SHOWN`).
 
 use crate::conn::{ConnError, Connection};
 use crate::net::{self, Stream, Transport};
 use crate::wire::{self, Codec, MAX_DATAGRAM};
 use crate::{Mode, is_notice};
+use common::escape::{SHOWN, escape};
 use common::message::ChatMessage;
+use std::borrow::Cow;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -40,8 +48,8 @@ pub enum ClientError {
     /// A UDP request got no reply in time (UDP does not retransmit).
     #[error("no reply within {0:?} (UDP does not retransmit lost datagrams)")]
     NoReply(Duration),
-    /// The server answered with an error.
-    #[error("the server refused the message: {0}")]
+    /// The server answered with an error (shown escaped, and cut if long).
+    #[error("the server refused the message: {}", escape(.0, SHOWN))]
     Refused(String),
     /// The connection failed or the server sent something invalid.
     #[error(transparent)]
@@ -197,6 +205,15 @@ fn target(transport: Transport, addr: &str, path: &Path) -> String {
     }
 }
 
+/// How many characters of a reply or notice the client shows: more than
+/// any message can hold, so that a reply is never cut, only escaped.
+pub const SHOWN_REPLY: usize = wire::DEFAULT_MAX_MESSAGE;
+
+/// Server text as the user's terminal may show it.
+fn shown(text: &str) -> Cow<'_, str> {
+    escape(text, SHOWN_REPLY)
+}
+
 /// Everything a client session needs to know.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -220,7 +237,7 @@ pub struct SessionConfig {
 
 /// Run a client session: take the user's lines from `input` until it ends,
 /// and hand every line to print to `output` (stdout) and every notice and
-/// prompt to `notice` (stderr).
+/// prompt to `notice` (stderr), escaped (see the module's documentation).
 ///
 /// Returns when the input has ended and every reply has arrived (request-
 /// reply), or when either side has closed the chat.
@@ -241,7 +258,7 @@ pub async fn session(
             DatagramClient::connect(&config.addr, config.codec, &config.name, config.timeout)
                 .await?;
         while let Some(line) = input.recv().await {
-            output(&client.request(&line).await?);
+            output(&shown(&client.request(&line).await?));
         }
         return Ok(());
     }
@@ -256,7 +273,7 @@ pub async fn session(
     .await?;
     if config.mode != Mode::Chat {
         while let Some(line) = input.recv().await {
-            output(&client.request(&line).await?);
+            output(&shown(&client.request(&line).await?));
         }
         client.finish().await?;
         return Ok(());
@@ -269,9 +286,9 @@ pub async fn session(
             loop {
                 let message = client.recv().await?.ok_or(ClientError::Closed)?;
                 if is_notice(&message.text) {
-                    notice(&message.text);
+                    notice(&shown(&message.text));
                 } else {
-                    output(&message.text);
+                    output(&shown(&message.text));
                     break;
                 }
             }
@@ -293,8 +310,8 @@ pub async fn session(
                 }
             },
             message = client.recv() => match message? {
-                Some(message) if is_notice(&message.text) => notice(&message.text),
-                Some(message) => output(&message.text),
+                Some(message) if is_notice(&message.text) => notice(&shown(&message.text)),
+                Some(message) => output(&shown(&message.text)),
                 None => {
                     if input_open {
                         notice("* the server closed the chat");

@@ -11,7 +11,14 @@
 //!   sends `Olá` with no newline and then blocks in `recv` for the answer;
 //! * [`Connection::recv`] is cancel-safe: everything read is kept in the
 //!   buffer, so it can sit in a `tokio::select!` beside other events (the
-//!   chat does exactly that with the operator's keyboard).
+//!   chat does exactly that with the operator's keyboard);
+//! * the buffer is bounded before the bytes arrive: it starts at
+//!   [`INITIAL_BUFFER`], grows only as bytes really arrive (never to the
+//!   length a frame announces), never past one largest message with its
+//!   framing ([`wire::max_frame_len`]), and goes back to [`INITIAL_BUFFER`]
+//!   once a big message has been handed out (a `BytesMut` keeps its capacity
+//!   otherwise, and one 64 KiB message would cost 64 KiB for the life of the
+//!   connection).
 
 use crate::wire::{self, Codec, Frame, FrameError};
 use bytes::BytesMut;
@@ -24,6 +31,9 @@ use tokio::time::{Instant, timeout, timeout_at};
 /// How long a text line may stay unterminated, while the sender sends
 /// nothing more, before it counts as a complete message.
 pub const PAUSE_ENDS_MESSAGE: Duration = Duration::from_millis(20);
+
+/// The read buffer a connection starts with and returns to.
+pub const INITIAL_BUFFER: usize = 4 * 1024;
 
 /// After refusing a peer, how long to keep reading (and discarding) what it
 /// still sends, so that it reads our error instead of a connection reset.
@@ -38,12 +48,19 @@ pub enum ConnError {
     /// The peer sent bytes that are not a valid message.
     #[error(transparent)]
     Frame(#[from] FrameError),
+    /// The peer sent no complete message within the time it had.
+    #[error("no complete message within {} s", .0.as_secs_f64())]
+    Silent(Duration),
 }
 
 /// A stream socket speaking in whole messages.
 pub struct Connection<S> {
     stream: S,
     buf: BytesMut,
+    /// The most the buffer ever holds: one largest message and its framing.
+    max_buffered: usize,
+    /// True once the buffer has grown past [`INITIAL_BUFFER`].
+    grown: bool,
     codec: Codec,
     max_message: usize,
     eof: bool,
@@ -54,7 +71,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     pub fn new(stream: S, codec: Codec, max_message: usize) -> Self {
         Self {
             stream,
-            buf: BytesMut::with_capacity(4096),
+            buf: BytesMut::with_capacity(INITIAL_BUFFER),
+            max_buffered: wire::max_frame_len(max_message),
+            grown: false,
             codec,
             max_message,
             eof: false,
@@ -71,6 +90,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     pub async fn recv(&mut self) -> Result<Option<Frame>, ConnError> {
         loop {
             if let Some(frame) = wire::decode(self.codec, &mut self.buf, self.max_message)? {
+                self.shrink();
                 return Ok(Some(frame));
             }
             if self.eof {
@@ -81,7 +101,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                 )?);
             }
             let read = if !self.buf.is_empty() && wire::pause_ends_message(self.codec) {
-                match timeout(PAUSE_ENDS_MESSAGE, self.stream.read_buf(&mut self.buf)).await {
+                match timeout(PAUSE_ENDS_MESSAGE, self.fill()).await {
                     Ok(read) => read?,
                     // The sender paused in the middle of a line: that is the message.
                     Err(_elapsed) => {
@@ -93,12 +113,64 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                     }
                 }
             } else {
-                self.stream.read_buf(&mut self.buf).await?
+                self.fill().await?
             };
             if read == 0 {
                 self.eof = true;
             }
         }
+    }
+
+    /// Read what has arrived into the buffer, growing it only as needed and
+    /// never past `max_buffered`. Cancel-safe (what is read stays buffered).
+    async fn fill(&mut self) -> Result<usize, ConnError> {
+        let room = self.max_buffered.saturating_sub(self.buf.len());
+        if room == 0 {
+            // Unreachable with the framings of `wire` (a full buffer always
+            // holds a message or an error); reading 0 bytes would look like
+            // the end of the stream.
+            return Err(FrameError::TooLong {
+                limit: self.max_message,
+            }
+            .into());
+        }
+        let len = self.buf.len();
+        if self.buf.capacity() == len {
+            // Up to the initial size (which reuses the buffer's memory once
+            // earlier messages are consumed), then doubling: growth follows
+            // the bytes that arrived, not a length the peer announced.
+            let more = if len < INITIAL_BUFFER {
+                INITIAL_BUFFER - len
+            } else {
+                len.min(room)
+            };
+            self.grown |= len + more > INITIAL_BUFFER;
+            self.buf.reserve(more);
+        }
+        let spare = self.buf.capacity() - len;
+        let limit = u64::try_from(spare.min(room)).unwrap_or(u64::MAX);
+        Ok((&mut self.stream)
+            .take(limit)
+            .read_buf(&mut self.buf)
+            .await?)
+    }
+
+    /// After a message is handed out: a buffer that grew for a big message
+    /// goes back to the initial size, keeping what follows the message.
+    fn shrink(&mut self) {
+        if self.grown && self.buf.len() <= INITIAL_BUFFER {
+            let mut fresh = BytesMut::with_capacity(INITIAL_BUFFER);
+            fresh.extend_from_slice(&self.buf);
+            self.buf = fresh;
+            self.grown = false;
+        }
+    }
+
+    /// The read buffer's memory and how much of it is used, for tests of
+    /// its bounds.
+    #[cfg(test)]
+    fn buffer(&self) -> (usize, usize) {
+        (self.buf.capacity(), self.buf.len())
     }
 
     /// Send one message. In text framing, `terminated` says whether to end
@@ -131,9 +203,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             return;
         }
         let _ = self.shutdown().await;
-        self.buf.clear();
+        self.buf = BytesMut::new();
         let deadline = Instant::now() + LINGER;
-        let mut sink = [0u8; 16 * 1024];
+        // On the heap, and only now: an array here would be part of every
+        // connection's task, refused or not.
+        let mut sink = vec![0u8; INITIAL_BUFFER];
         while let Ok(Ok(1..)) = timeout_at(deadline, self.stream.read(&mut sink)).await {}
     }
 }
@@ -196,6 +270,53 @@ mod tests {
             err,
             ConnError::Frame(FrameError::Truncated { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_length_announced_is_not_reserved_before_the_bytes_arrive() {
+        let (ours, mut theirs) = duplex(1 << 20);
+        let mut conn = Connection::new(ours, Codec::Proto, 1 << 20);
+        let mut partial = BytesMut::new();
+        prost::encoding::encode_varint(1_000_000, &mut partial);
+        partial.extend_from_slice(&[b'z'; 100]);
+        theirs.write_all(&partial).await.expect("write");
+        let waited = timeout(Duration::from_millis(50), conn.recv()).await;
+        assert!(waited.is_err(), "the frame is not complete");
+        assert_eq!(conn.buffer(), (INITIAL_BUFFER, partial.len()));
+    }
+
+    #[tokio::test]
+    async fn the_buffer_shrinks_back_after_a_big_message() {
+        let (ours, mut theirs) = duplex(1 << 20);
+        let mut conn = Connection::new(ours, Codec::Proto, 1 << 20);
+        let big = ChatMessage::now("a", "b".repeat(200_000));
+        let small = ChatMessage::now("a", "c");
+        let mut both = wire::encode(Codec::Proto, &big, false).to_vec();
+        both.extend_from_slice(&wire::encode(Codec::Proto, &small, false));
+        theirs.write_all(&both).await.expect("write");
+        let got = conn.recv().await.expect("ok").expect("the big one");
+        assert_eq!(got.message.text.len(), 200_000);
+        let (capacity, _) = conn.buffer();
+        assert!(capacity <= INITIAL_BUFFER, "still {capacity} bytes");
+        let got = conn.recv().await.expect("ok").expect("the small one");
+        assert_eq!(got.message.text, "c");
+    }
+
+    #[tokio::test]
+    async fn an_endless_line_is_buffered_only_up_to_one_message() {
+        let (ours, mut theirs) = duplex(1 << 20);
+        let max = 10_000;
+        let mut conn = Connection::new(ours, Codec::Text, max);
+        let writer = tokio::spawn(async move {
+            let _ = theirs.write_all(&[b'a'; 100_000]).await;
+            theirs
+        });
+        let err = conn.recv().await.expect_err("too long");
+        assert!(matches!(err, ConnError::Frame(FrameError::TooLong { .. })));
+        let (_, len) = conn.buffer();
+        assert!(len <= wire::max_frame_len(max), "{len} bytes buffered");
+        drop(conn);
+        drop(writer.await);
     }
 
     #[tokio::test]

@@ -30,6 +30,17 @@
 //!    (the server closes this connection; every other one goes on)
 //! ```
 //!
+//! The server holds its clients to limits (`--max-connections`,
+//! `--timeout`; see [`server::ServerConfig::limits`]), and says so in the
+//! same codec before it closes:
+//!
+//! ```text
+//!    (a client connects while 1,024 connections are being served)
+//! S: error: the server is at its connection limit (1024); try again later⏎
+//!    (a client sends no complete message for 60 s)
+//! S: error: no complete message within 60 s; closing the connection⏎
+//! ```
+//!
 //! Chat mode: the client speaks first; after that either side writes at any
 //! time. Lines that begin with `* ` are notices from the server itself:
 //!
@@ -45,6 +56,8 @@
 //!
 //! ```text
 //! S: * the operator is chatting with another client; you are number 1 in line, please wait⏎
+//! C: ...                       (more than 16 KiB while waiting)
+//! S: * the waiting room is full (16384 bytes kept for you); the rest of what you send is read when your turn comes⏎
 //! S: * the operator is ready; go ahead⏎
 //! ```
 //!

@@ -8,7 +8,11 @@
 //! it outlives a crashed server, so binding must tell a stale file (safe to
 //! replace) from a live server or a user's file (never touched).
 
+#[cfg(unix)]
+use common::serve::UnixPeer;
+use std::fmt;
 use std::io;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -169,23 +173,45 @@ mod unix {
     }
 }
 
-impl Listener {
-    /// Wait for the next connection: the stream and a printable peer name
-    /// (`127.0.0.1:54364`, or `unix#3` for an unnamed Unix peer).
-    pub async fn accept(&self) -> io::Result<(Stream, String)> {
+/// Who is at the other end of an accepted connection, as the transcript and
+/// the logs name it: `127.0.0.1:54364`, or `unix#3` for a Unix peer (which
+/// has no address).
+#[derive(Debug, Clone)]
+pub enum Peer {
+    /// A TCP peer's address.
+    Tcp(SocketAddr),
+    /// A Unix peer, numbered in the order of arrival.
+    #[cfg(unix)]
+    Unix(UnixPeer),
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Tcp(addr) => addr.fmt(f),
+            #[cfg(unix)]
+            Self::Unix(peer) => peer.fmt(f),
+        }
+    }
+}
+
+/// The server accepts through `common::serve`, the accept loop every server
+/// of the workspace shares (connection cap, shutdown); each variant accepts
+/// the way `common` does for its kind of socket (TCP_NODELAY on TCP).
+impl common::serve::Listener for Listener {
+    type Io = Stream;
+    type Peer = Peer;
+
+    async fn accept(&self) -> io::Result<(Stream, Peer)> {
         match self {
             Self::Tcp(l) => {
-                let (stream, peer) = l.accept().await?;
-                stream.set_nodelay(true)?;
-                Ok((Stream::Tcp(stream), peer.to_string()))
+                let (stream, peer) = common::serve::Listener::accept(l).await?;
+                Ok((Stream::Tcp(stream), Peer::Tcp(peer)))
             }
             #[cfg(unix)]
             Self::Unix(l, _) => {
-                use std::sync::atomic::{AtomicU64, Ordering};
-                static NEXT: AtomicU64 = AtomicU64::new(1);
-                let (stream, _) = l.accept().await?;
-                let n = NEXT.fetch_add(1, Ordering::Relaxed);
-                Ok((Stream::Unix(stream), format!("unix#{n}")))
+                let (stream, peer) = common::serve::Listener::accept(l).await?;
+                Ok((Stream::Unix(stream), Peer::Unix(peer)))
             }
         }
     }

@@ -8,34 +8,51 @@
 //! without disturbing the others.
 //!
 //! The chat is different by nature: the server has one operator with one
-//! keyboard. The operator is a [`Desk`] that one chat holds at a time; a
+//! keyboard. The operator is a `Desk` that one chat holds at a time; a
 //! client that arrives while the desk is taken is told that it waits and its
 //! place in line, and is served when its turn comes.
 //!
-//! Shutdown follows tokio's graceful-shutdown pattern: a
-//! [`CancellationToken`] stops the accept loop and tells every connection to
-//! finish; a [`TaskTracker`] waits (for a bounded time) until they have.
+//! Connections are accepted by `common::serve::serve`, the accept loop that
+//! every server of the workspace shares: it caps the connections served at
+//! once (one more is sent this server's *busy* error, in its codec, and
+//! closed), fails a write that the client leaves unread for `--timeout`, and
+//! on shutdown (a [`CancellationToken`]) stops accepting and waits a bounded
+//! time for the connections, which watch the same token. What is this
+//! protocol's own is here: how long a client may stay silent (see
+//! [`ServerConfig::limits`]) and how much the chat's waiting room keeps for
+//! each waiting client ([`WAITING_ROOM_BUDGET`]).
+//!
+//! Every string a client sent is escaped (`common::escape`) before it
+//! reaches the transcript or a log line: a newline in a protobuf message
+//! would otherwise forge a transcript line, and an ESC byte would reach the
+//! operator's terminal.
 
 use crate::conn::{ConnError, Connection};
-use crate::net::{Listener, Stream};
+use crate::net::{Listener, Peer, Stream};
 use crate::wire::{self, Codec, Frame, MAX_DATAGRAM};
 use crate::{Mode, NOTICE_PREFIX, SERVER_SENDER, reply_to};
+use common::escape::{Escaped, SHOWN};
 use common::message::ChatMessage;
+use common::serve::{Admitted, Limits, serve};
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::{Mutex, mpsc};
+use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-/// How long connections get to close after shutdown is requested.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How many bytes of messages the chat's waiting room keeps for one waiting
+/// client (each message counted with its bookkeeping). When it is full the
+/// client is told, and the server stops reading from it until its turn:
+/// what it sends meanwhile waits in the network (TCP's flow control), not
+/// in the server's memory.
+pub const WAITING_ROOM_BUDGET: usize = 16 * 1024;
 
-/// Messages a waiting chat client may send before its turn; more is refused.
-const MAX_WAITING_MESSAGES: usize = 64;
+/// A connection as the server holds it: admitted by `common::serve`.
+type Conn = Connection<Admitted<Stream>>;
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
@@ -50,6 +67,14 @@ pub struct ServerConfig {
     pub max_message: usize,
     /// Chat only: the operator's name on the messages it sends.
     pub operator_name: String,
+    /// How many connections are served at once, and how long a client may
+    /// stay silent. A client must send each complete message within
+    /// `limits.timeout`: its first one in every mode (in the chat, counted
+    /// from when it gets the operator), and every next one in echo and upper.
+    /// Once a chat has begun it is paced by two people and has no idle
+    /// limit; a client waiting in line waits for the server, not the other
+    /// way round, and is bounded by the cap and [`WAITING_ROOM_BUDGET`].
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
@@ -60,6 +85,7 @@ impl Default for ServerConfig {
             sync: false,
             max_message: wire::DEFAULT_MAX_MESSAGE,
             operator_name: "operator".to_owned(),
+            limits: Limits::default(),
         }
     }
 }
@@ -126,13 +152,16 @@ impl Operator {
 }
 
 /// Serve stream connections (TCP or Unix) from `listener` until `shutdown`
-/// is cancelled, then wait (up to 5 s) for open connections to close.
+/// is cancelled, then wait (up to `common::serve::SHUTDOWN_GRACE`) for open
+/// connections to close.
 pub async fn run(
     listener: Listener,
     config: ServerConfig,
     console: Console,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
+    let limits = config.limits.clone();
+    let busy = busy_message(config.codec, limits.max_connections);
     let shared = Arc::new(Shared {
         desk: Desk {
             operator: Mutex::new(Operator {
@@ -144,37 +173,23 @@ pub async fn run(
         config,
         shutdown: shutdown.clone(),
     });
-    let tracker = TaskTracker::new();
-    loop {
-        let accepted = tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
-                let shared = Arc::clone(&shared);
-                tracker.spawn(serve_connection(stream, peer, shared));
-            }
-            Err(e) => {
-                // Usually out of file descriptors: back off instead of
-                // spinning, and keep serving the connections already open.
-                warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
-    info!("shutting down: no new connections");
-    tracker.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
-        .await
-        .is_err()
-    {
-        warn!("some connections did not close in time");
-    }
-    Ok(())
+    serve(listener, &limits, &busy, shutdown, move |io, peer| {
+        serve_connection(io, peer, Arc::clone(&shared))
+    })
+    .await
 }
 
-async fn serve_connection(stream: Stream, peer: String, shared: Arc<Shared>) {
+/// What a client over the connection cap reads before it is closed: an
+/// `error:` message in the server's codec, as any other refusal.
+fn busy_message(codec: Codec, max_connections: usize) -> Vec<u8> {
+    let text = format!(
+        "error: the server is at its connection limit ({max_connections}); try again later"
+    );
+    wire::encode(codec, &ChatMessage::now(SERVER_SENDER, text), true).to_vec()
+}
+
+async fn serve_connection(stream: Admitted<Stream>, peer: Peer, shared: Arc<Shared>) {
+    let peer = peer.to_string();
     info!(%peer, "connected");
     shared.say(|| format!("Server conectado por {peer}"));
     let mut conn = Connection::new(stream, shared.config.codec, shared.config.max_message);
@@ -184,6 +199,14 @@ async fn serve_connection(stream: Stream, peer: String, shared: Arc<Shared>) {
     };
     match served {
         Ok(()) => info!(%peer, "disconnected"),
+        Err(e @ ConnError::Silent(_)) => {
+            info!(%peer, error = %e, "silent client; closing the connection");
+            if shared.config.mode == Mode::Chat {
+                // The operator is free again: say why.
+                shared.say(|| format!("{NOTICE_PREFIX}{peer} closed: {e}"));
+            }
+            conn.refuse(&format!("{e}; closing the connection")).await;
+        }
         Err(ConnError::Frame(e)) => {
             warn!(%peer, error = %e, "bad message; closing the connection");
             conn.refuse(&e.to_string()).await;
@@ -192,12 +215,26 @@ async fn serve_connection(stream: Stream, peer: String, shared: Arc<Shared>) {
     }
 }
 
-/// Echo and upper: one reply per message, in order.
-async fn serve_replies(conn: &mut Connection<Stream>, shared: &Shared) -> Result<(), ConnError> {
+/// The next message, which must be complete within `limit`.
+async fn recv_within(conn: &mut Conn, limit: Duration) -> Result<Option<Frame>, ConnError> {
+    timeout(limit, conn.recv())
+        .await
+        .map_err(|_| ConnError::Silent(limit))?
+}
+
+/// A transcript line for a message a client sent.
+fn client_sent(message: &ChatMessage) -> String {
+    format!("Cliente enviou: {}", Escaped::new(&message.text, SHOWN))
+}
+
+/// Echo and upper: one reply per message, in order; each message must
+/// arrive within the timeout.
+async fn serve_replies(conn: &mut Conn, shared: &Shared) -> Result<(), ConnError> {
+    let idle = shared.config.limits.timeout;
     loop {
         let frame = tokio::select! {
             () = shared.shutdown.cancelled() => return Ok(()),
-            frame = conn.recv() => frame?,
+            frame = recv_within(conn, idle) => frame?,
         };
         let Some(Frame {
             message,
@@ -206,7 +243,7 @@ async fn serve_replies(conn: &mut Connection<Stream>, shared: &Shared) -> Result
         else {
             return Ok(());
         };
-        shared.say(|| format!("Cliente enviou: {}", message.text));
+        shared.say(|| client_sent(&message));
         let reply = reply_to(shared.config.mode, &message.text).unwrap_or_default();
         conn.send(&ChatMessage::now(SERVER_SENDER, reply), terminated)
             .await?;
@@ -214,11 +251,7 @@ async fn serve_replies(conn: &mut Connection<Stream>, shared: &Shared) -> Result
 }
 
 /// The chat: wait for the operator, then relay in both directions.
-async fn serve_chat(
-    conn: &mut Connection<Stream>,
-    peer: &str,
-    shared: &Shared,
-) -> Result<(), ConnError> {
+async fn serve_chat(conn: &mut Conn, peer: &str, shared: &Shared) -> Result<(), ConnError> {
     let desk = &shared.desk;
     let mut early = Vec::new();
     let mut operator = match desk.operator.try_lock() {
@@ -241,11 +274,14 @@ async fn serve_chat(
     shared.say(|| format!("{NOTICE_PREFIX}chatting with {peer}; the client speaks first"));
 
     let sync = shared.config.sync;
-    // The client must speak first; in --sync mode, turns alternate after that.
+    // The client must speak first, within the timeout (the operator is
+    // held meanwhile); in --sync mode, turns alternate after that.
+    let idle = shared.config.limits.timeout;
+    let first_by = Instant::now() + idle;
     let mut client_spoke = false;
     let mut operators_turn = false;
     for frame in early {
-        shared.say(|| format!("Cliente enviou: {}", frame.message.text));
+        shared.say(|| client_sent(&frame.message));
         client_spoke = true;
         operators_turn = true;
     }
@@ -258,13 +294,18 @@ async fn serve_chat(
                 conn.send_text(SERVER_SENDER, "* the server is shutting down; goodbye").await?;
                 return Ok(());
             }
+            () = sleep_until(first_by), if !client_spoke => return Err(ConnError::Silent(idle)),
             frame = conn.recv(), if may_read => {
                 let Some(frame) = frame? else {
                     shared.say(|| format!("{NOTICE_PREFIX}{peer} left the chat"));
                     return Ok(());
                 };
-                debug!(sender = %frame.message.sender, at = frame.message.sent_at_ms, "message");
-                shared.say(|| format!("Cliente enviou: {}", frame.message.text));
+                debug!(
+                    sender = %Escaped::new(&frame.message.sender, SHOWN),
+                    at = frame.message.sent_at_ms,
+                    "message"
+                );
+                shared.say(|| client_sent(&frame.message));
                 client_spoke = true;
                 operators_turn = true;
             }
@@ -288,10 +329,18 @@ async fn serve_chat(
     }
 }
 
-/// Tell the client it waits, keep what it sends meanwhile, and return the
-/// operator when its turn comes; `None` if it left or the server stops.
+/// Tell the client it waits, keep what it sends meanwhile (up to
+/// [`WAITING_ROOM_BUDGET`]), and return the operator when its turn comes;
+/// `None` if it left or the server stops.
+///
+/// Once the budget is used, the client is told and nothing more is read
+/// from it until its turn: the rest of what it sends stays in the network
+/// (and, once the socket buffers are full, its sends block), so nothing is
+/// lost and the server's memory holds at most the budget and the one
+/// message that filled it. A client that leaves meanwhile is noticed when
+/// its turn comes.
 async fn wait_for_desk<'a>(
-    conn: &mut Connection<Stream>,
+    conn: &mut Conn,
     peer: &str,
     place: usize,
     shared: &'a Shared,
@@ -306,18 +355,30 @@ async fn wait_for_desk<'a>(
     )
     .await?;
     shared.say(|| format!("{NOTICE_PREFIX}{peer} waits for the operator (number {place} in line)"));
+    let mut kept = 0;
     loop {
+        let full = kept >= WAITING_ROOM_BUDGET;
         tokio::select! {
             operator = shared.desk.operator.lock() => return Ok(Some(operator)),
             () = shared.shutdown.cancelled() => {
                 conn.send_text(SERVER_SENDER, "* the server is shutting down; goodbye").await?;
                 return Ok(None);
             }
-            frame = conn.recv() => match frame? {
-                Some(frame) if early.len() < MAX_WAITING_MESSAGES => early.push(frame),
-                Some(_) => {
-                    conn.refuse("too many messages while waiting for the operator").await;
-                    return Ok(None);
+            frame = conn.recv(), if !full => match frame? {
+                Some(frame) => {
+                    kept += kept_size(&frame);
+                    early.push(frame);
+                    if kept >= WAITING_ROOM_BUDGET {
+                        conn.send_text(
+                            SERVER_SENDER,
+                            &format!(
+                                "{NOTICE_PREFIX}the waiting room is full ({WAITING_ROOM_BUDGET} bytes \
+                                 kept for you); the rest of what you send is read when your turn comes"
+                            ),
+                        )
+                        .await?;
+                        shared.say(|| format!("{NOTICE_PREFIX}{peer} filled its place in the waiting room"));
+                    }
                 }
                 None => {
                     shared.say(|| format!("{NOTICE_PREFIX}{peer} left before its turn"));
@@ -328,9 +389,18 @@ async fn wait_for_desk<'a>(
     }
 }
 
+/// What keeping `frame` in the waiting room costs: its text and sender, and
+/// the frame itself (so that a flood of empty lines is not free).
+fn kept_size(frame: &Frame) -> usize {
+    std::mem::size_of::<Frame>() + frame.message.text.len() + frame.message.sender.len()
+}
+
 /// Serve UDP datagrams on `socket` until `shutdown` is cancelled. Each
 /// datagram is one message and gets one datagram in reply. Chat needs a
 /// connection, so it is refused here.
+///
+/// There are no connections, so `common::serve` and its limits do not
+/// apply: one buffer serves every datagram, and nothing waits for a peer.
 pub async fn run_udp(
     socket: UdpSocket,
     config: ServerConfig,
@@ -370,7 +440,7 @@ pub async fn run_udp(
                     message,
                     terminated,
                 }) => {
-                    say(format!("Cliente enviou: {}", message.text));
+                    say(client_sent(&message));
                     let reply = reply_to(config.mode, &message.text).unwrap_or_default();
                     (reply, terminated)
                 }

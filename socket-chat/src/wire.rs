@@ -20,7 +20,9 @@
 //! [`encode_datagram`] use the same two encodings without any delimiter.
 //!
 //! Both framings refuse a message longer than a configured maximum *before*
-//! buffering it, which bounds the memory one connection can take.
+//! buffering it, and never reserve room for the length a peer announces, which
+//! bounds the memory one connection can take to what really arrived, at most
+//! [`max_frame_len`].
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use common::message::ChatMessage;
@@ -42,6 +44,16 @@ pub enum Codec {
 
 /// Default maximum size of one message, in bytes (64 KiB).
 pub const DEFAULT_MAX_MESSAGE: usize = 64 * 1024;
+
+/// The most bytes of framing around a message: a varint length prefix
+/// takes at most 10, a text line's `\r\n` 2.
+pub const MAX_FRAMING: usize = 10;
+
+/// The most bytes one message of at most `max` bytes takes on a stream,
+/// framing included: a connection never needs to buffer more than this.
+pub fn max_frame_len(max: usize) -> usize {
+    max.saturating_add(MAX_FRAMING)
+}
 
 /// The largest payload a UDP datagram can carry over IPv4.
 pub const MAX_DATAGRAM: usize = 65_507;
@@ -157,8 +169,8 @@ fn decode_length_delimited(buf: &mut BytesMut, max: usize) -> Result<Option<Fram
     let len = usize::try_from(len).unwrap_or(usize::MAX);
     check_len(len, max)?;
     if buf.len() - prefix < len {
-        // Reserve once for the whole frame instead of growing step by step.
-        buf.reserve(prefix + len - buf.len());
+        // Wait for the rest. Nothing is reserved for it here: the length is
+        // only what the peer claims, and the buffer grows as bytes arrive.
         return Ok(None);
     }
     buf.advance(prefix);

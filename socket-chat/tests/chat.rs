@@ -9,14 +9,7 @@ use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 use support::testing::timeout;
-use support::{Raw, client, start_server};
-
-/// Connect a raw client and wait until the server has given it the operator.
-fn connect_and_wait_for_desk(server: &mut common::testing::Program) -> Raw {
-    let raw = Raw::connect(server);
-    server.line_containing("the client speaks first");
-    raw
-}
+use support::{Raw, client, connect_and_wait_for_desk, start_server};
 
 #[test]
 fn the_operator_cannot_speak_before_the_client() {

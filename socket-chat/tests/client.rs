@@ -62,3 +62,35 @@ fn a_refused_message_is_reported_and_exits_1() {
         "error: the server refused the message: message is longer than the limit of 5 bytes"
     );
 }
+
+#[test]
+fn control_characters_from_the_server_are_shown_escaped() {
+    // A stand-in server that answers with terminal control sequences: the
+    // first reply would clear the user's screen, the error recolour it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let standin = std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        let (stream, _) = listener.accept().expect("the client connects");
+        let mut reader = BufReader::new(stream);
+        for reply in ["Eco=>\x1b[2Jlimpo\tfim\n", "error: \x1b[31mmau\n"] {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("a request");
+            reader
+                .get_mut()
+                .write_all(reply.as_bytes())
+                .expect("a reply");
+        }
+    });
+    let mut ours = client().spawn(&["--mode", "echo", "--connect", &addr]);
+    ours.write_line("a");
+    ours.write_line("b");
+    let done = ours.finish();
+    standin.join().expect("the stand-in server");
+    assert_eq!(done.status.code(), Some(1));
+    assert_eq!(done.stdout, ["Eco=>\\x1b[2Jlimpo\\tfim"]);
+    assert_eq!(
+        done.stderr.trim(),
+        "error: the server refused the message: \\x1b[31mmau"
+    );
+}

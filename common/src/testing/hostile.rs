@@ -5,7 +5,8 @@
 //! ([`open_stalled`]), the classic half-sent HTTP header ([`SLOWLORIS`]),
 //! and a way to tell which of them the server has closed
 //! ([`Stalled::closed_within`]). Memory is read from `/proc`
-//! ([`super::rss_kib`], [`super::peak_rss_kib`]).
+//! ([`super::rss_kib`], [`super::peak_rss_kib`]), once the server has read
+//! what the connections sent ([`wait_until_read`]).
 //!
 //! Counts are bounded (a few thousand sockets at most, on 127.0.0.1 only),
 //! and [`raise_fd_limit`] (the same one servers call) lifts the test process's own limit on open files so
@@ -89,6 +90,62 @@ impl Stalled {
     /// The connections themselves, to speak on them.
     pub fn conns(&mut self) -> &mut [TcpStream] {
         &mut self.conns
+    }
+}
+
+/// What the kernel holds for a server listening on `port`, from
+/// `/proc/net/tcp`: the bytes received on its side of established
+/// connections that it has not read yet, and how many such connections
+/// there are. `None` where there is no `/proc/net/tcp` (not Linux): tests
+/// then [`require`](super::require) it. IPv4 only (tests use 127.0.0.1).
+pub fn unread_on_server_side(port: u16) -> Option<(u64, usize)> {
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    let mut unread = 0;
+    let mut connections = 0;
+    for row in table.lines().skip(1) {
+        let fields: Vec<&str> = row.split_whitespace().collect();
+        // local address, state 01 (ESTABLISHED), "tx_queue:rx_queue"
+        let (Some(local), Some(&"01"), Some(queues)) =
+            (fields.get(1), fields.get(3), fields.get(4))
+        else {
+            continue;
+        };
+        let local_port = local
+            .rsplit(':')
+            .next()
+            .and_then(|p| u16::from_str_radix(p, 16).ok());
+        if local_port != Some(port) {
+            continue;
+        }
+        let rx = queues
+            .split(':')
+            .nth(1)
+            .and_then(|q| u64::from_str_radix(q, 16).ok())?;
+        unread += rx;
+        connections += 1;
+    }
+    Some((unread, connections))
+}
+
+/// Wait until the server at `addr` holds at least `connections` established
+/// connections and has read everything they sent: the moment to measure
+/// what holding them costs. Fails the test after [`super::timeout`].
+#[track_caller]
+pub fn wait_until_read(addr: SocketAddr, connections: usize) {
+    let deadline = Instant::now() + super::timeout();
+    loop {
+        let seen = unread_on_server_side(addr.port());
+        if let Some((0, open)) = seen
+            && open >= connections
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not read its {connections} connections in time: \
+             (unread bytes, connections) = {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

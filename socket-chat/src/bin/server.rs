@@ -6,6 +6,7 @@
 use anyhow::Context as _;
 use clap::Parser;
 use common::cli::{print_line, shutdown_on_signals, stdin_lines, stdout_transcript};
+use common::serve::LimitFlags;
 use socket_chat::Mode;
 use socket_chat::net::{Listener, Transport, default_unix_path};
 use socket_chat::server::{self, Console, ServerConfig};
@@ -46,6 +47,9 @@ struct Args {
     /// Do not print the transcript (connections and messages) on stdout.
     #[arg(long)]
     quiet: bool,
+    /// `--max-connections` and `--timeout`, as every server of the workspace.
+    #[command(flatten)]
+    limits: LimitFlags,
 }
 
 #[tokio::main]
@@ -65,6 +69,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         sync: args.sync,
         max_message: args.max_message,
         operator_name: args.name,
+        limits: args.limits.limits(),
     };
     let mut console = Console::default();
     if !args.quiet {

@@ -153,6 +153,30 @@ pub fn frame(sender: &str, text: &str) -> Vec<u8> {
     wire::encode(Codec::Proto, &message, false).to_vec()
 }
 
+/// Chat: connect a raw client and wait until the server has given it the
+/// operator (the transcript says so).
+pub fn connect_and_wait_for_desk(server: &mut Program) -> Raw {
+    let raw = Raw::connect(server);
+    server.line_containing("the client speaks first");
+    raw
+}
+
+/// True if `test` can measure the memory of the server under test: the
+/// server is ours (a replacement command's memory is its own business) and
+/// there is a `/proc` to read it from. Otherwise the test is skipped (a
+/// failure under `REQUIRE_ALL_TESTS=1`) and should return.
+pub fn can_measure_memory(test: &str) -> bool {
+    testing::require(
+        test,
+        server().is_default(),
+        "it measures our server's memory",
+    ) && testing::require(
+        test,
+        testing::rss_kib(std::process::id()).is_some(),
+        "no /proc/<pid>/status on this system",
+    )
+}
+
 /// Check that the server still answers a fresh echo client.
 #[track_caller]
 pub fn assert_still_echoes(server: &mut Program) {

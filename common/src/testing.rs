@@ -175,6 +175,7 @@ pub struct Program {
     stdout: Receiver<String>,
     stdout_open: bool,
     stdout_paused: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    stdout_discarded: Arc<std::sync::atomic::AtomicBool>,
     seen: Vec<String>,
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<thread::JoinHandle<()>>,
@@ -199,8 +200,10 @@ impl Program {
         let stdin = child.stdin.take();
         let (tx, stdout) = mpsc::channel();
         let stdout_paused = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let stdout_discarded = Arc::new(std::sync::atomic::AtomicBool::new(false));
         if let Some(out) = child.stdout.take() {
             let paused = Arc::clone(&stdout_paused);
+            let discarded = Arc::clone(&stdout_discarded);
             thread::spawn(move || {
                 let mut reader = BufReader::new(out);
                 let mut buf = Vec::new();
@@ -219,6 +222,7 @@ impl Program {
                     buf.clear();
                     match reader.read_until(b'\n', &mut buf) {
                         Ok(0) | Err(_) => break,
+                        Ok(_) if discarded.load(std::sync::atomic::Ordering::Relaxed) => {}
                         Ok(_) => {
                             let line = String::from_utf8_lossy(&buf);
                             let line = line.trim_end_matches(['\n', '\r']).to_owned();
@@ -249,6 +253,7 @@ impl Program {
             stdout,
             stdout_open: true,
             stdout_paused,
+            stdout_discarded,
             seen: Vec::new(),
             stderr,
             stderr_reader,
@@ -387,6 +392,14 @@ impl Program {
     /// stdout block. [`Program::resume_stdout`] reads on.
     pub fn pause_stdout(&self) {
         self.set_stdout_paused(true);
+    }
+
+    /// Keep reading the program's stdout but throw the lines away, as a
+    /// terminal scrolling by: for benchmarks of a server with its
+    /// transcript on, where keeping every line would cost the test's memory.
+    pub fn discard_stdout(&self) {
+        self.stdout_discarded
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Read the program's stdout again after [`Program::pause_stdout`].

@@ -27,6 +27,11 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::error::Error as StdError;
 use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutBody;
 use tracing::{debug, info};
@@ -98,6 +103,54 @@ where
     .await
 }
 
+/// At shutdown, how long a connection with no answer in progress gets
+/// before it is closed.
+const IDLE_GRACE: Duration = Duration::from_secs(1);
+
+/// One answer in progress on a connection, from the moment hyper hands the
+/// request to the service until the response body is sent (or dropped).
+struct Answering(Arc<AtomicUsize>);
+
+impl Answering {
+    fn start(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A response body that counts as an answer in progress until it is done:
+/// a long download is not cut at shutdown.
+struct CountedBody<B> {
+    body: Pin<Box<B>>,
+    _answer: Answering,
+}
+
+impl<B: http_body::Body> http_body::Body for CountedBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.body.as_mut().poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
 /// The answer to a connection over the cap.
 fn busy_answer(max: usize) -> Vec<u8> {
     let body = format!(
@@ -128,8 +181,18 @@ async fn serve_connection<I, P, S, B>(
     B::Error: Into<BoxError>,
 {
     let body_timeout = limits.timeout;
+    let answering = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&answering);
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-        service.call(request.map(|body| TimeoutBody::new(body_timeout, body)))
+        let answer = Answering::start(&counted);
+        let response = service.call(request.map(|body| TimeoutBody::new(body_timeout, body)));
+        async move {
+            let response = response.await?;
+            Ok::<_, S::Error>(response.map(|body| CountedBody {
+                body: Box::pin(body),
+                _answer: answer,
+            }))
+        }
     });
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -140,12 +203,23 @@ async fn serve_connection<I, P, S, B>(
         .with_upgrades();
     tokio::pin!(conn);
     let served = tokio::select! {
-        served = conn.as_mut() => served,
+        served = conn.as_mut() => Some(served),
         () = shutdown.cancelled() => {
-            // Finish the request in progress, then close.
+            // Finish the answer in progress, then close. A connection with
+            // none is idle or still sending a request head: hyper would wait
+            // for that head (up to the header timeout), so it gets only a
+            // moment to flush what was already answered.
             conn.as_mut().graceful_shutdown();
-            conn.await
+            if answering.load(Ordering::Acquire) == 0 {
+                tokio::time::timeout(IDLE_GRACE, conn).await.ok()
+            } else {
+                Some(conn.await)
+            }
         }
+    };
+    let Some(served) = served else {
+        debug!(%peer, "closed at shutdown before a complete request");
+        return;
     };
     match served {
         Ok(()) => debug!(%peer, "connection closed"),
@@ -184,7 +258,6 @@ pub async fn serve_router(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     use tokio::net::{TcpListener, TcpStream};
 
@@ -265,6 +338,105 @@ mod tests {
             _cx: &mut std::task::Context<'_>,
         ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
             std::task::Poll::Pending
+        }
+    }
+
+    #[tokio::test]
+    async fn at_shutdown_a_half_sent_head_is_closed_within_a_second() {
+        let (addr, shutdown) = ok_server(Limits::default()).await;
+        let mut stalled = TcpStream::connect(addr).await.expect("connect");
+        stalled
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .expect("write");
+        // Once the server holds it (a request on a second connection is
+        // answered after the first was accepted), ask it to stop.
+        let mut probe = TcpStream::connect(addr).await.expect("connect");
+        probe
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("write");
+        assert!(read_all(&mut probe).await.starts_with("HTTP/1.1 200"));
+        let asked = std::time::Instant::now();
+        shutdown.cancel();
+        let answer = read_all(&mut stalled).await;
+        assert!(answer.is_empty(), "{answer:?}");
+        // Not the header timeout (10 s) nor the whole grace (5 s).
+        assert!(
+            asked.elapsed() < IDLE_GRACE * 3,
+            "closed {:?} after shutdown",
+            asked.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn at_shutdown_a_long_answer_in_progress_is_finished() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        let (started_tx, started) = tokio::sync::oneshot::channel::<()>();
+        let started_tx = std::sync::Mutex::new(Some(started_tx));
+        let (release, released) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let started_tx = Arc::new(started_tx);
+            serve_http(listener, &Limits::default(), stop, move |_peer| {
+                let started_tx = Arc::clone(&started_tx);
+                let released = released.clone();
+                hyper::service::service_fn(move |_request: Request<Body>| {
+                    let started_tx = Arc::clone(&started_tx);
+                    let mut released = released.clone();
+                    async move {
+                        // A body whose second half comes only after shutdown.
+                        let (tx, rx) = tokio::sync::mpsc::channel::<
+                            Result<http_body::Frame<bytes::Bytes>, std::convert::Infallible>,
+                        >(1);
+                        tokio::spawn(async move {
+                            let _ = tx.send(Ok(http_body::Frame::data("first ".into()))).await;
+                            if let Some(started) = started_tx.lock().expect("lock").take() {
+                                let _ = started.send(());
+                            }
+                            let _ = released.wait_for(|go| *go).await;
+                            let _ = tx.send(Ok(http_body::Frame::data("second".into()))).await;
+                        });
+                        Ok::<_, std::convert::Infallible>(Response::new(Frames(rx)))
+                    }
+                })
+            })
+            .await
+        });
+        let mut conn = TcpStream::connect(addr).await.expect("connect");
+        conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("write");
+        started.await.expect("the answer started");
+        shutdown.cancel();
+        // Not a synchronisation: time must pass the idle grace, to show it
+        // does not apply while an answer is in progress.
+        tokio::time::sleep(IDLE_GRACE * 2).await;
+        release.send(true).expect("release");
+        let answer = read_all(&mut conn).await;
+        // Both halves, and the end of the chunked body: the answer is whole.
+        assert!(answer.contains("first \r\n"), "{answer:?}");
+        assert!(answer.ends_with("second\r\n0\r\n\r\n"), "{answer:?}");
+    }
+
+    /// A response body made of the frames sent on a channel.
+    struct Frames(
+        tokio::sync::mpsc::Receiver<
+            Result<http_body::Frame<bytes::Bytes>, std::convert::Infallible>,
+        >,
+    );
+
+    impl http_body::Body for Frames {
+        type Data = bytes::Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+            self.0.poll_recv(cx)
         }
     }
 

@@ -5,8 +5,13 @@
 //! `Sec-WebSocket-Accept`); after that every call sends one text message and
 //! reads the next text message as the reply. Pings from the server are
 //! answered by tungstenite on the way.
+//!
+//! What the server says is data, not terminal output: the errors' messages
+//! show a server's text escaped ([`common::escape`]), and a program that
+//! prints a reply escapes it too (the binary does).
 
 use crate::protocol::{self, Form};
+use common::escape::{SHOWN, escape};
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -17,7 +22,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite};
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The connection or the upgrade handshake failed.
-    #[error("cannot connect to {url}: {source}")]
+    #[error("cannot connect to {url}: {}", escape(&.source.to_string(), SHOWN))]
     Connect {
         /// The URL tried.
         url: String,
@@ -25,17 +30,19 @@ pub enum ClientError {
         #[source]
         source: tungstenite::Error,
     },
-    /// The server answered with an error (its text, without `error: `).
-    #[error("{0}")]
+    /// The server answered with an error (its text as sent, without
+    /// `error: `; shown escaped).
+    #[error("{}", escape(.0, SHOWN))]
     Refused(String),
-    /// The server closed the connection instead of answering.
+    /// The server closed the connection instead of answering (its reason,
+    /// escaped, after `: `; or nothing).
     #[error("the server closed the connection{0}")]
     Closed(String),
     /// The server sent a binary message where text was expected.
     #[error("the server sent a binary message ({0} bytes) instead of text")]
     Binary(usize),
     /// The connection broke.
-    #[error("the connection failed: {0}")]
+    #[error("the connection failed: {}", escape(&.0.to_string(), SHOWN))]
     Connection(#[from] tungstenite::Error),
 }
 
@@ -145,7 +152,8 @@ impl Client {
 pub enum Pushed {
     /// A message pushed by the server's operator.
     Message(String),
-    /// The server closed the connection; why, for people (may be empty).
+    /// The server closed the connection; why, for people (may be empty;
+    /// the server's reason escaped).
     Closed(String),
 }
 
@@ -153,7 +161,11 @@ pub enum Pushed {
 fn describe_close(frame: Option<&CloseFrame>) -> String {
     match frame {
         Some(frame) if frame.reason.is_empty() => format!(": {}", u16::from(frame.code)),
-        Some(frame) => format!(": {} {}", u16::from(frame.code), frame.reason),
+        Some(frame) => format!(
+            ": {} {}",
+            u16::from(frame.code),
+            escape(&frame.reason, SHOWN)
+        ),
         None => String::new(),
     }
 }

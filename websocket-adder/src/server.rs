@@ -8,7 +8,7 @@
 //!
 //! Two kinds of bad input are told apart:
 //!
-//! * a message the adder cannot add (`abc`, one number, `NaN`, a megabyte of
+//! * a message the adder cannot add (`abc`, one number, `NaN`, 60 KB of
 //!   text, a binary message) is a mistake of the person typing: it gets an
 //!   `error: ...` reply and the connection stays open;
 //! * a frame that breaks the WebSocket protocol itself (text that is not
@@ -22,41 +22,72 @@
 //! the server answers its handshake, so once a page has its `101` it receives
 //! every message pushed afterwards, and none from before.
 //!
+//! Hostile clients: HTTP (the connection cap, the time to send a request's
+//! headers, a WebSocket handshake included) is `common::serve::http`'s
+//! [`serve_router`]. What is the WebSocket's own is here: a read buffer of
+//! 4 KiB that grows only with bytes that arrived (up to `--max-message`),
+//! and the idle rule of [`Liveness`] (a ping after `--timeout` of silence,
+//! closed after another). Peer text reaches the transcript and the logs only
+//! through [`escape`].
+//!
 //! Shutdown: a [`CancellationToken`] stops the listeners and tells every
 //! WebSocket task to send a close frame (1001, going away); a [`TaskTracker`]
-//! waits (up to 5 s) until they have finished.
+//! waits (up to 5 s, while `serve_router` waits for unfinished HTTP
+//! requests) until they have finished.
 
 use crate::PAGE;
 use crate::protocol;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt as _;
+use common::escape::{Escaped, SHOWN, escape};
+use common::serve::http::serve_router;
+use common::serve::{Limits, SHUTDOWN_GRACE};
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc};
+use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
-/// The largest WebSocket message the server reads, by default (2 MiB). A
-/// larger one closes the connection with status 1009: reading it would mean
-/// holding it all in memory.
-pub const DEFAULT_MAX_MESSAGE: usize = 2 << 20;
+/// The largest WebSocket message the server reads, by default (64 KiB). A
+/// larger one closes the connection with status 1009. An addition takes a
+/// few dozen bytes and at most [`protocol::MAX_REQUEST`]; up to this size a
+/// message that is not one is still answered with an `error: ...` reply. It
+/// is also what a connection may cost in its read buffer, so 1,024
+/// connections cost at most 64 MiB there whatever their clients send.
+pub const DEFAULT_MAX_MESSAGE: usize = 64 * 1024;
 
-/// How long WebSocket connections get to close after shutdown is requested.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How much tungstenite reads from the socket at a time, and so what a
+/// WebSocket costs before its client has sent anything. Its default is
+/// 128 KiB, zero-filled (so resident) on the first read of every
+/// connection: 128 MiB for 1,024 idle connections. Messages here are a few
+/// bytes; a larger one is read in several pieces, and the buffer grows with
+/// what has arrived, up to `--max-message`.
+const READ_BUFFER: usize = 4 * 1024;
 
-/// How long unfinished plain HTTP requests get after shutdown is requested.
-const HTTP_GRACE: Duration = Duration::from_secs(1);
+/// How much tungstenite gathers before writing to the socket; every reply
+/// is flushed at once anyway.
+const WRITE_BUFFER: usize = 4 * 1024;
+
+/// What a WebSocket's write buffer may hold beyond one message of
+/// `--max-message` bytes (a greeting echoes a name that long): frame
+/// headers, a queued control frame, and error replies, which reach a few
+/// KiB when `--max-message` is tiny. Past it, the write fails and the
+/// connection ends; a peer that reads nothing fails the write sooner (after
+/// `--timeout`).
+const WRITE_SLACK: usize = 16 * 1024;
 
 /// How long to wait for the peer's answer to our close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(1);
@@ -64,23 +95,26 @@ const CLOSE_WAIT: Duration = Duration::from_secs(1);
 /// Pushed messages a slow page may fall behind by before it misses some.
 const PUSH_BACKLOG: usize = 256;
 
-/// The longest text the transcript shows of a message.
-const TRANSCRIPT_WIDTH: usize = 80;
-
 /// The reason sent with the close frames of a stopping server.
 pub const SHUTDOWN_REASON: &str = "the server is shutting down";
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The largest WebSocket message (and frame) read, in bytes.
+    /// The largest WebSocket message (and frame) read, and the longest line
+    /// pushed, in bytes.
     pub max_message: usize,
+    /// The connection cap, the header timeout, and the silence a WebSocket
+    /// is allowed (`--timeout`: then a ping, and after another `--timeout`
+    /// without an answer the connection is closed).
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             max_message: DEFAULT_MAX_MESSAGE,
+            limits: Limits::default(),
         }
     }
 }
@@ -118,12 +152,21 @@ impl Shared {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let token = self.tracker.token();
-        ws.max_message_size(self.config.max_message)
-            .max_frame_size(self.config.max_message)
+        let max_message = self.config.max_message;
+        ws.max_message_size(max_message)
+            .max_frame_size(max_message)
+            .read_buffer_size(READ_BUFFER)
+            .write_buffer_size(WRITE_BUFFER)
+            .max_write_buffer_size(max_message.saturating_add(WRITE_BUFFER + WRITE_SLACK))
             .on_upgrade(move |socket| async move {
                 serve(socket).await;
                 drop(token);
             })
+    }
+
+    /// The idle rule, started now, for a new WebSocket.
+    fn liveness(&self) -> Liveness {
+        Liveness::new(self.config.limits.timeout)
     }
 }
 
@@ -131,6 +174,8 @@ impl Shared {
 /// `hello_listener` if given (every path greets there, as the slide's server
 /// on port 8765 does), until `shutdown` is cancelled. Then every WebSocket
 /// gets a close frame, and the server waits (up to 5 s) for them to finish.
+///
+/// Each listener has the limits of `config` (its own cap of connections).
 pub async fn run(
     listener: TcpListener,
     hello_listener: Option<TcpListener>,
@@ -139,6 +184,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> io::Result<()> {
     let (pushes, _) = broadcast::channel(PUSH_BACKLOG);
+    let limits = config.limits.clone();
     let shared = Arc::new(Shared {
         config,
         transcript: console.transcript,
@@ -149,37 +195,38 @@ pub async fn run(
     if let Some(lines) = console.operator {
         shared.tracker.spawn(operate(lines, Arc::clone(&shared)));
     }
-    let mut servers = tokio::task::JoinSet::new();
-    servers.spawn(serve_http(
+    let main = serve_router(
         listener,
         app(Arc::clone(&shared)),
+        &limits,
         shutdown.clone(),
-    ));
-    if let Some(listener) = hello_listener {
-        servers.spawn(serve_http(
-            listener,
-            hello_app(Arc::clone(&shared)),
-            shutdown.clone(),
-        ));
-    }
-    shutdown.cancelled().await;
-    info!("shutting down: no new connections; closing the open ones");
-    shared.tracker.close();
-    // Plain HTTP requests are short (the page is one response); one still
-    // unfinished after a second is a client that stopped halfway, and is
-    // dropped. WebSockets get longer, to finish their closing handshake.
-    let http = tokio::time::timeout(HTTP_GRACE, async {
-        while servers.join_next().await.is_some() {}
-    });
-    let websockets = tokio::time::timeout(SHUTDOWN_GRACE, shared.tracker.wait());
-    let (http, websockets) = tokio::join!(http, websockets);
-    if http.is_err() {
-        info!("dropped HTTP connections that had not finished their request");
-    }
-    if websockets.is_err() {
-        warn!("some WebSocket connections did not close in time");
-    }
-    Ok(())
+    );
+    let hello = async {
+        match hello_listener {
+            Some(listener) => {
+                let router = hello_app(Arc::clone(&shared));
+                serve_router(listener, router, &limits, shutdown.clone()).await
+            }
+            None => Ok(()),
+        }
+    };
+    // A WebSocket outlives the HTTP connection it was upgraded from, so
+    // `serve_router`, which waits for those, does not wait for it: its task
+    // sends its close frame (1001) and is waited for here, over the same
+    // grace period and at the same time.
+    let websockets = async {
+        shutdown.cancelled().await;
+        shared.tracker.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, shared.tracker.wait())
+            .await
+            .is_err()
+        {
+            warn!("some WebSocket connections did not close in time");
+        }
+    };
+    let (main, hello, ()) = tokio::join!(main, hello, websockets);
+    main?;
+    hello
 }
 
 /// The routes of the main listener.
@@ -196,26 +243,6 @@ fn app(shared: Arc<Shared>) -> Router {
 /// Example 1 alone: every path is the greeting, as in the slide.
 fn hello_app(shared: Arc<Shared>) -> Router {
     Router::new().fallback(hello_ws).with_state(shared)
-}
-
-async fn serve_http(
-    listener: TcpListener,
-    router: Router,
-    shutdown: CancellationToken,
-) -> io::Result<()> {
-    // Replies are small and awaited one by one: send each at once rather
-    // than let Nagle's algorithm hold it back for company.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            info!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.cancelled_owned())
-    .await
 }
 
 async fn page() -> impl IntoResponse {
@@ -305,19 +332,109 @@ enum Event {
     Message(Message),
     /// The server is stopping.
     Shutdown,
+    /// The peer stayed silent through a ping (see [`Liveness`]).
+    Silent,
     /// The peer closed (or the connection broke, already logged).
     Gone,
 }
 
-/// The next thing a request-reply connection must react to. Pings are
-/// answered by tungstenite itself; the peer's close frame is answered by
-/// reading on, until the stream ends.
-async fn next_event(socket: &mut WebSocket, peer: SocketAddr, shared: &Shared) -> Event {
+/// The idle rule of every WebSocket. A peer that sends nothing (no message,
+/// no pong) for `--timeout` is sent a ping; one still silent `--timeout`
+/// later is closed (1008). Browsers and WebSocket libraries answer pings by
+/// themselves, so an idle page stays open; a peer that stalled (half a frame
+/// sent, or a machine gone without a word) does not hold its place for ever.
+///
+/// The timer is not reset on every message, which would cost a timer update
+/// per request: it fires at most once per `--timeout`, and then compares
+/// with the time the peer was last heard.
+struct Liveness {
+    timeout: Duration,
+    heard: Instant,
+    pinged: bool,
+    timer: Pin<Box<Sleep>>,
+}
+
+/// What to do when [`Liveness`]'s timer fires.
+enum Wake {
+    /// The peer spoke since: nothing, the timer is set again.
+    Early,
+    /// Silent for `--timeout`: send a ping.
+    Ping,
+    /// Silent for another `--timeout` after the ping: close.
+    Silent,
+}
+
+impl Liveness {
+    fn new(timeout: Duration) -> Self {
+        let now = Instant::now();
+        Self {
+            timeout,
+            heard: now,
+            pinged: false,
+            timer: Box::pin(tokio::time::sleep_until(now + timeout)),
+        }
+    }
+
+    /// The peer sent a frame (a message, a ping, a pong, a close).
+    fn heard(&mut self) {
+        self.heard = Instant::now();
+        self.pinged = false;
+    }
+
+    /// Wait for the timer; then call [`Liveness::wake`].
+    async fn timer(&mut self) {
+        self.timer.as_mut().await;
+    }
+
+    fn wake(&mut self) -> Wake {
+        let now = Instant::now();
+        let quiet_until = self.heard + self.timeout;
+        if quiet_until > now {
+            self.timer.as_mut().reset(quiet_until);
+            Wake::Early
+        } else if !self.pinged {
+            self.pinged = true;
+            self.timer.as_mut().reset(now + self.timeout);
+            Wake::Ping
+        } else {
+            Wake::Silent
+        }
+    }
+
+    /// The close frame's reason for a silent peer.
+    fn reason(&self) -> String {
+        format!(
+            "no message and no answer to a ping for {} s",
+            (self.timeout * 2).as_secs_f64()
+        )
+    }
+}
+
+/// The next thing a request-reply connection must react to. Pings from the
+/// peer are answered by tungstenite itself; the peer's close frame is
+/// answered by reading on, until the stream ends.
+async fn next_event(
+    socket: &mut WebSocket,
+    peer: SocketAddr,
+    shared: &Shared,
+    alive: &mut Liveness,
+) -> Event {
     loop {
         let received = tokio::select! {
             () = shared.shutdown.cancelled() => return Event::Shutdown,
+            () = alive.timer() => match alive.wake() {
+                Wake::Early => continue,
+                Wake::Ping => {
+                    if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                        return Event::Gone;
+                    }
+                    continue;
+                }
+                Wake::Silent => return Event::Silent,
+            },
             received = socket.recv() => received,
         };
+        alive.heard();
         match received {
             Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
                 return Event::Message(message);
@@ -332,14 +449,23 @@ async fn next_event(socket: &mut WebSocket, peer: SocketAddr, shared: &Shared) -
     }
 }
 
+/// Close a peer that stayed silent through a ping.
+async fn close_silent(socket: WebSocket, peer: SocketAddr, alive: &Liveness) {
+    let reason = alive.reason();
+    info!(%peer, "closed: {reason}");
+    close(socket, close_code::POLICY, &reason).await;
+}
+
 /// Example 1: each name gets `Ola <name>!`.
 async fn serve_hello(mut socket: WebSocket, peer: SocketAddr, shared: Arc<Shared>) {
     info!(%peer, "connected to /hello");
+    let mut alive = shared.liveness();
     loop {
-        let reply = match next_event(&mut socket, peer, &shared).await {
+        let reply = match next_event(&mut socket, peer, &shared, &mut alive).await {
             Event::Message(Message::Text(name)) => {
                 let greeting = protocol::greeting(&name);
-                shared.say(|| format!("< {name}\n> {greeting}"));
+                shared
+                    .say(|| format!("< {}\n> {}", escape(&name, SHOWN), escape(&greeting, SHOWN)));
                 greeting
             }
             Event::Message(_) => {
@@ -350,6 +476,7 @@ async fn serve_hello(mut socket: WebSocket, peer: SocketAddr, shared: Arc<Shared
                 )
             }
             Event::Shutdown => return close(socket, close_code::AWAY, SHUTDOWN_REASON).await,
+            Event::Silent => return close_silent(socket, peer, &alive).await,
             Event::Gone => break,
         };
         if socket.send(Message::text(reply)).await.is_err() {
@@ -362,23 +489,24 @@ async fn serve_hello(mut socket: WebSocket, peer: SocketAddr, shared: Arc<Shared
 /// The exercise: each message gets its sum, or an error, in its own form.
 async fn serve_add(mut socket: WebSocket, peer: SocketAddr, shared: Arc<Shared>) {
     info!(%peer, "connected to /add");
+    let mut alive = shared.liveness();
     loop {
-        let (request, reply) = match next_event(&mut socket, peer, &shared).await {
+        let reply = match next_event(&mut socket, peer, &shared, &mut alive).await {
             Event::Message(Message::Text(text)) => {
                 let reply = protocol::answer(&text);
-                (shorten(&text), reply)
+                report(&shared, peer, &escape(&text, SHOWN), &reply);
+                reply
             }
-            Event::Message(message) => (
-                format!("<binary, {} bytes>", message.into_data().len()),
-                protocol::answer_binary(),
-            ),
+            Event::Message(message) => {
+                let reply = protocol::answer_binary();
+                let request = format!("<binary, {} bytes>", message.into_data().len());
+                report(&shared, peer, &request, &reply);
+                reply
+            }
             Event::Shutdown => return close(socket, close_code::AWAY, SHUTDOWN_REASON).await,
+            Event::Silent => return close_silent(socket, peer, &alive).await,
             Event::Gone => break,
         };
-        if is_error_reply(&reply) {
-            warn!(%peer, %request, %reply, "refused a request");
-        }
-        shared.say(|| format!("< {request}\n> {reply}"));
         if socket.send(Message::text(reply)).await.is_err() {
             break;
         }
@@ -386,8 +514,25 @@ async fn serve_add(mut socket: WebSocket, peer: SocketAddr, shared: Arc<Shared>)
     info!(%peer, "left /add");
 }
 
+/// Log a refusal, and write the exchange in the transcript. `request` is
+/// already escaped; the reply may quote the request, so it is escaped too.
+fn report(shared: &Shared, peer: SocketAddr, request: &str, reply: &str) {
+    let reply = escape(reply, SHOWN);
+    if is_error_reply(&reply) {
+        warn!(%peer, %request, %reply, "refused a request");
+    }
+    shared.say(|| format!("< {request}\n> {reply}"));
+}
+
 fn is_error_reply(reply: &str) -> bool {
     reply.starts_with(protocol::ERROR_PREFIX) || reply.starts_with("{\"error\"")
+}
+
+/// How a `/push` connection ended.
+enum Ending {
+    Shutdown,
+    Silent,
+    Gone,
 }
 
 /// Example 2: send every pushed line; the page itself has nothing to say.
@@ -398,37 +543,48 @@ async fn serve_push(
     shared: Arc<Shared>,
 ) {
     info!(%peer, "connected to /push");
-    loop {
+    let mut alive = shared.liveness();
+    let ending = loop {
         let outgoing = tokio::select! {
-            () = shared.shutdown.cancelled() => {
-                drop(updates);
-                return close(socket, close_code::AWAY, SHUTDOWN_REASON).await;
-            }
+            () = shared.shutdown.cancelled() => break Ending::Shutdown,
+            () = alive.timer() => match alive.wake() {
+                Wake::Early => continue,
+                Wake::Ping => Message::Ping(Bytes::new()),
+                Wake::Silent => break Ending::Silent,
+            },
             update = updates.recv() => match update {
-                Ok(text) => text,
+                Ok(text) => Message::Text(text),
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     warn!(%peer, missed, "a page fell behind the pushed messages");
-                    format!("{}this page fell behind and missed {missed} messages", protocol::ERROR_PREFIX).into()
+                    Message::text(format!("{}this page fell behind and missed {missed} messages", protocol::ERROR_PREFIX))
                 }
-                Err(broadcast::error::RecvError::Closed) => break,
+                Err(broadcast::error::RecvError::Closed) => break Ending::Gone,
             },
-            received = socket.recv() => match received {
-                Some(Ok(Message::Text(_) | Message::Binary(_))) => {
-                    format!("{}/push only sends; send additions to /add", protocol::ERROR_PREFIX).into()
+            received = socket.recv() => {
+                alive.heard();
+                match received {
+                    Some(Ok(Message::Text(_) | Message::Binary(_))) => {
+                        Message::text(format!("{}/push only sends; send additions to /add", protocol::ERROR_PREFIX))
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => {
+                        fail(&mut socket, peer, e).await;
+                        break Ending::Gone;
+                    }
+                    None => break Ending::Gone,
                 }
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => {
-                    fail(&mut socket, peer, e).await;
-                    break;
-                }
-                None => break,
             },
         };
-        if socket.send(Message::Text(outgoing)).await.is_err() {
-            break;
+        if socket.send(outgoing).await.is_err() {
+            break Ending::Gone;
         }
-    }
+    };
     drop(updates);
+    match ending {
+        Ending::Shutdown => return close(socket, close_code::AWAY, SHUTDOWN_REASON).await,
+        Ending::Silent => close_silent(socket, peer, &alive).await,
+        Ending::Gone => {}
+    }
     let listening = shared.pushes.receiver_count();
     shared.say(|| format!("- push {peer} ({listening} listening)"));
     info!(%peer, "left /push");
@@ -448,9 +604,19 @@ async fn operate(mut lines: mpsc::Receiver<String>, shared: Arc<Shared>) {
         if line.trim().is_empty() {
             continue;
         }
+        // Each page's write buffer holds one message of at most this size.
+        let max = shared.config.max_message;
+        if line.len() > max {
+            warn!(
+                bytes = line.len(),
+                max, "not pushed: the line is longer than --max-message"
+            );
+            continue;
+        }
         // `send` fails only when nobody listens; the line is then lost, as
         // it would be for a page that joins later.
         let pages = shared.pushes.send(line.as_str().into()).unwrap_or(0);
+        let line = escape(&line, SHOWN);
         shared.say(|| match pages {
             0 => format!("> {line} (no page is listening)"),
             1 => format!("> {line} (pushed to 1 page)"),
@@ -464,7 +630,7 @@ async fn fail(socket: &mut WebSocket, peer: SocketAddr, error: axum::Error) {
     let error = match error.into_inner().downcast::<tungstenite::Error>() {
         Ok(error) => *error,
         Err(other) => {
-            warn!(%peer, error = %other, "connection failed");
+            warn!(%peer, error = %Escaped::new(&other.to_string(), SHOWN), "connection failed");
             return;
         }
     };
@@ -485,11 +651,16 @@ async fn fail(socket: &mut WebSocket, peer: SocketAddr, error: axum::Error) {
         }
         tungstenite::Error::Protocol(e) => (close_code::PROTOCOL, e.to_string()),
         other => {
-            info!(%peer, error = %other, "connection lost");
+            info!(%peer, error = %Escaped::new(&other.to_string(), SHOWN), "connection lost");
             return;
         }
     };
-    warn!(%peer, code, %reason, "closing a connection that broke the protocol");
+    warn!(
+        %peer,
+        code,
+        reason = %Escaped::new(&reason, SHOWN),
+        "closing a connection that broke the protocol"
+    );
     let frame = Message::Close(Some(CloseFrame {
         code,
         reason: truncate_reason(&reason).into(),
@@ -532,14 +703,6 @@ fn truncate_reason(reason: &str) -> String {
     reason[..end].to_owned()
 }
 
-/// A message as the transcript shows it: at most 80 characters.
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(TRANSCRIPT_WIDTH) {
-        None => text.to_owned(),
-        Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,13 +714,6 @@ mod tests {
         assert!(cut.len() <= 123);
         assert!(long.starts_with(&cut));
         assert_eq!(truncate_reason("short"), "short");
-    }
-
-    #[test]
-    fn the_transcript_shortens_long_messages() {
-        assert_eq!(shorten("3 4"), "3 4");
-        let long = "x".repeat(1000);
-        assert_eq!(shorten(&long), format!("{}… (1000 bytes)", "x".repeat(80)));
     }
 
     #[test]

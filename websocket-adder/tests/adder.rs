@@ -104,8 +104,9 @@ async fn an_empty_message_gets_an_error() {
 }
 
 #[tokio::test]
-async fn a_megabyte_message_gets_an_error() {
-    let reply = assert_refused_and_still_open(Message::text("1".repeat(1 << 20))).await;
+async fn a_message_too_long_for_an_addition_but_under_the_limit_gets_an_error() {
+    // 60 KB: far more than an addition, less than the 64 KiB --max-message.
+    let reply = assert_refused_and_still_open(Message::text("1".repeat(60_000))).await;
     assert!(reply.len() < 200, "the error should be short, not an echo");
 }
 
@@ -126,17 +127,28 @@ async fn a_json_mistake_gets_a_json_error() {
     assert_eq!(ask(&mut ws, r#"{"a":3,"b":4}"#).await, r#"{"sum":7}"#);
 }
 
-#[tokio::test]
-async fn a_message_above_the_limit_closes_only_that_connection_with_1009() {
-    let mut server = start_server(&["--max-message", "65536"]);
+/// Send a text message of `size` bytes on its own connection to a server
+/// started with `args`: it must be closed with 1009 and a bystander served.
+async fn assert_closed_with_1009(args: &[&str], size: usize) {
+    let mut server = start_server(args);
     let mut bystander = connect(&server, "/add").await;
     let mut big = connect(&server, "/add").await;
     // The server may close before it has read all of it.
-    let _ = big.send(Message::text("9".repeat(100_000))).await;
+    let _ = big.send(Message::text("9".repeat(size))).await;
     let close = expect_close(&mut big).await;
     assert_eq!(close.code, CloseCode::Size, "reason: {}", close.reason);
     assert_eq!(ask(&mut bystander, "1 1").await, "2");
     assert_still_adds(&mut server).await;
+}
+
+#[tokio::test]
+async fn a_megabyte_message_closes_only_that_connection_with_1009() {
+    assert_closed_with_1009(&[], 1 << 20).await;
+}
+
+#[tokio::test]
+async fn max_message_sets_the_limit() {
+    assert_closed_with_1009(&["--max-message", "4096"], 5000).await;
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod support;
 use common::testing::browser::{self, Browser};
 use common::testing::{Program, require, timeout};
 use fantoccini::{Client, Locator};
+use std::time::Duration;
 use support::{server, start_server};
 
 fn have_browser(test: &str) -> bool {
@@ -166,5 +167,34 @@ async fn the_page_reconnects_by_itself_when_the_server_comes_back() {
     add(client, "20", "22").await;
     wait_for_text(client, "#result", "42").await;
     drop(second);
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_page_answers_the_pings_and_stays_connected() {
+    if !have_browser("an_idle_page_answers_the_pings_and_stays_connected") {
+        return;
+    }
+    let mut server = start_server(&["--timeout", "1"]);
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    open_page(client, &server).await;
+    server.line_containing("+ push");
+    // Idle for 3.5 timeouts: the server pings after each second of silence
+    // and would close after two (`- push`, then the page's `+ push` again);
+    // the browser answers every ping by itself.
+    let (server, said) = tokio::task::spawn_blocking(move || {
+        let said = server.next_line_within(Duration::from_millis(3500));
+        (server, said)
+    })
+    .await
+    .expect("the waiting thread");
+    assert_eq!(said, None, "the page's /push WebSocket was closed");
+    let mut server = server;
+    add(client, "3", "4").await;
+    wait_for_text(client, "#result", "7").await;
+    server.expect_line("< 3 4");
+    server.write_line("still here");
+    server.expect_line("> still here (pushed to 1 page)");
     browser.close().await;
 }

@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 use support::{client, start_server, ws_url};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::Request;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 #[test]
 fn two_numbers_print_their_sum() {
@@ -171,4 +173,121 @@ fn a_server_that_is_not_there_is_one_error_line() {
     assert!(done.stderr.starts_with("error: "), "{}", done.stderr);
     assert_eq!(done.stderr.trim().lines().count(), 1, "{}", done.stderr);
     assert!(!done.stderr.contains("panicked"), "{}", done.stderr);
+}
+
+/// A stand-in server whose answers carry terminal controls, as a hostile or
+/// broken server could: on `/add`, `7` followed by an ESC sequence, an error
+/// with a newline and ESC for a request starting `bad`, and 500 digits for
+/// `long`; on `/push`, one such message, then a close frame whose reason
+/// holds ESC too.
+// tungstenite's handshake callback returns its HTTP response as the error.
+#[allow(clippy::result_large_err)]
+async fn hostile_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address").to_string();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut path = String::new();
+                let callback = |request: &Request, response| {
+                    path = request.uri().path().to_owned();
+                    Ok(response)
+                };
+                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
+                    return;
+                };
+                if path == "/push" {
+                    let _ = ws.send(Message::text("news\x1b[2J")).await;
+                    let _ = ws
+                        .close(Some(CloseFrame {
+                            code: CloseCode::Away,
+                            reason: "bye\x1b[31m".into(),
+                        }))
+                        .await;
+                    while let Some(Ok(_)) = ws.next().await {}
+                    return;
+                }
+                while let Some(Ok(message)) = ws.next().await {
+                    if let Message::Text(text) = message {
+                        let reply = match text.as_str() {
+                            t if t.starts_with("bad") => "error: boom\x1b[2J\nforged".to_owned(),
+                            "long" => "1".repeat(500),
+                            _ => "7\x1b[31m".to_owned(),
+                        };
+                        if ws.send(Message::text(reply)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Fails the test if `text` holds a raw ESC or newline inside a line.
+#[track_caller]
+fn assert_no_raw_controls(what: &str, lines: &[String]) {
+    for line in lines {
+        assert!(
+            !line.chars().any(char::is_control),
+            "raw control character on {what}: {line:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_text_with_terminal_controls_is_shown_escaped() {
+    let addr = hostile_server().await;
+    let done = tokio::task::spawn_blocking(move || {
+        let mut program = client().spawn(&["--connect", &addr]);
+        for line in ["3 4", "bad", "long"] {
+            program.write_line(line);
+        }
+        program.finish()
+    })
+    .await
+    .expect("the client thread");
+    assert_eq!(
+        done.stdout,
+        [
+            "7\\x1b[31m".to_owned(),
+            "error: boom\\x1b[2J\\nforged".to_owned(),
+            "1".repeat(500),
+        ],
+        "a normal reply is escaped, not cut"
+    );
+    assert_no_raw_controls("stdout", &done.stdout);
+    let stderr: Vec<String> = done.stderr.lines().map(str::to_owned).collect();
+    assert_no_raw_controls("stderr", &stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_with_terminal_controls_is_one_escaped_error_line() {
+    let addr = hostile_server().await;
+    let done = tokio::task::spawn_blocking(move || {
+        client().spawn(&["--connect", &addr, "bad", "1"]).finish()
+    })
+    .await
+    .expect("the client thread");
+    assert_eq!(done.status.code(), Some(1));
+    assert_eq!(done.stderr, "error: boom\\x1b[2J\\nforged\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pushed_text_and_a_close_reason_with_terminal_controls_are_shown_escaped() {
+    let addr = hostile_server().await;
+    let done = tokio::task::spawn_blocking(move || {
+        client()
+            .spawn(&["--connect", &addr, "--listen-push"])
+            .finish()
+    })
+    .await
+    .expect("the client thread");
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, ["news\\x1b[2J"]);
+    assert!(!done.stderr.contains('\x1b'), "raw ESC: {:?}", done.stderr);
+    assert!(done.stderr.contains("bye\\x1b[31m"), "{:?}", done.stderr);
 }

@@ -157,3 +157,29 @@ fn permessage_deflate_offered_by_python_does_not_break_anything() {
     );
     server.assert_running();
 }
+
+/// A Python client that opens `/add`, stays idle for a while, then adds.
+const IDLE_CLIENT: &str = r#"
+import asyncio, sys
+from websockets.asyncio.client import connect
+
+async def main():
+    async with connect(sys.argv[1]) as ws:
+        await asyncio.sleep(float(sys.argv[2]))
+        await ws.send("3 4")
+        print(await ws.recv())
+asyncio.run(main())
+"#;
+
+#[test]
+fn an_idle_python_client_answers_the_pings_and_stays_open() {
+    if !have_websockets("an_idle_python_client_answers_the_pings_and_stays_open") {
+        return;
+    }
+    // Idle for 3.5 timeouts: the server pings after each second of silence
+    // and would close after two; `websockets` answers every ping by itself.
+    let server = start_server(&["--quiet", "--timeout", "1"]);
+    let done = run_python(IDLE_CLIENT, &[&ws_url(&server, "/add"), "3.5"], "");
+    assert!(done.status.success(), "python failed: {}", done.stderr);
+    assert_eq!(done.stdout, ["7"]);
+}

@@ -55,3 +55,22 @@ async fn a_page_that_leaves_does_not_stop_the_others() {
     server.write_line("ainda aqui");
     assert_eq!(next_text(&mut stays).await, "ainda aqui");
 }
+
+#[tokio::test]
+async fn a_line_longer_than_max_message_is_not_pushed() {
+    // Each page's write buffer holds one message of at most --max-message.
+    let mut server = start_server(&["--max-message", "16"]);
+    let mut page = connect(&server, "/push").await;
+    server.write_line("uma linha longa demais para o limite");
+    server.write_line("curta");
+    server.expect_line("> curta (pushed to 1 page)");
+    assert_eq!(next_text(&mut page).await, "curta");
+    drop(page);
+    server.interrupt();
+    let done = server.finish();
+    assert!(
+        done.stderr.contains("not pushed"),
+        "the operator is told: {}",
+        done.stderr
+    );
+}

@@ -5,6 +5,7 @@
 
 use clap::Parser;
 use common::cli::{print_line, stdin_lines};
+use common::escape::{SHOWN, escape};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use websocket_adder::client::{Client, ClientError, Pushed, endpoint};
@@ -62,11 +63,18 @@ async fn main() -> ExitCode {
     }
 }
 
+/// A reply of the server as the terminal shows it: control characters
+/// escaped (a server must not drive the user's terminal), nothing cut (a
+/// sum or a pushed line is the output the user asked for).
+fn shown(reply: &str) -> std::borrow::Cow<'_, str> {
+    escape(reply, usize::MAX)
+}
+
 async fn hello(url: &str, name: &str) -> Result<(), ClientError> {
     let mut client = Client::connect(url).await?;
     let greeting = client.hello(name).await;
     if let Ok(greeting) = &greeting {
-        print_line(greeting);
+        print_line(&shown(greeting));
     }
     client.close().await;
     greeting.map(drop)
@@ -76,7 +84,7 @@ async fn add_once(url: &str, request: &str) -> Result<(), ClientError> {
     let mut client = Client::connect(url).await?;
     let sum = client.add(request).await;
     if let Ok(sum) = &sum {
-        print_line(sum);
+        print_line(&shown(sum));
     }
     // Politely, even after a refusal: the connection itself is fine.
     client.close().await;
@@ -99,10 +107,10 @@ async fn add_lines(url: &str) -> Result<(), ClientError> {
         }
         asked += 1;
         match client.add(&line).await {
-            Ok(sum) => print_line(&sum),
+            Ok(sum) => print_line(&shown(&sum)),
             Err(ClientError::Refused(reason)) => {
                 refused += 1;
-                print_line(&format!("error: {reason}"));
+                print_line(&format!("error: {}", escape(&reason, SHOWN)));
             }
             Err(e) => return Err(e),
         }
@@ -128,7 +136,7 @@ async fn listen(url: &str) -> Result<(), ClientError> {
             pushed = client.next_push() => pushed?,
         };
         match pushed {
-            Pushed::Message(text) => print_line(&text),
+            Pushed::Message(text) => print_line(&shown(&text)),
             Pushed::Closed(why) => {
                 eprintln!("the server closed the connection{why}");
                 return Ok(());

@@ -7,6 +7,7 @@
 use anyhow::Context as _;
 use clap::Parser;
 use common::cli::{print_line, shutdown_on_signals, stdin_lines, stdout_transcript};
+use common::serve::HttpLimitFlags;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
@@ -15,6 +16,10 @@ use websocket_adder::server::{self, Console, DEFAULT_MAX_MESSAGE, ServerConfig};
 /// WebSocket server: the browser page at /, and the WebSockets /hello
 /// (example 1), /push (example 2: the lines you type here go to every open
 /// page) and /add (the exercise), all on one HTTP port.
+///
+/// Limits apply to each listener. A WebSocket that sends nothing (no
+/// message, no pong) for --timeout is sent a ping, and closed if it is still
+/// silent --timeout later; browsers answer pings by themselves.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -27,9 +32,12 @@ struct Args {
           default_missing_value = common::addr::WEBSOCKET_HELLO)]
     hello: Option<String>,
     /// The largest WebSocket message read, in bytes; a larger one closes
-    /// its connection with status 1009.
+    /// its connection with status 1009. Also the longest line pushed.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE)]
     max_message: usize,
+    // The same limit flags as every HTTP server of the workspace.
+    #[command(flatten)]
+    limits: HttpLimitFlags,
     /// Do not print the transcript (greetings, additions, pushes) on stdout.
     #[arg(long)]
     quiet: bool,
@@ -75,6 +83,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     }
     let config = ServerConfig {
         max_message: args.max_message,
+        limits: args.limits.limits(),
     };
     server::run(listener, hello, config, console, shutdown).await?;
     Ok(())

@@ -4,7 +4,8 @@
 //! `WEBSOCKET_ADDER_SERVER` or `WEBSOCKET_ADDER_CLIENT` to a command (for
 //! example `"python3 my_server.py"`) and these tests grade that program
 //! instead of ours. The server receives `--listen 127.0.0.1:0` and, in some
-//! tests, `--hello 127.0.0.1:0`, `--max-message BYTES`; the client receives
+//! tests, `--hello 127.0.0.1:0`, `--max-message BYTES`, `--max-connections N`,
+//! `--timeout SECS`, `--header-timeout SECS`, `--quiet`; the client receives
 //! `--connect HOST:PORT` or `--url URL`, and `--hello NAME`, `--listen-push`
 //! or the numbers.
 #![allow(dead_code)] // each test file uses a different part of this module

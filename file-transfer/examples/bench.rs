@@ -134,7 +134,7 @@ async fn ours(dir: &Path, source: &Path, chunk: usize) -> anyhow::Result<(f64, f
     let config = ServerConfig {
         accounts,
         chunk,
-        timeout: Duration::from_secs(60),
+        limits: common::serve::Limits::default(),
         transcript: None,
     };
     let running = tokio::spawn(server::run(listener, store, config, shutdown.clone()));

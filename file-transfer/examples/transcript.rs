@@ -39,7 +39,10 @@ async fn main() -> anyhow::Result<()> {
     let config = ServerConfig {
         accounts,
         chunk: 4,
-        timeout: Duration::from_secs(10),
+        limits: common::serve::Limits {
+            timeout: Duration::from_secs(10),
+            ..Default::default()
+        },
         transcript: None,
     };
     let store = Arc::new(Store::open(root.path(), 5, u64::MAX)?);

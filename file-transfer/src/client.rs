@@ -21,12 +21,14 @@
 //! transfer breaks, `DEST.part` stays, and a `get` with `resume` continues
 //! from its end (the server first checks that those bytes are its own).
 
+use crate::MESSAGE_SHOWN;
 use crate::auth;
 use crate::conn::{ConnError, FrameReader, FrameWriter, Incoming};
 use crate::disk;
 use crate::server::DEFAULT_CHUNK;
 use crate::store::Entry;
 use crate::wire::{self, Digest, Message, hex};
+use common::escape::{Escaped, SHOWN, escape};
 use sha2::{Digest as _, Sha256};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -49,8 +51,9 @@ pub enum ClientError {
     /// The peer is not a file-transfer server.
     #[error("{0}")]
     NotOurProtocol(String),
-    /// The server refused, with its reason.
-    #[error("the server refused: {message} ({code})")]
+    /// The server refused, with its reason (shown escaped: it may hold
+    /// anything, terminal controls included).
+    #[error("the server refused: {} ({code})", Escaped::new(.message, MESSAGE_SHOWN))]
     Refused {
         /// The protocol error code.
         code: u16,
@@ -233,7 +236,10 @@ impl Client {
                 nonce
             }
             Ok(Some(Incoming::Message(Message::Hello { protocol, .. }))) => {
-                return Err(not_ours(format!("it speaks {protocol:?}")));
+                return Err(not_ours(format!(
+                    "it speaks \"{}\"",
+                    escape(&protocol, SHOWN)
+                )));
             }
             Ok(Some(Incoming::Message(Message::Error { code, message }))) => {
                 return Err(ClientError::Refused { code, message });

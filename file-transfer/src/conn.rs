@@ -2,10 +2,11 @@
 //!
 //! [`FrameReader`] turns the byte stream into [`Incoming`] frames: a message
 //! or a chunk of data. It reads the 5-byte header first and checks the
-//! announced length against the limit of its kind before reading (or
-//! allocating) the body. A clean end of stream *between* frames is `None`; an
-//! end in the middle of a frame is an error, which is how a receiver tells a
-//! broken transfer from a finished one.
+//! announced length against the limit of its kind (and a lower one the
+//! server sets until login) before reading the body, and it never allocates
+//! what a header announces before those bytes arrive. A clean end of stream
+//! *between* frames is `None`; an end in the middle of a frame is an error,
+//! which is how a receiver tells a broken transfer from a finished one.
 //!
 //! Every read and write has a deadline: a peer that goes silent (or stops
 //! reading) costs the other side at most that long. The two halves are
@@ -14,7 +15,7 @@
 use crate::wire::{self, HEADER_LEN, Message, WireError};
 use std::io;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Why a frame could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -45,9 +46,28 @@ pub enum Incoming {
     Data(Vec<u8>),
 }
 
+/// Bytes read ahead of the current frame, at most: one read brings a 16 KiB
+/// chunk and the next headers, as the old 64 KiB `BufReader` did.
+pub const READ_AHEAD: usize = 64 * 1024;
+
 /// The reading half of a framed connection.
+///
+/// Memory follows what the peer has sent, never what it announces: the
+/// read-ahead buffer has a fixed size (small while a frame limit is set,
+/// [`READ_AHEAD`] otherwise), and a body that is not there yet is read into
+/// a vector that grows with what arrives (to four times what has arrived,
+/// at least [`READ_AHEAD`], never past the announced length), so a header
+/// announcing 1 MiB followed by silence costs 64 KiB at most, and before
+/// login, with frames limited to 1 KiB, about 1 KiB.
 pub struct FrameReader<R> {
-    inner: BufReader<R>,
+    inner: R,
+    /// Bytes received and not yet returned are `buf[start..]`.
+    buf: Vec<u8>,
+    start: usize,
+    /// The largest body accepted, of any kind ([`FrameReader::limit_frames`]).
+    max_body: usize,
+    /// The most bytes read ahead (and the buffer's capacity).
+    read_ahead: usize,
     timeout: Duration,
 }
 
@@ -55,8 +75,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// Read frames from `inner`, waiting at most `timeout` for each.
     pub fn new(inner: R, timeout: Duration) -> Self {
         Self {
-            // Large enough that a 16 KiB chunk and its header arrive in one read.
-            inner: BufReader::with_capacity(64 * 1024, inner),
+            inner,
+            buf: Vec::new(),
+            start: 0,
+            max_body: wire::MAX_CHUNK,
+            read_ahead: READ_AHEAD,
             timeout,
         }
     }
@@ -69,6 +92,19 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// Change the deadline of each read.
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = timeout;
+    }
+
+    /// Refuse, from its header, any frame whose body is over `max_body`
+    /// bytes (`None`: the protocol's own limits only), and read ahead no
+    /// more than one such frame. The server sets a small limit until the
+    /// client has logged in.
+    pub fn limit_frames(&mut self, max_body: Option<usize>) {
+        self.max_body = max_body.map_or(wire::MAX_CHUNK, |m| m.min(wire::MAX_CHUNK));
+        self.read_ahead = (HEADER_LEN + self.max_body).clamp(HEADER_LEN + 1, READ_AHEAD);
+        if self.buf.capacity() > self.read_ahead && self.buffered() <= self.read_ahead {
+            self.compact();
+            self.buf.shrink_to(self.read_ahead);
+        }
     }
 
     /// The next frame, or `None` if the peer closed the stream between frames.
@@ -88,28 +124,77 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         self.read_frame().await
     }
 
-    async fn read_frame(&mut self) -> Result<Option<Incoming>, ConnError> {
-        let mut header = [0u8; HEADER_LEN];
-        let first = self.inner.read(&mut header[..1]).await?;
-        if first == 0 {
-            return Ok(None);
+    fn buffered(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// Move the unread bytes to the front of the buffer.
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
         }
-        self.read_exact(&mut header[1..]).await?;
+    }
+
+    /// Read what has arrived into the read-ahead buffer; 0 at the end of
+    /// the stream. Only called with fewer than a header's bytes buffered,
+    /// so there is always room.
+    async fn fill(&mut self) -> io::Result<usize> {
+        self.compact();
+        let room = self.read_ahead.saturating_sub(self.buf.len());
+        self.buf.reserve_exact(room);
+        (&mut self.inner)
+            .take(room as u64)
+            .read_buf(&mut self.buf)
+            .await
+    }
+
+    async fn read_frame(&mut self) -> Result<Option<Incoming>, ConnError> {
+        while self.buffered() < HEADER_LEN {
+            if self.fill().await? == 0 {
+                return match self.buffered() {
+                    0 => Ok(None),
+                    _ => Err(ConnError::Truncated),
+                };
+            }
+        }
+        let mut header = [0u8; HEADER_LEN];
+        header.copy_from_slice(&self.buf[self.start..self.start + HEADER_LEN]);
         let (kind, len) = wire::parse_header(header)?;
-        let mut body = vec![0u8; len];
-        self.read_exact(&mut body).await?;
+        if len > self.max_body {
+            return Err(WireError::TooLong {
+                kind: wire::KindName(kind),
+                len: u32::try_from(len).unwrap_or(u32::MAX),
+                limit: self.max_body,
+            }
+            .into());
+        }
+        self.start += HEADER_LEN;
+        let body = self.read_body(len).await?;
         if kind == wire::kind::DATA {
             return Ok(Some(Incoming::Data(body)));
         }
         Ok(Some(Incoming::Message(Message::decode(kind, &body)?)))
     }
 
-    async fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ConnError> {
-        match self.inner.read_exact(buf).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(ConnError::Truncated),
-            Err(e) => Err(e.into()),
+    /// The next `len` bytes: from the read-ahead buffer, and what is not
+    /// there yet straight from the socket into a body that grows as it
+    /// arrives.
+    async fn read_body(&mut self, len: usize) -> Result<Vec<u8>, ConnError> {
+        let have = self.buffered().min(len);
+        let mut body = Vec::with_capacity(if have == len { len } else { grown(have, len) });
+        body.extend_from_slice(&self.buf[self.start..self.start + have]);
+        self.start += have;
+        while body.len() < len {
+            if body.len() == body.capacity() {
+                body.reserve_exact(grown(body.len(), len) - body.len());
+            }
+            let left = (len - body.len()) as u64;
+            if (&mut self.inner).take(left).read_buf(&mut body).await? == 0 {
+                return Err(ConnError::Truncated);
+            }
         }
+        Ok(body)
     }
 
     /// Read and discard whatever the peer still sends, for at most `within`
@@ -118,9 +203,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// "connection reset" instead of our reason.
     pub async fn drain(&mut self, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;
-        let mut sink = vec![0u8; 64 * 1024];
-        while let Ok(Ok(1..)) = tokio::time::timeout_at(deadline, self.inner.read(&mut sink)).await
-        {
+        // The read-ahead buffer is the sink: draining costs no memory.
+        self.buf.clear();
+        self.start = 0;
+        while let Ok(Ok(1..)) = tokio::time::timeout_at(deadline, self.fill()).await {
+            self.buf.clear();
         }
     }
 
@@ -134,6 +221,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             }
         }
     }
+}
+
+/// The capacity for a body of `len` bytes of which `have` have arrived: four
+/// times that, at least a read-ahead's worth, at most `len`. Few
+/// reallocations for a large chunk that streams in, and a peer that
+/// announces a megabyte and sends a byte costs 64 KiB, not the megabyte.
+fn grown(have: usize, len: usize) -> usize {
+    have.saturating_mul(4).max(READ_AHEAD).min(len)
 }
 
 /// The writing half of a framed connection.
@@ -229,6 +324,73 @@ mod tests {
             reader.next().await,
             Err(ConnError::Timeout(d)) if d == Duration::from_secs(30)
         ));
+    }
+
+    #[tokio::test]
+    async fn chunks_larger_than_the_read_ahead_arrive_whole_and_in_step() {
+        let (ours, mut theirs) = duplex(8 * 1024);
+        let mut reader = FrameReader::new(ours, Duration::from_secs(5));
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let small = vec![7u8; 16 * 1024];
+        let mut stream = Vec::new();
+        for chunk in [&big, &small, &big] {
+            stream.extend_from_slice(&wire::data_header(chunk.len()));
+            stream.extend_from_slice(chunk);
+        }
+        stream.extend_from_slice(&Message::End.encode().expect("encodes"));
+        let writer = tokio::spawn(async move {
+            theirs.write_all(&stream).await.expect("write");
+        });
+        for expected in [&big, &small, &big] {
+            assert!(
+                matches!(reader.next().await, Ok(Some(Incoming::Data(d))) if d == *expected),
+                "a chunk came cut or out of step"
+            );
+        }
+        assert_eq!(
+            reader.next().await.expect("valid"),
+            Some(Incoming::Message(Message::End))
+        );
+        assert!(reader.next().await.expect("clean end").is_none());
+        writer.await.expect("writer");
+    }
+
+    #[tokio::test]
+    async fn a_frame_over_the_limit_set_is_refused_from_its_header() {
+        let (ours, mut theirs) = duplex(64);
+        let mut reader = FrameReader::new(ours, Duration::from_secs(5));
+        reader.limit_frames(Some(1024));
+        // 60 KiB announced, none of it sent: refused without waiting.
+        theirs
+            .write_all(&[wire::kind::AUTH, 0, 0, 0xf0, 0])
+            .await
+            .expect("write");
+        assert!(matches!(
+            reader.next().await,
+            Err(ConnError::Wire(WireError::TooLong { limit: 1024, .. }))
+        ));
+    }
+
+    #[tokio::test]
+    async fn lifting_the_limit_admits_the_protocols_own_sizes() {
+        let (ours, mut theirs) = duplex(64 * 1024);
+        let mut reader = FrameReader::new(ours, Duration::from_secs(5));
+        reader.limit_frames(Some(1024));
+        let proof = Message::Proof { proof: [3; 32] };
+        let chunk = vec![9u8; 40 * 1024];
+        let mut stream = proof.encode().expect("encodes");
+        stream.extend_from_slice(&wire::data_header(chunk.len()));
+        stream.extend_from_slice(&chunk);
+        theirs.write_all(&stream).await.expect("write");
+        assert_eq!(
+            reader.next().await.expect("valid"),
+            Some(Incoming::Message(proof))
+        );
+        reader.limit_frames(None);
+        assert_eq!(
+            reader.next().await.expect("valid"),
+            Some(Incoming::Data(chunk))
+        );
     }
 
     #[tokio::test]

@@ -20,7 +20,9 @@
 
 use crate::client::{Client, ClientError, Progress};
 use crate::disk;
+use crate::names::MAX_NAME;
 use crate::wire::{Digest, hex};
+use common::escape::escape;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -264,7 +266,7 @@ pub async fn run(
     }
     let kept = sent
         .previous
-        .map(|p| format!("; previous version kept as {p}"))
+        .map(|p| format!("; previous version kept as {}", escape(&p, MAX_NAME)))
         .unwrap_or_default();
     say(&format!(
         "stored {shown} as {}: {} bytes, sha256 {}{kept}",

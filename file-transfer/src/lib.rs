@@ -19,6 +19,7 @@
 //! | no login | challenge-response (SCRAM-SHA-256): the password never crosses the wire | [`auth`] |
 //! | paths | one plain name per file, confined to the served directory | [`names`], [`store`] |
 //! | half-written files | temporary file, verify, sync, rename; previous versions kept | [`store`] |
+//! | hostile clients | a connection cap; the login within `--timeout`, in frames of at most 1 KiB; memory that follows what arrived, not what was announced; peer text escaped in logs | [`server`], [`conn`] |
 //!
 //! # The protocol, by example
 //!
@@ -61,6 +62,12 @@ pub const PASSWORD_ENV: &str = "FILE_TRANSFER_PASSWORD";
 
 /// The default account name (the course's word for student).
 pub const DEFAULT_USER: &str = "aluno";
+
+/// How many characters of a sentence from the other side (an ERROR's
+/// message, which may quote names) a log, transcript or terminal shows, once
+/// escaped with [`common::escape`]. Ours are a line or two; a longer one is
+/// cut, with its length.
+pub const MESSAGE_SHOWN: usize = 1000;
 
 /// Read a password from the terminal without echoing it. `None` when there
 /// is no terminal to ask.

@@ -14,27 +14,37 @@
 //!
 //! [`run_raw`] is the slide's server instead: no framing, no login; each
 //! connection receives the bytes of one file and is closed.
+//!
+//! Both accept connections through [`common::serve::serve`]: at most
+//! `--max-connections` at once (one more gets an `ERROR 503` frame, or
+//! nothing in the raw protocol, whose client would save it as the file), and
+//! a peer that stops reading is dropped after `--timeout`. Before login a
+//! client is held to more: its frames may be at most
+//! [`wire::MAX_LOGIN_FRAME`] bytes, refused from the header, and the whole
+//! login must be done within `--timeout`, however its bytes trickle in.
+//! Every string a client sends is escaped ([`common::escape`]) before it
+//! reaches the log or the transcript.
 
-use crate::auth::{self, Accounts, Backoff};
+use crate::MESSAGE_SHOWN;
+use crate::auth::{self, Accounts, Backoff, Credentials};
 use crate::conn::{ConnError, FrameReader, FrameWriter, Incoming};
 use crate::disk;
+use crate::names::MAX_NAME;
 use crate::store::{Store, StoreError, Upload};
-use crate::wire::{self, Digest, Message, code, hex};
+use crate::wire::{self, Digest, Message, WireError, code, hex};
+use common::escape::{Escaped, SHOWN};
+use common::serve::{Admitted, Limits, serve};
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
-
-/// How long connections get to finish after shutdown is requested.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// After a refusal that closes the connection, how long to keep reading (and
 /// discarding) so the peer reads our reason rather than a reset.
@@ -55,8 +65,9 @@ pub struct ServerConfig {
     pub accounts: Accounts,
     /// Bytes of file content per data frame sent.
     pub chunk: usize,
-    /// The longest wait for the next frame from a client (and for a write).
-    pub timeout: Duration,
+    /// The connection cap, and `timeout`: the longest wait for the next
+    /// frame from a client, for a write, and for the whole login.
+    pub limits: Limits,
     /// Where the transcript goes (`None`: nowhere).
     pub transcript: Option<Transcript>,
 }
@@ -135,6 +146,11 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
+/// A connection the server admitted, and its two halves.
+type Socket = Admitted<TcpStream>;
+type Reader = FrameReader<ReadHalf<Socket>>;
+type Writer = FrameWriter<WriteHalf<Socket>>;
+
 /// Serve `store` to clients from `listener` until `shutdown` is cancelled,
 /// then give open connections up to 5 s to finish.
 pub async fn run(
@@ -147,49 +163,50 @@ pub async fn run(
         store,
         accounts: config.accounts,
         chunk: config.chunk.clamp(1, wire::MAX_CHUNK),
-        timeout: config.timeout,
+        timeout: config.limits.timeout,
         backoff: Mutex::new(Backoff::default()),
         logins: Mutex::new(HashMap::new()),
         transcript: config.transcript,
         shutdown: shutdown.clone(),
     });
-    let tracker = TaskTracker::new();
-    loop {
-        let accepted = tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
-                tracker.spawn(serve_connection(stream, peer, Arc::clone(&shared)));
-            }
-            Err(e) => {
-                // Usually out of file descriptors: back off instead of spinning.
-                warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
-    finish(tracker).await;
-    Ok(())
+    let busy = Message::error(
+        code::UNAVAILABLE,
+        format!(
+            "the server is at its connection limit ({} connections); try again later",
+            config.limits.max_connections
+        ),
+    )
+    .encode()
+    .unwrap_or_default();
+    serve(listener, &config.limits, &busy, shutdown, |io, peer| {
+        serve_connection(io, peer, Arc::clone(&shared))
+    })
+    .await
 }
 
-async fn finish(tracker: TaskTracker) {
-    info!("shutting down: no new connections");
-    tracker.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
-        .await
-        .is_err()
-    {
-        warn!("some connections did not finish in time");
-    }
+/// A client's string as the log and transcript show it.
+fn shown(text: &str) -> Escaped<'_> {
+    Escaped::new(text, SHOWN)
 }
 
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+/// A file name as the log and transcript show it: whole (names are at most
+/// [`MAX_NAME`] bytes), escaped.
+fn named(name: &str) -> Escaped<'_> {
+    Escaped::new(name, MAX_NAME)
+}
+
+/// One of our messages (which may quote a client) as the log and
+/// transcript show it.
+fn sentence(text: &str) -> Escaped<'_> {
+    Escaped::new(text, MESSAGE_SHOWN)
+}
+
+async fn serve_connection(io: Socket, peer: SocketAddr, shared: Arc<Shared>) {
     info!(%peer, "connected");
     shared.say(|| format!("Conectado por: {peer}"));
-    let _ = stream.set_nodelay(true);
-    let (read, write) = stream.into_split();
+    // The login's time starts now: the greeting is part of it.
+    let login_deadline = Instant::now() + shared.timeout;
+    let (read, write) = tokio::io::split(io);
     let mut reader = FrameReader::new(read, shared.timeout);
     let mut writer = FrameWriter::new(write, shared.timeout);
     let mut session = Session {
@@ -199,11 +216,11 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
         reader: &mut reader,
         writer: &mut writer,
     };
-    match session.run().await {
+    match session.run(login_deadline).await {
         Ok(()) => info!(%peer, "disconnected"),
         Err(Failure::Refuse(code, message) | Failure::Close(code, message)) => {
-            warn!(%peer, code, %message, "closing the connection");
-            shared.say(|| format!("{peer}: refused ({code}): {message}"));
+            warn!(%peer, code, message = %sentence(&message), "closing the connection");
+            shared.say(|| format!("{peer}: refused ({code}): {}", sentence(&message)));
             if writer.send(&Message::error(code, message)).await.is_ok() {
                 let _ = writer.shutdown().await;
                 reader.drain(LINGER).await;
@@ -218,13 +235,22 @@ struct Session<'a> {
     peer: SocketAddr,
     user: Option<String>,
     shared: &'a Shared,
-    reader: &'a mut FrameReader<OwnedReadHalf>,
-    writer: &'a mut FrameWriter<OwnedWriteHalf>,
+    reader: &'a mut Reader,
+    writer: &'a mut Writer,
+}
+
+/// What the client said during the login exchange.
+struct Attempt {
+    user: String,
+    client_nonce: Digest,
+    server_nonce: Digest,
+    credentials: Credentials,
+    proof: Digest,
 }
 
 impl Session<'_> {
-    async fn run(&mut self) -> Result<(), Failure> {
-        self.login().await?;
+    async fn run(&mut self, login_deadline: Instant) -> Result<(), Failure> {
+        self.login(login_deadline).await?;
         loop {
             let request = tokio::select! {
                 () = self.shared.shutdown.cancelled() => return Err(shutting_down()),
@@ -254,10 +280,10 @@ impl Session<'_> {
             match outcome {
                 Ok(()) => {}
                 Err(Failure::Refuse(code, message)) => {
-                    debug!(peer = %self.peer, code, %message, "refused");
+                    debug!(peer = %self.peer, code, message = %sentence(&message), "refused");
                     let peer = self.peer;
                     self.shared
-                        .say(|| format!("{peer}: refused ({code}): {message}"));
+                        .say(|| format!("{peer}: refused ({code}): {}", sentence(&message)));
                     self.writer.send(&Message::error(code, message)).await?;
                 }
                 Err(other) => return Err(other),
@@ -265,7 +291,33 @@ impl Session<'_> {
         }
     }
 
-    async fn login(&mut self) -> Result<(), Failure> {
+    /// Log the client in, or fail. The exchange with the client (HELLO to
+    /// PROOF) must be over by `deadline`, with frames of at most
+    /// [`wire::MAX_LOGIN_FRAME`] bytes; then the server verifies, taking
+    /// its time on a failure (see [`Backoff`]).
+    async fn login(&mut self, deadline: Instant) -> Result<(), Failure> {
+        self.reader.limit_frames(Some(wire::MAX_LOGIN_FRAME));
+        let timeout = self.shared.timeout;
+        let attempt = tokio::select! {
+            () = self.shared.shutdown.cancelled() => return Err(shutting_down()),
+            attempt = tokio::time::timeout_at(deadline, self.exchange()) => match attempt {
+                Ok(attempt) => attempt?,
+                Err(_) => return Err(Failure::Close(
+                    code::TIMEOUT,
+                    format!(
+                        "timed out: the login did not finish within {} s",
+                        timeout.as_secs_f64()
+                    ),
+                )),
+            },
+        };
+        self.verify(attempt).await?;
+        self.reader.limit_frames(None);
+        Ok(())
+    }
+
+    /// The client's part of the login: HELLO, AUTH, CHALLENGE, PROOF.
+    async fn exchange(&mut self) -> Result<Attempt, Failure> {
         let server_nonce = auth::random::<32>()
             .map_err(|e| Failure::Close(code::SERVER, format!("no randomness: {e}")))?;
         self.writer
@@ -274,7 +326,7 @@ impl Session<'_> {
                 nonce: server_nonce,
             })
             .await?;
-        let (user, client_nonce) = match self.reader.next().await? {
+        let (user, client_nonce) = match self.login_frame().await? {
             Some(Incoming::Message(Message::Auth { user, nonce })) => (user, nonce),
             None => return Err(Failure::Lost("closed before logging in".into())),
             Some(other) => {
@@ -291,7 +343,7 @@ impl Session<'_> {
                 salt: credentials.salt.clone(),
             })
             .await?;
-        let proof = match self.reader.next().await? {
+        let proof = match self.login_frame().await? {
             Some(Incoming::Message(Message::Proof { proof })) => proof,
             None => return Err(Failure::Lost("closed while logging in".into())),
             Some(other) => {
@@ -301,6 +353,39 @@ impl Session<'_> {
                 ));
             }
         };
+        Ok(Attempt {
+            user,
+            client_nonce,
+            server_nonce,
+            credentials,
+            proof,
+        })
+    }
+
+    /// The next frame before login; one over the login limit is refused
+    /// with the reason.
+    async fn login_frame(&mut self) -> Result<Option<Incoming>, Failure> {
+        match self.reader.next().await {
+            Ok(frame) => Ok(frame),
+            Err(ConnError::Wire(e @ WireError::TooLong { .. })) => Err(Failure::Close(
+                code::BAD_REQUEST,
+                format!(
+                    "invalid frame: {e} bytes before login (log in first: AUTH and PROOF are small)"
+                ),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Check the proof: WELCOME, or a refusal after the failure delay.
+    async fn verify(&mut self, attempt: Attempt) -> Result<(), Failure> {
+        let Attempt {
+            user,
+            client_nonce,
+            server_nonce,
+            credentials,
+            proof,
+        } = attempt;
         let message = auth::auth_message(
             &user,
             &client_nonce,
@@ -310,7 +395,10 @@ impl Session<'_> {
         );
         let ip = self.peer.ip();
         let lock = self.shared.login_lock(ip);
-        let _one_at_a_time = lock.lock().await;
+        let _one_at_a_time = tokio::select! {
+            () = self.shared.shutdown.cancelled() => return Err(shutting_down()),
+            guard = lock.lock() => guard,
+        };
         // An unknown user fails here too, with the same work and answer.
         if auth::verify_proof(&credentials, &message, &proof) {
             if let Ok(mut backoff) = self.shared.backoff.lock() {
@@ -321,9 +409,10 @@ impl Session<'_> {
                     signature: auth::server_signature(&credentials, &message),
                 })
                 .await?;
-            info!(peer = %self.peer, %user, "logged in");
+            info!(peer = %self.peer, user = %shown(&user), "logged in");
             let peer = self.peer;
-            self.shared.say(|| format!("{peer}: logged in as {user}"));
+            self.shared
+                .say(|| format!("{peer}: logged in as {}", shown(&user)));
             self.user = Some(user);
             return Ok(());
         }
@@ -331,14 +420,17 @@ impl Session<'_> {
             Ok(mut backoff) => backoff.failed(ip, tokio::time::Instant::now()),
             Err(_) => auth::failure_delay(1),
         };
-        warn!(peer = %self.peer, %user, ?delay, "login failed");
+        warn!(peer = %self.peer, user = %shown(&user), ?delay, "login failed");
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
             () = self.shared.shutdown.cancelled() => return Err(shutting_down()),
         }
         Err(Failure::Close(
             code::UNAUTHORIZED,
-            format!("login failed for {user:?}: unknown user or wrong password"),
+            format!(
+                "login failed for \"{}\": unknown user or wrong password",
+                shown(&user)
+            ),
         ))
     }
 
@@ -429,7 +521,8 @@ impl Session<'_> {
         };
         self.shared.say(|| {
             format!(
-                "{peer}: Envio completo: {name} ({size} bytes{from}, sha256 {})",
+                "{peer}: Envio completo: {} ({size} bytes{from}, sha256 {})",
+                named(&name),
                 hex(&digest)
             )
         });
@@ -475,7 +568,7 @@ impl Session<'_> {
             } else {
                 String::new()
             };
-            format!("{peer}: receiving {name} ({size} bytes{resumed})")
+            format!("{peer}: receiving {} ({size} bytes{resumed})", named(&name))
         });
         match self.receive(upload, &name, size, digest).await {
             Ok(received) => {
@@ -499,11 +592,12 @@ impl Session<'_> {
                     })
                     .await?;
                 let kept = previous
-                    .map(|p| format!(", previous version kept as {p}"))
+                    .map(|p| format!(", previous version kept as {}", named(&p)))
                     .unwrap_or_default();
                 self.shared.say(|| {
                     format!(
-                        "{peer}: stored {name} ({size} bytes, sha256 {}){kept}",
+                        "{peer}: stored {} ({size} bytes, sha256 {}){kept}",
+                        named(&name),
                         hex(&digest)
                     )
                 });
@@ -512,12 +606,12 @@ impl Session<'_> {
             Err((failure, received, keep)) => {
                 if resumable && keep {
                     self.shared.say(|| {
-                        format!("{peer}: upload of {name} broken after {received} of {size} bytes; kept for --resume")
+                        format!("{peer}: upload of {} broken after {received} of {size} bytes; kept for --resume", named(&name))
                     });
                 } else {
                     store.discard(&path);
                     self.shared.say(|| {
-                        format!("{peer}: upload of {name} failed after {received} of {size} bytes; nothing kept")
+                        format!("{peer}: upload of {} failed after {received} of {size} bytes; nothing kept", named(&name))
                     });
                 }
                 Err(failure)
@@ -569,7 +663,10 @@ impl Session<'_> {
                 Ok(Some(Incoming::Message(Message::Error { message, .. }))) => {
                     break Some(Failure::Refuse(
                         code::ABORTED,
-                        format!("upload of {name:?} cancelled by the client: {message}"),
+                        format!(
+                            "upload of {name:?} cancelled by the client: {}",
+                            shown(&message)
+                        ),
                     ));
                 }
                 Ok(Some(Incoming::Message(other))) => {
@@ -630,63 +727,49 @@ fn describe(frame: &Incoming) -> String {
 /// The slide's server: every connection receives the bytes of `file` in
 /// chunks of `chunk` bytes, then is closed. No framing, no login, no digest:
 /// for compatibility with the slide's client only. A client that stops
-/// reading for `timeout` is dropped.
+/// reading for `limits.timeout` is dropped; one over the connection cap
+/// receives nothing (the slide's client would save any message as the
+/// file) and is closed.
 pub async fn run_raw(
     listener: TcpListener,
     file: PathBuf,
     chunk: usize,
-    timeout: Duration,
+    limits: &Limits,
     transcript: Option<Transcript>,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
     let file = Arc::new(file);
-    let tracker = TaskTracker::new();
-    loop {
-        let accepted = tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
-                let file = Arc::clone(&file);
-                let transcript = transcript.clone();
-                let shutdown = shutdown.clone();
-                tracker.spawn(async move {
-                    let say = |line: &str| {
-                        if let Some(t) = &transcript {
-                            t(line.to_owned());
-                        }
-                    };
-                    say(&format!("Conectado por: {peer}"));
-                    tokio::select! {
-                        sent = send_raw(stream, &file, chunk, timeout) => match sent {
-                            Ok(bytes) => {
-                                debug!(%peer, bytes, "raw file sent");
-                                say("Envio completo");
-                            }
-                            Err(e) => warn!(%peer, error = %e, "raw send failed"),
-                        },
-                        () = shutdown.cancelled() => {}
+    let token = shutdown.clone();
+    serve(listener, limits, b"", shutdown, |stream, peer| {
+        let file = Arc::clone(&file);
+        let transcript = transcript.clone();
+        let shutdown = token.clone();
+        async move {
+            let say = |line: &str| {
+                if let Some(t) = &transcript {
+                    t(line.to_owned());
+                }
+            };
+            say(&format!("Conectado por: {peer}"));
+            tokio::select! {
+                sent = send_raw(stream, &file, chunk) => match sent {
+                    Ok(bytes) => {
+                        debug!(%peer, bytes, "raw file sent");
+                        say("Envio completo");
                     }
-                    say("Conexão fechada");
-                });
+                    Err(e) => warn!(%peer, error = %e, "raw send failed"),
+                },
+                () = shutdown.cancelled() => {}
             }
-            Err(e) => {
-                warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            say("Conexão fechada");
         }
-    }
-    finish(tracker).await;
-    Ok(())
+    })
+    .await
 }
 
-async fn send_raw(
-    mut stream: TcpStream,
-    path: &std::path::Path,
-    chunk: usize,
-    timeout: Duration,
-) -> io::Result<u64> {
+/// Send the file's bytes as they are. A write the client leaves unread
+/// fails after the timeout ([`Admitted`] sees to it).
+async fn send_raw(mut stream: Socket, path: &std::path::Path, chunk: usize) -> io::Result<u64> {
     let file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     // The raw protocol has no frames: plain bytes.
@@ -694,9 +777,7 @@ async fn send_raw(
     let mut sent = 0;
     while let Some(batch) = source.next().await {
         let batch = batch?;
-        tokio::time::timeout(timeout, stream.write_all(&batch.bytes))
-            .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "the client stopped reading"))??;
+        stream.write_all(&batch.bytes).await?;
         sent += batch.content;
     }
     stream.shutdown().await?;

@@ -40,6 +40,11 @@ pub const MAX_CHUNK: usize = 1024 * 1024;
 /// The largest body of any other frame: 64 KiB (names are at most 255 bytes).
 pub const MAX_CONTROL: usize = 64 * 1024;
 
+/// The largest body of any frame before login: 1 KiB. AUTH (a name of at
+/// most 64 bytes and a nonce) and PROOF (32 bytes) are far smaller, so a
+/// client that has not logged in cannot make the server hold more.
+pub const MAX_LOGIN_FRAME: usize = 1024;
+
 /// Bytes in a SHA-256 digest, a nonce, a proof or a signature.
 pub const DIGEST_LEN: usize = 32;
 

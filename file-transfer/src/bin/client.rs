@@ -7,8 +7,10 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use common::cli::print_line;
+use common::escape::escape;
 use file_transfer::client::{self, Progress};
 use file_transfer::exercise::{self, Exercise, Login, Wait};
+use file_transfer::names::MAX_NAME;
 use file_transfer::server::DEFAULT_CHUNK;
 use file_transfer::wire::hex;
 use file_transfer::{DEFAULT_USER, PASSWORD_ENV, format_time, parse_size, prompt_password};
@@ -196,11 +198,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Command::Ls => {
             let mut client = login.open().await?;
             for entry in client.list().await? {
+                // The server's names, shown so that none can reach the
+                // terminal as a control sequence or a line of its own.
                 print_line(&format!(
                     "{:>12}  {}  {}",
                     entry.size,
                     format_time(entry.modified),
-                    entry.name
+                    escape(&entry.name, MAX_NAME)
                 ));
             }
         }
@@ -281,7 +285,7 @@ fn put_line(file: &Path, name: &str, sent: &client::Sent) -> String {
     let kept = sent
         .previous
         .as_ref()
-        .map(|p| format!("; previous version kept as {p}"))
+        .map(|p| format!("; previous version kept as {}", escape(p, MAX_NAME)))
         .unwrap_or_default();
     format!(
         "stored {} as {name}: {} bytes, sha256 {}{resumed}{kept}",

@@ -6,6 +6,7 @@
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use common::cli::{print_line, shutdown_on_signals, stdout_transcript};
+use common::serve::LimitFlags;
 use file_transfer::auth::{self, Accounts, Credentials};
 use file_transfer::server::{self, DEFAULT_CHUNK, SLIDE_CHUNK, ServerConfig};
 use file_transfer::store::Store;
@@ -13,7 +14,6 @@ use file_transfer::{DEFAULT_USER, PASSWORD_ENV, parse_size, prompt_password};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// File transfer server: serves the files of --root to logged-in clients
 /// (list, download, upload with atomic replace and kept versions).
@@ -50,9 +50,10 @@ struct Args {
     /// Bytes of file content per data frame sent (up to 1MiB).
     #[arg(long, value_parser = parse_chunk, value_name = "SIZE")]
     chunk: Option<usize>,
-    /// Seconds to wait for the next frame of a client before closing it.
-    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
-    timeout: f64,
+    // --max-connections and --timeout, as in every server of the
+    // workspace; here --timeout also bounds the whole login.
+    #[command(flatten)]
+    limits: LimitFlags,
     /// The largest upload accepted.
     #[arg(long, value_parser = parse_size, default_value = "1TiB", value_name = "SIZE")]
     max_size: u64,
@@ -183,12 +184,7 @@ fn load_accounts(args: &Args) -> anyhow::Result<Accounts> {
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
-    let Ok(timeout) = Duration::try_from_secs_f64(args.timeout) else {
-        bail!("--timeout must be a positive number of seconds");
-    };
-    if timeout.is_zero() {
-        bail!("--timeout must be a positive number of seconds");
-    }
+    let limits = args.limits.limits();
     let transcript: Option<server::Transcript> = (!args.quiet).then(stdout_transcript);
 
     // Install the signal handlers before announcing `listening on`: a
@@ -201,7 +197,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         let listener = bind(&args.listen).await?;
         print_line(&format!("listening on {}", listener.local_addr()?));
         let chunk = args.chunk.unwrap_or(SLIDE_CHUNK);
-        server::run_raw(listener, file, chunk, timeout, transcript, shutdown).await?;
+        server::run_raw(listener, file, chunk, &limits, transcript, shutdown).await?;
         return Ok(());
     }
 
@@ -216,7 +212,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let config = ServerConfig {
         accounts,
         chunk: args.chunk.unwrap_or(DEFAULT_CHUNK),
-        timeout,
+        limits,
         transcript,
     };
     server::run(listener, Arc::new(store), config, shutdown).await?;

@@ -85,11 +85,21 @@ impl Served {
 
     /// A server on a root that holds `files`, with the single test account.
     pub fn start_with(files: &[(&str, &[u8])], args: &[&str]) -> Self {
+        Self::start_adjusted(files, args, |_| {})
+    }
+
+    /// Like [`Served::start_with`], adjusting the server's command first
+    /// (an environment variable such as `RUST_LOG`).
+    pub fn start_adjusted(
+        files: &[(&str, &[u8])],
+        args: &[&str],
+        adjust: impl FnOnce(&mut std::process::Command),
+    ) -> Self {
         let root = tempfile::tempdir().expect("a temporary root");
         for (name, data) in files {
             std::fs::write(root.path().join(name), data).expect("write a served file");
         }
-        let server = start_server_on(root.path(), args);
+        let server = start_server_adjusted(root.path(), args, adjust);
         Self { server, root }
     }
 
@@ -153,6 +163,15 @@ impl Served {
 
 /// Start the server on `root` with the test account and `args`.
 pub fn start_server_on(root: &Path, args: &[&str]) -> Program {
+    start_server_adjusted(root, args, |_| {})
+}
+
+/// Like [`start_server_on`], adjusting the command first.
+pub fn start_server_adjusted(
+    root: &Path,
+    args: &[&str],
+    adjust: impl FnOnce(&mut std::process::Command),
+) -> Program {
     let root = root.to_str().expect("a UTF-8 temporary path");
     let mut all = vec![
         "--listen",
@@ -165,6 +184,7 @@ pub fn start_server_on(root: &Path, args: &[&str]) -> Program {
     all.extend_from_slice(args);
     let mut program = server().spawn_with(&all, |cmd| {
         cmd.env("FILE_TRANSFER_PASSWORD", PASSWORD);
+        adjust(cmd);
     });
     program.wait_listening();
     program
@@ -221,13 +241,7 @@ impl Wire {
     #[track_caller]
     pub fn connect(addr: &str) -> Self {
         let stream = TcpStream::connect(addr).expect("connect to the server");
-        stream
-            .set_read_timeout(Some(timeout()))
-            .expect("set a read timeout");
-        let mut wire = Self {
-            stream,
-            nonce: [0; 32],
-        };
+        let mut wire = Self::over(stream);
         match wire.recv() {
             Some(Incoming::Message(Message::Hello { protocol, nonce })) => {
                 assert_eq!(protocol, wire::PROTOCOL);
@@ -236,6 +250,25 @@ impl Wire {
             other => panic!("expected HELLO, got {other:?}"),
         }
         wire
+    }
+
+    /// Speak frames over `stream` as they come, without expecting a
+    /// greeting (the test reads what the server says first, or plays the
+    /// server itself).
+    #[track_caller]
+    pub fn over(stream: TcpStream) -> Self {
+        stream
+            .set_read_timeout(Some(timeout()))
+            .expect("set a read timeout");
+        Self {
+            stream,
+            nonce: [0; 32],
+        }
+    }
+
+    /// The nonce of the server's greeting (zero before it).
+    pub fn server_nonce(&self) -> Digest {
+        self.nonce
     }
 
     /// Our end's address, as the server's transcript shows it.

@@ -614,6 +614,37 @@ pub fn has_python_module(module: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The path of binary `bin` of package `package`, built in the profile of
+/// the running program (release for `cargo run --release --example ...`).
+///
+/// For benchmarks, which run as examples: they measure the server as users
+/// run it, a separate process started from its binary, and `cargo run
+/// --example` does not build the package's binaries. This runs `cargo build`
+/// for that one binary (quick when it is up to date) with the `cargo` that
+/// started the example (`$CARGO`), and fails with the reason otherwise.
+pub fn built_binary(package: &str, bin: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the path of this program");
+    // target/<profile>/examples/<example> or target/<profile>/deps/<test>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("this program runs from cargo's target directory");
+    let release = profile_dir.file_name().is_some_and(|name| name == "release");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args(["build", "--quiet", "-p", package, "--bin", bin]);
+    if release {
+        build.arg("--release");
+    }
+    let status = build
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build {bin}: {e}"));
+    assert!(status.success(), "cargo could not build {bin}");
+    let path = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "{} is missing after the build", path.display());
+    path
+}
+
 /// A loopback address that nothing listens on (bound, then released), for
 /// testing what a client does when the server is not there.
 pub fn closed_port() -> std::net::SocketAddr {

@@ -1,25 +1,28 @@
 //! Additions per second over one WebSocket and over 50, against our server
-//! and against the Python `websockets` adder of `python/adder_server.py`.
+//! as users run it (its own process, transcript on, and with `--quiet`) and
+//! against the Python `websockets` adder of `python/adder_server.py`.
 //!
 //! ```text
 //! cargo run --release -p websocket-adder --example websocket-adder-bench
 //! ```
 //!
-//! Our server runs in this process (the library's `server::run` on a port
-//! the system chooses, without the transcript); the Python one is started
-//! with `python3` (skipped, with a note, when the `websockets` package is
-//! missing). The load is the same for both: each connection sends `i.j 0.5`,
-//! waits for the sum and checks it before sending the next, so every
-//! addition is one full round trip over loopback. Each figure is the best
-//! of three runs; `--seconds N` sets how long each run lasts (default 3).
+//! Our server is `websocket-adder-server`, built and started as a separate
+//! process with its default flags; its stdout (the transcript, two lines per
+//! addition) is read as fast as it comes, as a terminal would. The Python
+//! one is started with `python3` (skipped, with a note, when the
+//! `websockets` package is missing). The load is the same for all: each
+//! connection sends `i.j 0.5`, waits for the sum and checks it before
+//! sending the next, so every addition is one full round trip over
+//! loopback. Each figure is the best of three runs; `--seconds N` sets how
+//! long each run lasts (default 3). The last rows are what the transcript
+//! costs, and how many times Python's rate ours is.
 
+use common::testing::{Launcher, built_binary};
 use futures_util::{SinkExt as _, StreamExt as _};
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_util::sync::CancellationToken;
-use websocket_adder::server::{self, Console, ServerConfig};
 
 const CONNECTIONS: [usize; 2] = [1, 50];
 
@@ -32,41 +35,55 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(3);
     let duration = Duration::from_secs(seconds);
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let ours = format!("ws://{}/add", listener.local_addr()?);
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(server::run(
-        listener,
-        None,
-        ServerConfig::default(),
-        Console::quiet(),
-        shutdown.clone(),
-    ));
+    let server = Launcher::fixed(built_binary("websocket-adder", "websocket-adder-server"));
 
     println!("additions per second, one round trip each, over loopback (best of 3 × {seconds} s)");
     println!(
-        "{:<28}{:>14}{:>16}",
+        "{:<40}{:>14}{:>16}",
         "server", "1 connection", "50 connections"
     );
-    let rates = measure_all(&ours, duration).await?;
-    print_row("websocket-adder (Rust)", &rates);
-
-    match PythonServer::start() {
+    let mut ours = Vec::new();
+    for (name, quiet) in [
+        ("websocket-adder-server (transcript on)", false),
+        ("websocket-adder-server --quiet", true),
+    ] {
+        let mut args = vec!["--listen", "127.0.0.1:0"];
+        if quiet {
+            args.push("--quiet");
+        }
+        let program = server.start_server(&args);
+        program.discard_stdout();
+        let rates = measure_all(&format!("ws://{}/add", program.addr()), duration).await?;
+        print_row(name, &rates);
+        ours.push(rates);
+    }
+    let python = match PythonServer::start() {
         Ok(python) => {
             let rates = measure_all(&python.url, duration).await?;
             print_row("Python websockets", &rates);
+            Some(rates)
         }
-        Err(why) => println!("{:<28}skipped: {why}", "Python websockets"),
+        Err(why) => {
+            println!("{:<40}skipped: {why}", "Python websockets");
+            None
+        }
+    };
+    let cost = |i: usize| 100.0 * (1.0 - ours[0][i] / ours[1][i]);
+    println!("{:<40}{:>13.1}%{:>15.1}%", "transcript cost", cost(0), cost(1));
+    if let Some(python) = python {
+        let ratio = |i: usize| ours[0][i] / python[i];
+        println!(
+            "{:<40}{:>13.1}×{:>15.1}×",
+            "ours (transcript on) / Python",
+            ratio(0),
+            ratio(1)
+        );
     }
-
-    shutdown.cancel();
-    server.await??;
     Ok(())
 }
 
 fn print_row(name: &str, rates: &[f64]) {
-    println!("{name:<28}{:>14.0}{:>16.0}", rates[0], rates[1]);
+    println!("{name:<40}{:>14.0}{:>16.0}", rates[0], rates[1]);
 }
 
 /// The best of three runs per figure: other programs on the machine can

@@ -629,7 +629,9 @@ pub fn built_binary(package: &str, bin: &str) -> std::path::PathBuf {
         .parent()
         .and_then(Path::parent)
         .expect("this program runs from cargo's target directory");
-    let release = profile_dir.file_name().is_some_and(|name| name == "release");
+    let release = profile_dir
+        .file_name()
+        .is_some_and(|name| name == "release");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
     build.args(["build", "--quiet", "-p", package, "--bin", bin]);
@@ -641,7 +643,11 @@ pub fn built_binary(package: &str, bin: &str) -> std::path::PathBuf {
         .unwrap_or_else(|e| panic!("cannot run cargo to build {bin}: {e}"));
     assert!(status.success(), "cargo could not build {bin}");
     let path = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "{} is missing after the build", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing after the build",
+        path.display()
+    );
     path
 }
 

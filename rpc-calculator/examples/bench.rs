@@ -16,11 +16,11 @@
 //! each). `--seconds N` sets how long each measurement lasts (default 3).
 
 use common::number::{Number, Operation};
+use common::testing::{Launcher, built_binary};
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
 use rpc_calculator::api::JsonNumber;
 use rpc_calculator::client::{Transport, XmlError, XmlRpcClient, url_for};
-use common::testing::{Launcher, built_binary};
 use std::io::BufRead as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;

@@ -35,7 +35,10 @@ async fn main() -> anyhow::Result<()> {
     let server = Launcher::fixed(built_binary("socket-chat", "socket-chat-server"));
 
     println!("echo round trips per second over loopback (best of {RUNS} × {seconds} s)");
-    println!("{:<36}{:>14}{:>16}", "server", "1 connection", "50 connections");
+    println!(
+        "{:<36}{:>14}{:>16}",
+        "server", "1 connection", "50 connections"
+    );
     let mut rows = Vec::new();
     for (name, quiet) in [
         ("socket-chat-server (transcript on)", false),

@@ -69,7 +69,12 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let cost = |i: usize| 100.0 * (1.0 - ours[0][i] / ours[1][i]);
-    println!("{:<40}{:>13.1}%{:>15.1}%", "transcript cost", cost(0), cost(1));
+    println!(
+        "{:<40}{:>13.1}%{:>15.1}%",
+        "transcript cost",
+        cost(0),
+        cost(1)
+    );
     if let Some(python) = python {
         let ratio = |i: usize| ours[0][i] / python[i];
         println!(

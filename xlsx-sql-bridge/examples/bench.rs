@@ -170,7 +170,7 @@ async fn main() -> anyhow::Result<()> {
     services.await??;
 
     let offline = best(runs, || {
-        convert_offline(&path, &options, std::io::sink())?;
+        convert_offline(&path, &options, &Default::default(), std::io::sink())?;
         Ok(())
     })?;
 

@@ -12,12 +12,17 @@
 //! Every error is `{"error": "<a sentence>"}` ([`ErrorBody`]) with its
 //! status: 400 a malformed request (including one that names a `path`),
 //! 404 an unknown upload id, 413 an upload over the limit, 422 a file that
-//! is not a readable workbook, 503 too many uploads waiting.
+//! is not a readable workbook, or one too large to convert (its memory
+//! estimate is over the limit) or too slow (past the time limit), 503 too
+//! many uploads waiting or no conversion slot free in time (with
+//! `Retry-After`).
 //!
 //! The front's API (what the page and the client call): `GET /` the page,
 //! `POST /upload` a `multipart/form-data` form with the fields [`FORM_FILE`]
 //! (the workbook), and optionally [`FORM_BATCH`], [`FORM_CREATE_TABLE`],
-//! [`FORM_SHEET`]; the answer is the converter's, passed through.
+//! [`FORM_SHEET`]; the answer is the converter's, passed through (with its
+//! `Retry-After`), or the front's own: 502 a converter that cannot be
+//! reached, 504 one that does not answer in time.
 
 use serde::{Deserialize, Serialize};
 

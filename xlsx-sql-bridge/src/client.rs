@@ -19,8 +19,13 @@ pub enum ClientError {
     File { path: PathBuf, source: io::Error },
     #[error("cannot reach the front at {url}: {reason}")]
     Unreachable { url: String, reason: String },
-    #[error("{message} (HTTP {status})")]
-    Refused { status: u16, message: String },
+    #[error("{message} (HTTP {status}{})", retry_after.map(|s| format!("; retry after {s} s")).unwrap_or_default())]
+    Refused {
+        status: u16,
+        message: String,
+        /// The server's `Retry-After`, in seconds.
+        retry_after: Option<u64>,
+    },
     #[error("the script was cut short: {0}")]
     CutShort(String),
     #[error("cannot write the script: {0}")]
@@ -115,7 +120,13 @@ impl Client {
             })?;
         let status = response.status();
         if !status.is_success() {
-            let text = response.text().await.unwrap_or_default();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.trim().parse().ok());
+            // A sentence is short: a server sending more is not believed
+            // further (the terminal's side escapes what is shown).
+            let text = crate::front::text_at_most(response, 64 * 1024).await;
             let message = serde_json::from_str::<ErrorBody>(&text)
                 .map(|b| b.error)
                 .unwrap_or_else(|_| {
@@ -123,12 +134,13 @@ impl Client {
                     if text.is_empty() {
                         status.canonical_reason().unwrap_or("refused").to_owned()
                     } else {
-                        text.chars().take(300).collect()
+                        text.to_owned()
                     }
                 });
             return Err(ClientError::Refused {
                 status: status.as_u16(),
                 message,
+                retry_after,
             });
         }
         let mut written = 0u64;
@@ -148,10 +160,12 @@ impl Client {
 }
 
 /// Convert the workbook at `path` here, without a server, writing the script
-/// to `out`.
+/// to `out`, within `limits` (the memory budget matters here too: a
+/// hostile file costs this machine what it would cost the converter).
 pub fn convert_offline<W: Write>(
     path: &Path,
     options: &Options,
+    limits: &Limits,
     out: W,
 ) -> Result<(W, Summary), ClientError> {
     let file = std::fs::File::open(path).map_err(|source| ClientError::File {
@@ -159,11 +173,6 @@ pub fn convert_offline<W: Write>(
         source,
     })?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let conversion = Conversion::open(
-        BufReader::new(file),
-        name.as_deref(),
-        options,
-        &Limits::default(),
-    )?;
+    let conversion = Conversion::open(BufReader::new(file), name.as_deref(), options, limits)?;
     Ok(conversion.write(out)?)
 }

@@ -21,11 +21,25 @@
 //!    and all of them when the service stops.
 //!
 //! Conversions run on blocking threads, at most
-//! [`ConverterConfig::max_conversions`] at a time (the rest wait), and write
-//! the script into a channel that the HTTP response reads from: the client
-//! receives it while it is being made.
+//! [`ConverterConfig::max_conversions`] at a time, and write the script into
+//! a channel that the HTTP response reads from: the client receives it while
+//! it is being made. Each is bounded three ways, so that a few hostile files
+//! cannot hold the converter for everyone else:
+//!
+//! * **memory**: a workbook whose reading would need more than
+//!   [`Limits::max_memory`] is refused (422) before it is expanded
+//!   ([`crate::budget`]);
+//! * **time**: a conversion still running [`ConverterConfig::conversion_timeout`]
+//!   after it started is abandoned: its thread checks the deadline between
+//!   rows, and while it waits for a slow client. Before the script has
+//!   started the answer is 422; after, the body is cut, so that no client
+//!   takes a partial script for a whole one;
+//! * **the queue**: a conversion waits at most
+//!   [`ConverterConfig::queue_timeout`] for a free slot; then the answer is
+//!   503 with `Retry-After`.
 
 use crate::api::{self, ConvertRequest, ErrorBody, UploadCreated};
+use crate::budget::Deadline;
 use crate::convert::{Conversion, Options};
 use crate::workbook::{Limits, human_bytes};
 use crate::{ConvertError, REST_LOG, UploadDir};
@@ -35,6 +49,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use common::escape::{SHOWN, escape};
 use futures_util::StreamExt as _;
 use std::collections::HashMap;
 use std::io::{self, BufReader, Write};
@@ -45,13 +60,28 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+/// The default time one conversion may take, from its start to the last
+/// byte of the script: 60 s.
+pub const DEFAULT_CONVERSION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default time a conversion waits for a free slot: 10 s.
+pub const DEFAULT_QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the converter behaves.
 #[derive(Debug, Clone)]
 pub struct ConverterConfig {
     /// The largest upload accepted, in bytes (413 beyond).
     pub max_upload: u64,
-    /// Zip-bomb limits.
+    /// Zip-bomb limits and the memory budget of one conversion.
     pub limits: Limits,
+    /// How long one conversion may take (its deadline is set when it
+    /// starts).
+    pub conversion_timeout: Duration,
+    /// How long a conversion waits for one of the `max_conversions` slots
+    /// (503 beyond).
+    pub queue_timeout: Duration,
+    /// Connections: cap, header and body timeouts.
+    pub connections: common::serve::Limits,
     /// Where uploads wait (default: a fresh private temporary directory).
     pub upload_dir: Option<std::path::PathBuf>,
     /// How long an upload that nobody converts is kept.
@@ -70,9 +100,17 @@ impl Default for ConverterConfig {
             upload_dir: None,
             upload_ttl: Duration::from_secs(600),
             max_pending: 64,
-            max_conversions: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_conversions: default_conversions(),
+            conversion_timeout: DEFAULT_CONVERSION_TIMEOUT,
+            queue_timeout: DEFAULT_QUEUE_TIMEOUT,
+            connections: common::serve::Limits::default(),
         }
     }
+}
+
+/// One conversion slot per core: conversions are CPU-bound.
+pub fn default_conversions() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 struct Upload {
@@ -159,30 +197,11 @@ pub async fn run(
             }
         }
     });
-    let served = serve(listener, routes(state), shutdown).await;
+    let connections = state.config.connections.clone();
+    let served =
+        common::serve::http::serve_router(listener, routes(state), &connections, shutdown).await;
     sweeper.abort();
     served
-}
-
-/// Serve `app` until `shutdown`; then wait up to 5 s for answers in flight.
-pub(crate) async fn serve(
-    listener: TcpListener,
-    app: Router,
-    shutdown: CancellationToken,
-) -> io::Result<()> {
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .into_future();
-    tokio::select! {
-        result = server => result,
-        () = async {
-            shutdown.cancelled().await;
-            tokio::time::sleep(Duration::from_secs(5)).await;
-        } => {
-            tracing::warn!("answers still in flight after 5 s; stopping anyway");
-            Ok(())
-        }
-    }
 }
 
 /// An error answer: `{"error": message}` with `status`.
@@ -294,7 +313,7 @@ async fn upload(
         Ok(Some(stored)) => stored,
         Ok(None) => return too_large(),
         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            tracing::warn!("an upload was cut short: {e}");
+            tracing::warn!("an upload was cut short: {}", escape(&e.to_string(), SHOWN));
             return error(
                 StatusCode::BAD_REQUEST,
                 format!("the upload was cut short: {e}"),
@@ -344,10 +363,10 @@ async fn forget(State(state): State<Arc<ConverterState>>, Path(id): Path<String>
 }
 
 fn bad_id(id: &str) -> String {
-    let shown: String = id.chars().take(80).collect();
     format!(
-        "upload_id must be the 32 lowercase hex digits that POST /uploads answered, not {shown:?}; \
-         the converter opens no path sent over the network"
+        "upload_id must be the 32 lowercase hex digits that POST /uploads answered, not \"{}\"; \
+         the converter opens no path sent over the network",
+        escape(id, 80)
     )
 }
 
@@ -377,19 +396,48 @@ struct Ready {
     summary: String,
 }
 
+/// What goes from the conversion's thread to the response body.
+enum Piece {
+    Script(Bytes),
+    /// The script is complete: the body may end cleanly. Without it, a body
+    /// whose sender is gone ends with an error, so that no client mistakes a
+    /// script cut short for a whole one.
+    End,
+    Failed(io::Error),
+}
+
+/// The 503 answer when no conversion slot frees in time.
+fn queue_full(state: &ConverterState) -> Response {
+    let wait = state.config.queue_timeout;
+    let retry = wait.as_secs().max(1);
+    let mut response = error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "the converter is busy: none of its {} conversion slots came free within {} s \
+             (its --queue-timeout); try again in {retry} s",
+            state.config.max_conversions.max(1),
+            wait.as_secs_f64()
+        ),
+    );
+    if let Ok(value) = HeaderValue::from_str(&retry.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// `POST /convert`: convert an upload and stream the script.
 async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Response {
     let request: ConvertRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(e) => {
             let message = bad_request_body(&body, &e);
-            tracing::warn!(target: REST_LOG, "converter: POST /convert -> 400: {message}");
+            tracing::warn!(target: REST_LOG, "converter: POST /convert -> 400: {}", escape(&message, SHOWN));
             return error(StatusCode::BAD_REQUEST, message);
         }
     };
     let id = request.upload_id.clone();
     if !api::is_upload_id(&id) {
-        tracing::warn!(target: REST_LOG, "converter: POST /convert -> 400: not an upload id: {id:?}");
+        tracing::warn!(target: REST_LOG, "converter: POST /convert -> 400: not an upload id: \"{}\"", escape(&id, 80));
         return error(StatusCode::BAD_REQUEST, bad_id(&id));
     }
     let options = Options {
@@ -405,25 +453,74 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
         tracing::warn!(target: REST_LOG, "converter: POST /convert -> 404: unknown upload {id}");
         return error(StatusCode::NOT_FOUND, unknown_id(&id));
     };
-    let Ok(permit) = state.conversions.clone().acquire_owned().await else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "the converter is stopping");
+    // A slot, or 503 (the upload is deleted: it is sent again with the retry).
+    let waited = tokio::time::timeout(
+        state.config.queue_timeout,
+        state.conversions.clone().acquire_owned(),
+    )
+    .await;
+    let permit = match waited {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(_)) => return error(StatusCode::SERVICE_UNAVAILABLE, "the converter is stopping"),
+        Err(_) => {
+            tracing::warn!(target: REST_LOG, "converter: POST /convert upload {id} -> 503: no conversion slot within {} s; upload deleted", state.config.queue_timeout.as_secs_f64());
+            return queue_full(&state);
+        }
+    };
+    let deadline = Deadline::after(state.config.conversion_timeout);
+    let limits = Limits {
+        deadline,
+        ..state.config.limits
     };
     let (ready_tx, ready_rx) = oneshot::channel();
     let (chunks_tx, chunks_rx) = mpsc::channel(4);
-    let limits = state.config.limits;
     let job = request.clone();
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
+        // Held until the thread is done, however the request ends: the slot
+        // is free only once the work has stopped.
         let _permit = permit;
-        convert_upload(upload, &id, &job, &options, &limits, ready_tx, chunks_tx);
+        let writer = ChannelWriter {
+            chunks: chunks_tx,
+            deadline,
+            runtime,
+        };
+        convert_upload(upload, &id, &job, &options, &limits, ready_tx, writer);
     });
-    match ready_rx.await {
+    // The first pass checks the deadline between rows; but calamine opens an
+    // `.xls` or `.ods` in one call, so the answer does not wait for it.
+    let ready = match deadline.at() {
+        Some(at) => {
+            let grace = tokio::time::Instant::from_std(at) + Duration::from_millis(200);
+            match tokio::time::timeout_at(grace, ready_rx).await {
+                Ok(ready) => ready,
+                Err(_) => Ok(Err(ConvertError::TimedOut(state.config.conversion_timeout))),
+            }
+        }
+        None => ready_rx.await,
+    };
+    match ready {
         Ok(Ok(ready)) => {
             tracing::info!(target: REST_LOG, "converter: POST /convert upload {} -> 200 OK, {}; streaming", request.upload_id, ready.summary);
             let disposition = HeaderValue::from_str(&api::content_disposition(&ready.script_name))
                 .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
-            let body = Body::from_stream(futures_util::stream::unfold(chunks_rx, |mut rx| async {
-                rx.recv().await.map(|chunk| (chunk, rx))
-            }));
+            let body = Body::from_stream(futures_util::stream::unfold(
+                Some(chunks_rx),
+                |rx| async move {
+                    let mut rx = rx?;
+                    match rx.recv().await {
+                        Some(Piece::Script(bytes)) => Some((Ok(bytes), Some(rx))),
+                        Some(Piece::End) => None,
+                        Some(Piece::Failed(e)) => Some((Err(e), None)),
+                        None => Some((
+                            Err(io::Error::other(
+                                "the conversion stopped before the end of the script",
+                            )),
+                            None,
+                        )),
+                    }
+                },
+            ));
             (
                 [
                     (
@@ -439,7 +536,7 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
         }
         Ok(Err(e)) => {
             let status = status_of(&e);
-            tracing::warn!(target: REST_LOG, "converter: POST /convert upload {} -> {status}: {e}; upload deleted", request.upload_id);
+            tracing::warn!(target: REST_LOG, "converter: POST /convert upload {} -> {status}: {}; upload deleted", request.upload_id, escape(&e.to_string(), SHOWN));
             error(status, e.to_string())
         }
         Err(_) => error(
@@ -449,7 +546,7 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
     }
 }
 
-/// The blocking part of `/convert`: both passes, the script into `chunks`.
+/// The blocking part of `/convert`: both passes, the script into `writer`.
 fn convert_upload(
     upload: Upload,
     id: &str,
@@ -457,7 +554,7 @@ fn convert_upload(
     options: &Options,
     limits: &Limits,
     ready: oneshot::Sender<Result<Ready, ConvertError>>,
-    chunks: mpsc::Sender<Result<Bytes, io::Error>>,
+    writer: ChannelWriter,
 ) {
     let opened = std::fs::File::open(&upload.path)
         .map_err(|e| ConvertError::Read(e.to_string()))
@@ -497,29 +594,59 @@ fn convert_upload(
     {
         return; // the request is gone; dropping `upload` deletes the file
     }
-    // A second sender keeps the stream open after the writer is done, so
-    // that an error can still reach the client as a broken body rather than
-    // a script that merely looks complete.
-    let abort = chunks.clone();
-    match conversion.write(ChannelWriter { chunks }) {
+    // The sender stays here after the writer is done: the body ends cleanly
+    // only when told the script is complete.
+    let chunks = writer.chunks.clone();
+    match conversion.write(writer) {
         Ok((writer, done)) => {
             drop(upload);
             tracing::info!(target: REST_LOG, "converter: upload {id} converted ({} rows, {} warnings) and deleted", done.rows, done.warnings);
-            drop(writer);
+            let _ = writer.send(Piece::End);
         }
         Err(e) => {
             drop(upload);
-            tracing::warn!(target: REST_LOG, "converter: upload {id} failed mid-script ({e}); deleted");
-            let _ = abort.blocking_send(Err(io::Error::other(e.to_string())));
+            let e = match e {
+                ConvertError::Write(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    ConvertError::TimedOut(limits.deadline.limit().unwrap_or_default())
+                }
+                e => e,
+            };
+            tracing::warn!(target: REST_LOG, "converter: upload {id} failed mid-script ({}); deleted", escape(&e.to_string(), SHOWN));
+            // Without waiting: a client that does not read is not told.
+            let _ = chunks.try_send(Piece::Failed(io::Error::other(e.to_string())));
         }
     }
 }
 
 /// Writes the script into the response's channel, waiting while the client
-/// reads slower than the script is made (back-pressure), failing once the
-/// client is gone.
+/// reads slower than the script is made (back-pressure) but not past the
+/// conversion's deadline, failing once the client is gone.
 struct ChannelWriter {
-    chunks: mpsc::Sender<Result<Bytes, io::Error>>,
+    chunks: mpsc::Sender<Piece>,
+    deadline: Deadline,
+    runtime: tokio::runtime::Handle,
+}
+
+impl ChannelWriter {
+    fn send(&self, piece: Piece) -> io::Result<()> {
+        let sent = match self.deadline.at() {
+            Some(at) => self.runtime.block_on(async {
+                tokio::time::timeout_at(at.into(), self.chunks.send(piece)).await
+            }),
+            None => Ok(self.chunks.blocking_send(piece)),
+        };
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the client went away",
+            )),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client did not read the script before the conversion's deadline",
+            )),
+        }
+    }
 }
 
 impl Write for ChannelWriter {
@@ -527,9 +654,7 @@ impl Write for ChannelWriter {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.chunks
-            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))?;
+        self.send(Piece::Script(Bytes::copy_from_slice(buf)))?;
         Ok(buf.len())
     }
 

@@ -15,6 +15,12 @@
 //! converter. The saved copy is deleted as soon as the converter holds the
 //! bytes, and also when anything fails. The script is not buffered: the
 //! converter's response body is passed through as it arrives.
+//!
+//! Every call to the converter is bounded by [`FrontConfig::converter_timeout`]:
+//! for its answer to start (the converter answers `/convert` once the first
+//! pass is done, so this covers its queue and first pass), and then between
+//! any two pieces of the script. A converter that accepts and never answers
+//! is a 504 that names the limit, rather than a page that waits for ever.
 
 use crate::api::{self, ConvertRequest, ErrorBody, UploadCreated};
 use crate::convert::{MAX_BATCH, Options};
@@ -28,6 +34,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use common::escape::{SHOWN, escape};
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,6 +55,14 @@ const FORM_SLACK: u64 = 1024 * 1024;
 /// than a reset connection; beyond it the connection is cut.
 const DRAIN_FACTOR: u64 = 2;
 
+/// The default time the front waits for the converter: 90 s, longer than the
+/// converter's own queue wait and conversion time limit together, so that
+/// a converter at work answers for itself.
+pub const DEFAULT_CONVERTER_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// At most this much of an error answer is read (a sentence is far shorter).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
 /// How the front behaves.
 #[derive(Debug, Clone)]
 pub struct FrontConfig {
@@ -58,6 +73,11 @@ pub struct FrontConfig {
     /// Where uploads wait while they are sent on (default: a fresh private
     /// temporary directory).
     pub upload_dir: Option<std::path::PathBuf>,
+    /// How long the converter may take to start answering a call, and then
+    /// between two pieces of the script (504 beyond).
+    pub converter_timeout: Duration,
+    /// Connections: cap, header and body timeouts.
+    pub connections: common::serve::Limits,
 }
 
 impl Default for FrontConfig {
@@ -66,6 +86,8 @@ impl Default for FrontConfig {
             converter_url: format!("http://{}", common::addr::XLSX_CONVERTER),
             max_upload: crate::DEFAULT_MAX_UPLOAD,
             upload_dir: None,
+            converter_timeout: DEFAULT_CONVERTER_TIMEOUT,
+            connections: common::serve::Limits::default(),
         }
     }
 }
@@ -73,6 +95,7 @@ impl Default for FrontConfig {
 struct FrontState {
     http: reqwest::Client,
     converter: String,
+    converter_timeout: Duration,
     max_upload: u64,
     dir: UploadDir,
 }
@@ -81,12 +104,16 @@ struct FrontState {
 pub fn app(config: FrontConfig) -> io::Result<Router> {
     let http = reqwest::Client::builder()
         .no_proxy()
-        .connect_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(10).min(config.converter_timeout))
+        // Between two pieces of an answer (a script streams for as long as
+        // it takes, but never stops for this long).
+        .read_timeout(config.converter_timeout)
         .build()
         .map_err(io::Error::other)?;
     let state = Arc::new(FrontState {
         http,
         converter: config.converter_url.trim_end_matches('/').to_owned(),
+        converter_timeout: config.converter_timeout,
         max_upload: config.max_upload,
         dir: UploadDir::new(config.upload_dir.as_deref(), "front")?,
     });
@@ -124,8 +151,9 @@ pub async fn run(
     config: FrontConfig,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
+    let connections = config.connections.clone();
     let app = app(config)?;
-    crate::converter::serve(listener, app, shutdown).await
+    common::serve::http::serve_router(listener, app, &connections, shutdown).await
 }
 
 async fn page(body: &'static str, content_type: &'static str) -> Response {
@@ -362,27 +390,79 @@ async fn small_text(mut field: Field<'_>) -> Result<String, FormError> {
     String::from_utf8(bytes).map_err(|_| FormError::Bad("a form field is not UTF-8 text".into()))
 }
 
-/// The converter's error, passed on with its status; or 502 if it did not
-/// answer like the converter.
+/// At most `max` bytes of a response's body, as text.
+pub(crate) async fn text_at_most(mut response: reqwest::Response, max: usize) -> String {
+    let mut bytes = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = max.saturating_sub(bytes.len());
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() >= max {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The converter's error, passed on with its status (and `Retry-After`);
+/// or 502 if it did not answer like the converter.
 async fn relay_error(url: &str, response: reqwest::Response) -> Response {
     let status =
         StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let text = response.text().await.unwrap_or_default();
-    match serde_json::from_str::<ErrorBody>(&text) {
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER.as_str())
+        .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
+    let text = text_at_most(response, MAX_ERROR_BODY).await;
+    let mut answer = match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => error(status, body.error),
         Err(_) => error(
             StatusCode::BAD_GATEWAY,
             format!("the converter at {url} answered {status} without an error message"),
         ),
+    };
+    if let Some(value) = retry_after {
+        answer.headers_mut().insert(header::RETRY_AFTER, value);
     }
+    answer
 }
 
-fn unreachable(url: &str, e: &reqwest::Error) -> Response {
-    tracing::warn!(target: REST_LOG, "front -> converter: {url} failed: {e}");
+/// A call to the converter that failed: 504 if it did not answer in time,
+/// else 502.
+fn unreachable(state: &FrontState, url: &str, e: &reqwest::Error) -> Response {
+    if e.is_timeout() {
+        return timed_out(state, url);
+    }
+    tracing::warn!(target: REST_LOG, "front -> converter: {url} failed: {}", escape(&error_chain(e), SHOWN));
     error(
         StatusCode::BAD_GATEWAY,
         format!("the converter at {url} is unreachable: {}", error_chain(e)),
     )
+}
+
+fn timed_out(state: &FrontState, url: &str) -> Response {
+    let secs = state.converter_timeout.as_secs_f64();
+    tracing::warn!(target: REST_LOG, "front -> converter: {url} did not answer within {secs} s");
+    error(
+        StatusCode::GATEWAY_TIMEOUT,
+        format!(
+            "the converter at {url} did not answer within {secs} s (the front's \
+             --converter-timeout); it may be overloaded or stuck, try again later"
+        ),
+    )
+}
+
+/// Send `request` to the converter, waiting at most the converter timeout
+/// for its answer to start.
+async fn call(
+    state: &FrontState,
+    url: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, Response> {
+    match tokio::time::timeout(state.converter_timeout, request.send()).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(e)) => Err(unreachable(state, url, &e)),
+        Err(_) => Err(timed_out(state, url)),
+    }
 }
 
 /// An error with its causes, `outer: inner: innermost`.
@@ -412,26 +492,31 @@ async fn send_upload(state: &FrontState, saved: &Saved) -> Result<UploadCreated,
         )
     })?;
     let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
-    let response = state
+    let request = state
         .http
         .post(&url)
         .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::CONTENT_LENGTH, saved.size)
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| unreachable(&url, &e))?;
+        .body(body);
+    let response = call(state, &url, request).await?;
     let status = response.status();
     if status != reqwest::StatusCode::CREATED {
         tracing::info!(target: REST_LOG, "front -> converter: POST {url} ({}) -> {status}", human_bytes(saved.size));
         return Err(relay_error(&url, response).await);
     }
-    let created: UploadCreated = response.json().await.map_err(|e| {
+    let text = text_at_most(response, MAX_ERROR_BODY).await;
+    let created: UploadCreated = serde_json::from_str(&text).map_err(|e| {
         error(
             StatusCode::BAD_GATEWAY,
             format!("the converter at {url} answered something that is not an upload: {e}"),
         )
     })?;
+    if !api::is_upload_id(&created.upload_id) {
+        return Err(error(
+            StatusCode::BAD_GATEWAY,
+            format!("the converter at {url} answered an upload id that is not 32 hex digits"),
+        ));
+    }
     tracing::info!(
         target: REST_LOG,
         "front -> converter: POST {url} ({}) -> {status} {} ({} ms)",
@@ -448,17 +533,26 @@ async fn request_script(state: &FrontState, request: &ConvertRequest) -> Respons
     let url = format!("{}{}", state.converter, api::CONVERT);
     let started = Instant::now();
     let json = serde_json::to_string(request).unwrap_or_default();
-    let response = match state.http.post(&url).json(request).send().await {
+    let response = match call(state, &url, state.http.post(&url).json(request)).await {
         Ok(response) => response,
-        Err(e) => {
-            // The upload waits in the converter's table; say it is not needed.
-            let forget = format!("{}{}/{}", state.converter, api::UPLOADS, request.upload_id);
-            let _ = state.http.delete(forget).send().await;
-            return unreachable(&url, &e);
+        Err(answer) => {
+            // The upload may wait in the converter's table; say it is not
+            // needed, without making the answer wait for that too.
+            let forget = state.http.delete(format!(
+                "{}{}/{}",
+                state.converter,
+                api::UPLOADS,
+                request.upload_id
+            ));
+            let limit = state.converter_timeout;
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(limit, forget.send()).await;
+            });
+            return answer;
         }
     };
     let status = response.status();
-    tracing::info!(target: REST_LOG, "front -> converter: POST {url} {json} -> {status} ({} ms)", started.elapsed().as_millis());
+    tracing::info!(target: REST_LOG, "front -> converter: POST {url} {} -> {status} ({} ms)", escape(&json, SHOWN), started.elapsed().as_millis());
     if !status.is_success() {
         return relay_error(&url, response).await;
     }

@@ -27,13 +27,17 @@
 //! converted, whether the conversion worked or not.
 //!
 //! The crate is a library first: [`sql`] writes the script (pure functions),
-//! [`workbook`] reads the four formats calamine knows, [`convert`] runs the
-//! two passes between them, [`converter`] and [`front`] are the two services
-//! (`run(listener, config, shutdown)`: the caller binds), [`api`] the JSON
-//! that crosses between them, and [`client`] the command-line client, which
-//! uploads through the front or converts `--offline` with the same code.
+//! [`workbook`] reads the four formats calamine knows, [`budget`] estimates
+//! what reading a workbook will cost before it is expanded (and holds the
+//! conversion's deadline), [`convert`] runs the two passes between them,
+//! [`converter`] and [`front`] are the two services (`run(listener, config,
+//! shutdown)`: the caller binds; both are served by `common::serve`, with
+//! its connection cap and timeouts), [`api`] the JSON that crosses between
+//! them, and [`client`] the command-line client, which uploads through the
+//! front or converts `--offline` with the same code.
 
 pub mod api;
+pub mod budget;
 pub mod client;
 pub mod convert;
 pub mod converter;
@@ -65,6 +69,23 @@ pub enum ConvertError {
     NoSuchSheet { sheet: String, available: String },
     #[error("{0}")]
     Options(String),
+    #[error(
+        "the workbook is too large to convert: {what} would take about {} of memory, more than \
+         the {} one conversion may use (--conversion-memory raises it)",
+        workbook::human_bytes(*needs),
+        workbook::human_bytes(*limit)
+    )]
+    TooBig {
+        what: String,
+        needs: u64,
+        limit: u64,
+    },
+    #[error(
+        "converting the workbook took longer than the {} s one conversion may take \
+         (--conversion-timeout raises it); convert one sheet at a time, or use the client's --offline",
+        .0.as_secs_f64()
+    )]
+    TimedOut(std::time::Duration),
     #[error("cannot read the workbook: {0}")]
     Read(String),
     #[error("cannot write the script: {0}")]

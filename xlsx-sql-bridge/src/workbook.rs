@@ -13,9 +13,12 @@
 //!
 //! `.xlsx` and `.xlsb` sheets are streamed cell by cell from the archive, so
 //! a sheet of any length takes the memory of its shared strings, not of its
-//! cells; `.xls` and `.ods` are read whole by calamine.
+//! cells; `.xls` and `.ods` are read whole by calamine. What either costs is
+//! estimated first ([`crate::budget`]), and a workbook that would need more
+//! than [`Limits::max_memory`] is refused before calamine expands it.
 
 use crate::ConvertError;
+use crate::budget::{self, Deadline};
 use crate::sql::{DateTime, Time, Value, days_from_civil};
 use calamine::{Data, DataRef, Ods, Range, Reader, SheetType, Xls, Xlsb, Xlsx};
 use std::borrow::Cow;
@@ -42,7 +45,11 @@ impl fmt::Display for Format {
     }
 }
 
-/// How much a zip archive may unpack to.
+/// The default memory budget of one conversion: 256 MiB.
+pub const DEFAULT_MAX_MEMORY: u64 = 256 << 20;
+
+/// What one conversion may cost: how much a zip archive may unpack to, the
+/// memory the reader may need, and when it must be done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// The most bytes all entries together may unpack to.
@@ -50,6 +57,12 @@ pub struct Limits {
     /// The largest compression ratio of an entry that unpacks to more than
     /// 1 MiB. Spreadsheet XML compresses 5 to 30 times; zip bombs, 1000.
     pub max_ratio: u64,
+    /// The most memory the reader may need for the workbook, as estimated
+    /// before it is read ([`crate::budget`]): shared strings, sheets read
+    /// whole, one row's text.
+    pub max_memory: u64,
+    /// When the conversion must give up ([`ConvertError::TimedOut`]).
+    pub deadline: Deadline,
 }
 
 impl Default for Limits {
@@ -57,6 +70,8 @@ impl Default for Limits {
         Self {
             max_unpacked: 2 << 30,
             max_ratio: 200,
+            max_memory: DEFAULT_MAX_MEMORY,
+            deadline: Deadline::NONE,
         }
     }
 }
@@ -75,6 +90,7 @@ pub struct Workbook<RS: Read + Seek> {
     inner: Inner<RS>,
     format: Format,
     is_1904: bool,
+    limits: Limits,
     /// The last sheet read whole (`.xls`, `.ods`), kept for the second pass.
     cached: Option<(String, Range<Data>)>,
 }
@@ -96,14 +112,17 @@ pub fn open<RS: Read + Seek>(mut rs: RS, limits: &Limits) -> Result<Workbook<RS>
         return Err(ConvertError::Empty);
     }
     let format = if head.starts_with(ZIP_MAGIC) || head.starts_with(EMPTY_ZIP_MAGIC) {
-        let (format, back) = inspect_zip(rs, limits)?;
-        rs = back;
+        let (format, mut zip) = inspect_zip(rs, limits)?;
+        budget::check_zip(format, &mut zip, limits)?;
+        rs = zip.into_inner();
         format
     } else if head.starts_with(OLE_MAGIC) {
+        budget::check_xls(&mut rs, limits)?;
         Format::Xls
     } else {
         return Err(ConvertError::NotAWorkbook(describe(head)));
     };
+    limits.deadline.check()?;
     rs.seek(SeekFrom::Start(0)).map_err(read_error)?;
     let inner = match format {
         Format::Xlsx => Inner::Xlsx(Xlsx::new(rs).map_err(|e| reader_error(&e))?),
@@ -121,6 +140,7 @@ pub fn open<RS: Read + Seek>(mut rs: RS, limits: &Limits) -> Result<Workbook<RS>
         inner,
         format,
         is_1904,
+        limits: *limits,
         cached: None,
     })
 }
@@ -179,7 +199,10 @@ fn is_text(head: &[u8]) -> bool {
 }
 
 /// Check a zip archive's directory and tell which workbook format it holds.
-fn inspect_zip<RS: Read + Seek>(rs: RS, limits: &Limits) -> Result<(Format, RS), ConvertError> {
+fn inspect_zip<RS: Read + Seek>(
+    rs: RS,
+    limits: &Limits,
+) -> Result<(Format, zip::ZipArchive<RS>), ConvertError> {
     let zip = zip::ZipArchive::new(rs).map_err(|e| ConvertError::Damaged(e.to_string()))?;
     let mut total: u64 = 0;
     let mut names = Vec::with_capacity(zip.len());
@@ -225,7 +248,7 @@ fn inspect_zip<RS: Read + Seek>(rs: RS, limits: &Limits) -> Result<(Format, RS),
                 .into(),
         ));
     };
-    Ok((format, zip.into_inner()))
+    Ok((format, zip))
 }
 
 /// `1536` → `1.5 KiB`.
@@ -289,12 +312,13 @@ impl<RS: Read + Seek> Workbook<RS> {
         visit: &mut RowVisitor<'_>,
     ) -> Result<(), ConvertError> {
         let is_1904 = self.is_1904;
+        let limits = self.limits;
         match &mut self.inner {
             Inner::Xlsx(xlsx) => {
                 let mut cells = xlsx
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| reader_error(&e))?;
-                let mut rows = RowGrouper::default();
+                let mut rows = RowGrouper::new(&limits);
                 while let Some(cell) = cells.next_cell().map_err(|e| reader_error(&e))? {
                     let (row, col) = cell.get_position();
                     rows.push(row, col, value_from_ref(cell.get_value(), is_1904), visit)?;
@@ -305,7 +329,7 @@ impl<RS: Read + Seek> Workbook<RS> {
                 let mut cells = xlsb
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| reader_error(&e))?;
-                let mut rows = RowGrouper::default();
+                let mut rows = RowGrouper::new(&limits);
                 while let Some(cell) = cells.next_cell().map_err(|e| reader_error(&e))? {
                     let (row, col) = cell.get_position();
                     rows.push(row, col, value_from_ref(cell.get_value(), is_1904), visit)?;
@@ -327,7 +351,7 @@ impl<RS: Read + Seek> Workbook<RS> {
                     return Ok(());
                 };
                 let (row0, col0) = range.start().unwrap_or((0, 0));
-                let mut rows = RowGrouper::default();
+                let mut rows = RowGrouper::new(&limits);
                 for (r, c, data) in range.used_cells() {
                     let row = row0.saturating_add(u32::try_from(r).unwrap_or(u32::MAX));
                     let col = col0.saturating_add(u32::try_from(c).unwrap_or(u32::MAX));
@@ -340,21 +364,28 @@ impl<RS: Read + Seek> Workbook<RS> {
 }
 
 /// Groups a stream of cells into rows: consecutive cells of the same row.
+/// It is also where a conversion looks at its clock, and where one row's
+/// text (the inline strings of `.xlsx`, which are not shared) is bounded.
 struct RowGrouper<'a> {
     row: Option<u32>,
     cells: Vec<(u32, Value<'a>)>,
-}
-
-impl Default for RowGrouper<'_> {
-    fn default() -> Self {
-        Self {
-            row: None,
-            cells: Vec::with_capacity(64),
-        }
-    }
+    /// Bytes of text the row owns (not borrowed from the shared strings).
+    owned: u64,
+    limits: Limits,
+    seen: u32,
 }
 
 impl<'a> RowGrouper<'a> {
+    fn new(limits: &Limits) -> Self {
+        Self {
+            row: None,
+            cells: Vec::with_capacity(64),
+            owned: 0,
+            limits: *limits,
+            seen: 0,
+        }
+    }
+
     fn push(
         &mut self,
         row: u32,
@@ -362,6 +393,12 @@ impl<'a> RowGrouper<'a> {
         value: Value<'a>,
         visit: &mut RowVisitor<'_>,
     ) -> Result<(), ConvertError> {
+        // Empty cells cost time too (a sheet of a million of them).
+        self.seen += 1;
+        if self.seen >= 4096 {
+            self.seen = 0;
+            self.limits.deadline.check()?;
+        }
         if value == Value::Empty {
             return Ok(());
         }
@@ -376,11 +413,23 @@ impl<'a> RowGrouper<'a> {
             self.flush(visit)?;
             self.row = Some(row);
         }
+        if let Value::Text(Cow::Owned(text)) | Value::Error(Cow::Owned(text)) = &value {
+            self.owned = self.owned.saturating_add(text.len() as u64);
+            if self.owned > self.limits.max_memory {
+                return Err(budget::too_big(
+                    &self.limits,
+                    self.owned,
+                    format!("the text in row {}", u64::from(row) + 1),
+                ));
+            }
+        }
         self.cells.push((col, value));
         Ok(())
     }
 
     fn flush(&mut self, visit: &mut RowVisitor<'_>) -> Result<(), ConvertError> {
+        self.owned = 0;
+        self.limits.deadline.check()?;
         if let (Some(row), false) = (self.row, self.cells.is_empty()) {
             // Files written by spreadsheet programs store a row's cells left
             // to right; sort the rare file that does not.
@@ -688,6 +737,7 @@ mod zip_tests {
         let limits = Limits {
             max_unpacked: 1_000_000,
             max_ratio: 1_000_000,
+            ..Limits::default()
         };
         let err = inspect_zip(Cursor::new(bytes), &limits).expect_err("refused");
         assert!(matches!(err, ConvertError::ZipBomb(_)), "{err}");

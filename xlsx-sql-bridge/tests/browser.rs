@@ -8,19 +8,20 @@
 mod support;
 
 use common::testing::browser::{self, Browser};
-use common::testing::{require, timeout};
+use common::testing::{Program, require, timeout};
 use fantoccini::{Client, Locator};
 use std::path::Path;
-use support::{Bridge, fixtures, temp_file};
+use support::{Bridge, bombs, fixtures, temp_file};
 
 fn browser_available(test: &str) -> bool {
     require(test, browser::available(), browser::MISSING)
 }
 
-/// Everything one test needs: the bridge, a browser on the page, and the
+/// Everything one test needs: the server, a browser on the page, and the
 /// directory its downloads go to.
 struct Page {
-    bridge: Bridge,
+    front_url: String,
+    _server: Program,
     browser: Browser,
     client: Client,
     downloads: tempfile::TempDir,
@@ -28,16 +29,25 @@ struct Page {
 
 impl Page {
     async fn open() -> Self {
-        let bridge = Bridge::start(&[]);
+        Self::open_with(&[]).await
+    }
+
+    /// The page of a bridge started with `extra` flags.
+    async fn open_with(extra: &[&str]) -> Self {
+        let bridge = Bridge::start(extra);
+        let front_url = bridge.front_url();
+        Self::open_at(front_url, bridge.program).await
+    }
+
+    /// The page of the front at `front_url`, served by `server`.
+    async fn open_at(front_url: String, server: Program) -> Self {
         let downloads = tempfile::tempdir().expect("a download directory");
         let browser = Browser::start_with_downloads(downloads.path()).await;
         let client = browser.client.clone();
-        client
-            .goto(&bridge.front_url())
-            .await
-            .expect("open the page");
+        client.goto(&front_url).await.expect("open the page");
         Self {
-            bridge,
+            front_url,
+            _server: server,
             browser,
             client,
             downloads,
@@ -95,11 +105,9 @@ impl Page {
 
 /// The script the front gives `animals.xlsx` (a blocking call, so off the
 /// runtime's threads).
-fn animals_script(bridge: &Bridge) -> String {
+fn animals_script(front_url: &str) -> String {
     tokio::task::block_in_place(|| {
-        bridge
-            .upload("animals.xlsx", &fixtures::animals(), &[])
-            .body
+        support::upload(front_url, "animals.xlsx", &fixtures::animals(), &[]).body
     })
 }
 
@@ -117,7 +125,7 @@ async fn the_page_converts_a_chosen_workbook_and_shows_it_with_line_numbers() {
     page.choose(&path).await;
     page.wait_for("done").await;
 
-    let expected = animals_script(&page.bridge);
+    let expected = animals_script(&page.front_url);
     let shown = page.text("#script").await;
     assert_eq!(
         shown.trim_end(),
@@ -231,7 +239,7 @@ async fn copy_and_download_take_the_whole_script() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let downloaded = std::fs::read_to_string(&file).expect("the downloaded script");
-    let expected = animals_script(&page.bridge);
+    let expected = animals_script(&page.front_url);
     assert_eq!(downloaded, expected);
     page.close().await;
 }
@@ -251,5 +259,45 @@ async fn the_page_shows_the_servers_error() {
         "{error}"
     );
     assert!(!page.shown("#status").await, "no spinner left behind");
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_shows_why_a_workbook_is_too_large() {
+    if !browser_available("the_page_shows_why_a_workbook_is_too_large") {
+        return;
+    }
+    let page = Page::open_with(&["--conversion-memory", "1"]).await;
+    let (_dir, path) = temp_file("repetida.ods", &bombs::repeated_ods(1000, 100));
+    page.choose(&path).await;
+    page.wait_for("error").await;
+    let error = page.text("#error").await;
+    assert!(
+        error.contains("too large")
+            && error.contains("--conversion-memory")
+            && error.contains("HTTP 422"),
+        "{error}"
+    );
+    assert!(!page.shown("#status").await, "no spinner left behind");
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_shows_a_converter_that_does_not_answer() {
+    if !browser_available("the_page_shows_a_converter_that_does_not_answer") {
+        return;
+    }
+    let hung_url = support::hung_converter();
+    let front = support::front_alone(&hung_url, &["--converter-timeout", "1"]);
+    let front_url = format!("http://{}", front.addr());
+    let page = Page::open_at(front_url, front).await;
+    let (_dir, path) = temp_file("animals.xlsx", &fixtures::animals());
+    page.choose(&path).await;
+    page.wait_for("error").await;
+    let error = page.text("#error").await;
+    assert!(
+        error.contains("did not answer within 1 s") && error.contains("HTTP 504"),
+        "{error}"
+    );
     page.close().await;
 }

@@ -4,7 +4,7 @@
 mod support;
 
 use std::process::Stdio;
-use support::{Bridge, fixtures, get, server, upload};
+use support::{Bridge, fixtures, front_alone, get, server, upload};
 
 #[test]
 fn the_server_prints_the_front_then_the_converter_and_both_answer() {
@@ -44,14 +44,7 @@ fn the_page_is_served_at_the_front_root() {
 fn front_and_converter_run_as_two_processes() {
     let mut converter = server().start_server(&["--role", "converter", "--listen", "127.0.0.1:0"]);
     let converter_url = format!("http://{}", converter.addr());
-    let mut front = server().start_server(&[
-        "--role",
-        "front",
-        "--listen",
-        "127.0.0.1:0",
-        "--converter-url",
-        &converter_url,
-    ]);
+    let mut front = front_alone(&converter_url, &[]);
     let answer = upload(
         &format!("http://{}", front.addr()),
         "animals.xlsx",
@@ -117,14 +110,7 @@ fn a_converter_that_is_down_is_a_502_and_the_front_stays_up() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .to_string();
-    let mut front = server().start_server(&[
-        "--role",
-        "front",
-        "--listen",
-        "127.0.0.1:0",
-        "--converter-url",
-        &format!("http://{nobody}"),
-    ]);
+    let mut front = front_alone(&format!("http://{nobody}"), &[]);
     let front_url = format!("http://{}", front.addr());
     let answer = upload(&front_url, "animals.xlsx", &fixtures::animals(), &[]);
     assert_eq!(answer.status, 502, "{}", answer.body);

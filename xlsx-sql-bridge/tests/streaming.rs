@@ -10,6 +10,11 @@ use support::{Bridge, converter_upload, fixtures, server};
 
 const ROWS: u32 = 200_000;
 
+/// A debug build converts this workbook in tens of seconds: more than the
+/// default time limit of a conversion on a slow machine, which is not what
+/// these tests are about.
+const PATIENT: [&str; 2] = ["--conversion-timeout", "600"];
+
 /// The large workbook, built once for both tests (building it takes a
 /// while in a debug build).
 fn big() -> &'static [u8] {
@@ -49,7 +54,7 @@ fn count_inserts(body: impl Read) -> u64 {
 #[test]
 fn a_200k_row_workbook_converts_in_memory_proportional_to_the_workbook() {
     let ours = server().is_default();
-    let bridge = Bridge::start(&[]);
+    let bridge = Bridge::start(&PATIENT);
     let pid = bridge.program.pid();
     if !require(
         "a_200k_row_workbook_converts_in_memory_proportional_to_the_workbook",
@@ -97,7 +102,7 @@ fn a_200k_row_workbook_converts_in_memory_proportional_to_the_workbook() {
 fn the_script_flows_while_it_is_made_and_stops_when_the_client_leaves() {
     let dir = tempfile::tempdir().expect("a directory");
     let uploads = dir.path().to_str().expect("UTF-8");
-    let bridge = Bridge::start(&["--upload-dir", uploads]);
+    let bridge = Bridge::start(&[PATIENT[0], PATIENT[1], "--upload-dir", uploads]);
     let converter = bridge.converter_url();
     let id = converter_upload(&converter, big());
     let mut response = patient_http()

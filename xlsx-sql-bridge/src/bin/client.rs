@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use xlsx_sql_bridge::client::{Client, ClientError, convert_offline};
 use xlsx_sql_bridge::convert::Options;
+use xlsx_sql_bridge::workbook::Limits;
+
+/// How much of an error line is shown: ours are a sentence or two; what a
+/// server sent is cut there.
+const SHOWN_ERROR: usize = 1000;
 
 /// Convert a spreadsheet (.xlsx, .xlsb, .xls, .ods) into a MySQL script.
 #[derive(Debug, Parser)]
@@ -35,6 +40,11 @@ struct Args {
     /// Write the script to this file (whole or not at all) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// With --offline: the most memory the conversion may need, in MiB,
+    /// estimated before the workbook is expanded (as the converter's flag).
+    #[arg(long, default_value_t = 256, value_name = "MIB",
+          value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    conversion_memory: u64,
 }
 
 fn main() -> ExitCode {
@@ -45,7 +55,12 @@ fn main() -> ExitCode {
         // The reader of stdout left (`| head`): not an error of ours.
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // The message may hold what a server sent, or names from the
+            // workbook: shown escaped, never as terminal control codes.
+            eprintln!(
+                "error: {}",
+                common::escape::escape(&e.to_string(), SHOWN_ERROR)
+            );
             ExitCode::FAILURE
         }
     }
@@ -107,10 +122,16 @@ fn write_script(
     output: Output,
 ) -> Result<(), ClientError> {
     if args.offline {
+        let limits = Limits {
+            max_memory: args.conversion_memory << 20,
+            ..Limits::default()
+        };
         match output {
-            Output::Stdout => convert_offline(input, options, io::stdout().lock()).map(|_| ()),
+            Output::Stdout => {
+                convert_offline(input, options, &limits, io::stdout().lock()).map(|_| ())
+            }
             Output::File(file) => {
-                let (file, _) = convert_offline(input, options, file)?;
+                let (file, _) = convert_offline(input, options, &limits, file)?;
                 file.sync_all().map_err(ClientError::Write)
             }
         }

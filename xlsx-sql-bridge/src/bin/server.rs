@@ -7,11 +7,14 @@
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, ValueEnum};
+use common::serve::{HttpLimitFlags, parse_seconds};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use xlsx_sql_bridge::converter::{self, ConverterConfig};
 use xlsx_sql_bridge::front::{self, FrontConfig};
+use xlsx_sql_bridge::workbook::Limits;
 use xlsx_sql_bridge::{DEFAULT_MAX_UPLOAD, REST_LOG};
 
 /// Which service(s) this process runs.
@@ -54,6 +57,30 @@ struct Args {
     /// [default: a fresh private temporary directory].
     #[arg(long, value_name = "DIR")]
     upload_dir: Option<PathBuf>,
+    /// The most memory one conversion may need, in MiB, estimated before
+    /// the workbook is expanded (shared strings, sheets read whole); a
+    /// workbook that needs more is refused with 422.
+    #[arg(long, default_value_t = 256, value_name = "MIB",
+          value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    conversion_memory: u64,
+    /// Seconds one conversion may take, from its start to the last byte of
+    /// the script; then it is abandoned (422, or a script cut short).
+    #[arg(long, default_value = "60", value_name = "SECS", value_parser = parse_seconds)]
+    conversion_timeout: Duration,
+    /// Conversions run at once (the others wait) [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    max_conversions: Option<u64>,
+    /// Seconds a conversion waits for one of those to free; then 503 with
+    /// Retry-After.
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = parse_seconds)]
+    queue_timeout: Duration,
+    /// Seconds the front waits for the converter to start answering a call,
+    /// and then between two pieces of the script; then 504.
+    #[arg(long, default_value = "90", value_name = "SECS", value_parser = parse_seconds)]
+    converter_timeout: Duration,
+    /// Connection limits, for the front and the converter alike.
+    #[command(flatten)]
+    connections: HttpLimitFlags,
 }
 
 #[tokio::main]
@@ -61,7 +88,14 @@ async fn main() -> ExitCode {
     // The REST calls between the services are the point of the exercise:
     // shown by default, with every other log line from warnings up.
     common::cli::init_logging(&format!("warn,{REST_LOG}=info"));
-    std::panic::set_hook(Box::new(|info| tracing::error!("internal error: {info}")));
+    // A panic's message can quote what a hostile workbook held (calamine's
+    // panics are caught and answered 422, but this hook sees them first).
+    std::panic::set_hook(Box::new(|info| {
+        tracing::error!(
+            "internal error: {}",
+            common::escape::escape(&info.to_string(), common::escape::SHOWN)
+        )
+    }));
     common::cli::exit_code(serve(Args::parse()).await)
 }
 
@@ -84,15 +118,28 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         }
         _ => {}
     }
+    let connections = args.connections.limits();
     let converter_config = ConverterConfig {
         max_upload: args.max_upload,
         upload_dir: args.upload_dir.clone(),
-        upload_ttl: std::time::Duration::from_secs(args.upload_ttl.max(1)),
+        upload_ttl: Duration::from_secs(args.upload_ttl.max(1)),
+        limits: Limits {
+            max_memory: args.conversion_memory << 20,
+            ..Limits::default()
+        },
+        conversion_timeout: args.conversion_timeout,
+        queue_timeout: args.queue_timeout,
+        max_conversions: args
+            .max_conversions
+            .map_or_else(converter::default_conversions, |n| n as usize),
+        connections: connections.clone(),
         ..ConverterConfig::default()
     };
     let mut front_config = FrontConfig {
         max_upload: args.max_upload,
         upload_dir: args.upload_dir.clone(),
+        converter_timeout: args.converter_timeout,
+        connections,
         ..FrontConfig::default()
     };
     // Install the signal handlers before announcing `listening on`: a

@@ -92,17 +92,18 @@ async function convert() {
   $("status-text").textContent = `Converting ${chosen.name}…`;
   $("status").hidden = false;
   setState("converting");
+  let response;
   try {
-    const response = await fetch("/upload", { method: "POST", body: data });
-    if (!response.ok) {
-      let message = `The server answered ${response.status} ${response.statusText}.`;
-      try {
-        const body = await response.json();
-        if (body && body.error) message = body.error;
-      } catch (_) { /* not JSON: keep the status line */ }
-      showError(message);
-      return;
-    }
+    response = await fetch("/upload", { method: "POST", body: data });
+  } catch (error) {
+    showError(`The server could not be reached: ${error.message}. Is it still running?`);
+    return;
+  }
+  if (!response.ok) {
+    showError(await errorMessage(response));
+    return;
+  }
+  try {
     // Read the script as it streams in, to show progress on large ones.
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
@@ -120,8 +121,33 @@ async function convert() {
     scriptName = downloadName(response.headers.get("Content-Disposition"));
     show(script);
   } catch (error) {
-    showError(`The conversion failed: ${error.message}. Is the server still running?`);
+    // A body cut short: the server stopped the conversion (its time limit,
+    // a damaged sheet) or the connection broke. What arrived is not shown:
+    // a partial script must not pass for a whole one.
+    showError(`The script was cut short (${error.message}): the conversion stopped before its end, ` +
+      "for example because it passed the server's time limit. Nothing was kept.");
   }
+}
+
+// The sentence of an error answer: the server's JSON {"error": ...} (413,
+// 422, 503, 504 all carry one), or its plain text (a busy server's 503),
+// with when to retry if the server said so.
+async function errorMessage(response) {
+  let message = `The server answered ${response.status} ${response.statusText}.`;
+  try {
+    const text = (await response.text()).trim();
+    try {
+      const body = JSON.parse(text);
+      if (body && typeof body.error === "string") message = body.error;
+    } catch (_) {
+      if (text !== "" && text.length <= 1000) message = text;
+    }
+  } catch (_) { /* no body: keep the status line */ }
+  const retry = response.headers.get("Retry-After");
+  if (retry && /^\d+$/.test(retry) && !/try again in/i.test(message)) {
+    message += ` (try again in ${retry} s)`;
+  }
+  return `${message} (HTTP ${response.status})`;
 }
 
 function show(text) {

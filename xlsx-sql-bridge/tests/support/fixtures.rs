@@ -493,6 +493,12 @@ pub fn ods(sheets: &[Sheet]) -> Vec<u8> {
         content.push_str("</table:table>");
     }
     content.push_str("</office:spreadsheet></office:body></office:document-content>");
+    ods_archive(&content)
+}
+
+/// An `.ods` archive around `content` (its `content.xml`): the mimetype
+/// first and stored, as the format asks, and the manifest.
+pub fn ods_archive(content: &str) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);

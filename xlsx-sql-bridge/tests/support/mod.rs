@@ -12,6 +12,7 @@
 //! script must say: the expected values never come from our own reader.
 #![allow(dead_code)] // each test file uses a different part of this module
 
+pub mod bombs;
 pub mod fixtures;
 pub mod mariadb;
 pub mod parse;
@@ -95,6 +96,36 @@ impl Bridge {
     }
 }
 
+/// A converter that accepts connections and never answers: its URL. A
+/// thread accepts and keeps every connection, reading nothing, for as long
+/// as the test process lives.
+pub fn hung_converter() -> String {
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let url = format!("http://{}", hung.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = hung.accept() {
+            held.push(conn);
+        }
+    });
+    url
+}
+
+/// A front alone (`--role front`) calling the converter at `converter_url`,
+/// with `extra` flags.
+pub fn front_alone(converter_url: &str, extra: &[&str]) -> Program {
+    let mut args = vec![
+        "--role",
+        "front",
+        "--listen",
+        "127.0.0.1:0",
+        "--converter-url",
+        converter_url,
+    ];
+    args.extend_from_slice(extra);
+    server().start_server(&args)
+}
+
 /// An HTTP client for the tests (no proxy, every wait bounded).
 pub fn http() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
@@ -110,6 +141,8 @@ pub struct Answer {
     pub status: u16,
     pub content_type: String,
     pub disposition: String,
+    /// `Retry-After`, empty if absent.
+    pub retry_after: String,
     pub body: String,
 }
 
@@ -126,11 +159,13 @@ impl Answer {
         let status = response.status().as_u16();
         let content_type = header("content-type");
         let disposition = header("content-disposition");
+        let retry_after = header("retry-after");
         let body = response.text().expect("read the answer's body");
         Self {
             status,
             content_type,
             disposition,
+            retry_after,
             body,
         }
     }

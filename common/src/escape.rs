@@ -22,7 +22,7 @@
 //! reads exactly as the slides show it.
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 /// How many characters of a peer's string a log line or transcript shows by
 /// default; the rest is replaced by a marker.
@@ -65,14 +65,34 @@ impl<'a> Escaped<'a> {
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (shown, c) in self.text.chars().enumerate() {
-            if shown == self.max_chars {
+        let mut rest = self.text;
+        let mut shown = 0;
+        loop {
+            // The longest run that can be written as it is: up to the next
+            // character to escape, or to the limit.
+            let mut run = rest.len();
+            let mut stop = None;
+            for (at, c) in rest.char_indices() {
+                if shown == self.max_chars {
+                    run = at;
+                    stop = None;
+                    break;
+                }
+                if needs_escape(c) {
+                    run = at;
+                    stop = Some(c);
+                    break;
+                }
+                shown += 1;
+            }
+            f.write_str(&rest[..run])?;
+            rest = &rest[run..];
+            let Some(c) = stop else {
+                if rest.is_empty() {
+                    return Ok(());
+                }
                 return write!(f, "… ({} bytes)", self.text.len());
-            }
-            if !needs_escape(c) {
-                f.write_char(c)?;
-                continue;
-            }
+            };
             match c {
                 '\n' => f.write_str("\\n")?,
                 '\r' => f.write_str("\\r")?,
@@ -80,8 +100,9 @@ impl fmt::Display for Escaped<'_> {
                 c if (c as u32) < 0x100 => write!(f, "\\x{:02x}", c as u32)?,
                 c => write!(f, "\\u{{{:x}}}", c as u32)?,
             }
+            shown += 1;
+            rest = &rest[c.len_utf8()..];
         }
-        Ok(())
     }
 }
 
@@ -146,6 +167,14 @@ mod tests {
         let shown = escape(&long, 10);
         assert_eq!(shown, format!("{}… (600 bytes)", "é".repeat(10)));
         assert_eq!(escape("abc", 3), "abc");
+    }
+
+    #[test]
+    fn the_limit_counts_an_escaped_character_as_one() {
+        assert_eq!(escape("ab\ncd", 2), "ab… (5 bytes)");
+        assert_eq!(escape("ab\ncd", 3), "ab\\n… (5 bytes)");
+        assert_eq!(escape("ab\ncd", 5), "ab\\ncd");
+        assert_eq!(escape("\x1b\x1b", 1), "\\x1b… (2 bytes)");
     }
 
     #[test]

@@ -665,6 +665,23 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     proc_status_kib(pid, "VmRSS")
 }
 
+/// The CPU time process `pid` has used so far, user and system, all its
+/// threads (`utime` + `stime` in `/proc/<pid>/stat`). Unlike a rate, CPU
+/// time per operation is not moved by what other programs, or a virtual
+/// machine's neighbours, take from the cores: benchmarks print it beside
+/// their rates. `None` where there is no `/proc`.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may hold spaces: count from after it.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // Fields 14 and 15 of the whole line; the state (field 3) is the first here.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf only reads its integer argument.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let per_second = u64::try_from(per_second).ok().filter(|&t| t > 0)?;
+    Some(Duration::from_secs_f64(ticks as f64 / per_second as f64))
+}
+
 /// The peak resident memory of process `pid` so far, in KiB (`VmHWM`).
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     proc_status_kib(pid, "VmHWM")
@@ -861,6 +878,24 @@ mod tests {
     #[test]
     fn nothing_answers_on_a_closed_port() {
         assert!(std::net::TcpStream::connect(closed_port()).is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn cpu_time_grows_with_work() {
+        let pid = std::process::id();
+        let before = cpu_time(pid).expect("utime and stime");
+        let started = Instant::now();
+        let mut x = 0u64;
+        while started.elapsed() < Duration::from_millis(200) {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        assert_ne!(x, 1);
+        let after = cpu_time(pid).expect("utime and stime");
+        assert!(
+            after >= before + Duration::from_millis(100),
+            "{before:?} -> {after:?}"
+        );
     }
 
     #[cfg(target_os = "linux")]

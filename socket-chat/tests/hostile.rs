@@ -473,8 +473,8 @@ fn a_stalled_stdout_neither_stops_service_nor_sigterm() {
 fn lines_dropped_while_stdout_stalled_are_counted_once_it_drains() {
     let mut server = start_server(&["--mode", "echo"]);
     server.pause_stdout();
-    // More transcript lines than the server's queue (4,096 lines) and the
-    // pipe hold together.
+    // More transcript than the server's queue (256 KiB) and the pipe
+    // (64 KiB) hold together: 8,000 lines of about 125 bytes.
     two_clients_exchange(&server, 4000);
     server.resume_stdout();
     let notice = server.line_where("`N transcript lines dropped`", |l| {

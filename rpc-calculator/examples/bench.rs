@@ -13,7 +13,8 @@
 //! figures compare servers. Every call is `add(a, b)` with a different `a`,
 //! and every result is checked. The last section starts a second server
 //! with `--quiet` and shows what the transcript costs (best of three runs
-//! each). `--seconds N` sets how long each measurement lasts (default 3).
+//! each). `--seconds N` sets how long each measurement lasts (default 3). As
+//! in the tests, `RPC_CALCULATOR_SERVER` may name another server to measure.
 
 use common::number::{Number, Operation};
 use common::testing::{Launcher, built_binary};
@@ -55,7 +56,10 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(3);
     let duration = Duration::from_secs(seconds);
 
-    let server = Launcher::fixed(built_binary("rpc-calculator", "rpc-calculator-server"));
+    let server = Launcher::new(
+        "RPC_CALCULATOR_SERVER",
+        built_binary("rpc-calculator", "rpc-calculator-server"),
+    );
     let ours = server.start_server(&["--listen", "127.0.0.1:0"]);
     ours.discard_stdout();
     let addr = ours.addr().to_owned();

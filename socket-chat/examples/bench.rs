@@ -10,12 +10,14 @@
 //! read as fast as it comes, as a terminal or a log collector would. The
 //! clients are plain tokio sockets in this process that each send a line and
 //! wait for its echo before sending the next, so every message is one full
-//! round trip over loopback. Each figure is the best of three runs, on one
+//! round trip over loopback. Each figure is the best of three runs (the two
+//! servers' runs alternate), on one
 //! connection (latency) and on 50 (capacity: client and server share the
 //! machine's cores). The last row is what the transcript costs.
-//! `--seconds N` sets how long each run lasts (default 3).
+//! `--seconds N` sets how long each run lasts (default 3). As in the tests,
+//! `SOCKET_CHAT_SERVER` may name another server to measure (a student's, an older build).
 
-use common::testing::{Launcher, built_binary};
+use common::testing::{Launcher, built_binary, cpu_time};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -32,31 +34,60 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(3);
     let duration = Duration::from_secs(seconds);
-    let server = Launcher::fixed(built_binary("socket-chat", "socket-chat-server"));
+    let server = Launcher::new(
+        "SOCKET_CHAT_SERVER",
+        built_binary("socket-chat", "socket-chat-server"),
+    );
 
     println!("echo round trips per second over loopback (best of {RUNS} × {seconds} s)");
     println!(
         "{:<36}{:>14}{:>16}",
         "server", "1 connection", "50 connections"
     );
-    let mut rows = Vec::new();
-    for (name, quiet) in [
-        ("socket-chat-server (transcript on)", false),
-        ("socket-chat-server --quiet", true),
-    ] {
-        let mut args = vec!["--listen", "127.0.0.1:0", "--mode", "echo"];
-        if quiet {
-            args.push("--quiet");
+    // Both servers run at once, and their runs alternate: what else the
+    // machine does then weighs on both alike.
+    let servers: Vec<_> = [false, true]
+        .into_iter()
+        .map(|quiet| {
+            let mut args = vec!["--listen", "127.0.0.1:0", "--mode", "echo"];
+            if quiet {
+                args.push("--quiet");
+            }
+            let program = server.start_server(&args);
+            program.discard_stdout();
+            program
+        })
+        .collect();
+    let mut rows = [Vec::new(), Vec::new()];
+    let mut cpu = [Vec::new(), Vec::new()];
+    for connections in CONNECTIONS {
+        let mut best = [0.0f64; 2];
+        let mut least = [f64::MAX; 2];
+        for _ in 0..RUNS {
+            for (i, program) in servers.iter().enumerate() {
+                let before = cpu_time(program.pid());
+                let (rate, count) = measure(program.addr(), connections, duration).await?;
+                let after = cpu_time(program.pid());
+                best[i] = best[i].max(rate);
+                if let (Some(before), Some(after)) = (before, after) {
+                    let micros = (after - before).as_secs_f64() * 1e6 / count as f64;
+                    least[i] = least[i].min(micros);
+                }
+            }
         }
-        let program = server.start_server(&args);
-        program.discard_stdout();
-        let addr = program.addr().to_owned();
-        let mut rates = Vec::new();
-        for connections in CONNECTIONS {
-            rates.push(best_of(&addr, connections, duration).await?);
+        for i in 0..2 {
+            rows[i].push(best[i]);
+            cpu[i].push(least[i]);
         }
-        println!("{name:<36}{:>14.0}{:>16.0}", rates[0], rates[1]);
-        rows.push(rates);
+    }
+    for (i, name) in [
+        "socket-chat-server (transcript on)",
+        "socket-chat-server --quiet",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        println!("{name:<36}{:>14.0}{:>16.0}", rows[i][0], rows[i][1]);
     }
     let cost = |i: usize| 100.0 * (1.0 - rows[0][i] / rows[1][i]);
     println!(
@@ -65,20 +96,31 @@ async fn main() -> anyhow::Result<()> {
         cost(0),
         cost(1)
     );
+    if cpu.iter().flatten().all(|c| *c < f64::MAX) {
+        println!("server CPU time per round trip (µs, least of {RUNS}; not moved by other load)");
+        for (i, name) in [
+            "socket-chat-server (transcript on)",
+            "socket-chat-server --quiet",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            println!("{name:<36}{:>14.2}{:>16.2}", cpu[i][0], cpu[i][1]);
+        }
+        let more = |i: usize| 100.0 * (cpu[0][i] / cpu[1][i] - 1.0);
+        println!(
+            "{:<36}{:>13.1}%{:>15.1}%",
+            "transcript's extra CPU",
+            more(0),
+            more(1)
+        );
+    }
     Ok(())
 }
 
-/// The best of [`RUNS`] measurements.
-async fn best_of(addr: &str, connections: usize, duration: Duration) -> anyhow::Result<f64> {
-    let mut best: f64 = 0.0;
-    for _ in 0..RUNS {
-        best = best.max(measure(addr, connections, duration).await?);
-    }
-    Ok(best)
-}
-
-/// Total round trips per second over `connections` concurrent connections.
-async fn measure(addr: &str, connections: usize, duration: Duration) -> anyhow::Result<f64> {
+/// Round trips per second over `connections` concurrent connections, and
+/// how many were made.
+async fn measure(addr: &str, connections: usize, duration: Duration) -> anyhow::Result<(f64, u64)> {
     let start = Instant::now();
     let deadline = start + duration;
     let mut clients = tokio::task::JoinSet::new();
@@ -103,5 +145,5 @@ async fn measure(addr: &str, connections: usize, duration: Duration) -> anyhow::
     while let Some(done) = clients.join_next().await {
         total += done??;
     }
-    Ok(total as f64 / start.elapsed().as_secs_f64())
+    Ok((total as f64 / start.elapsed().as_secs_f64(), total))
 }

@@ -15,9 +15,10 @@
 //! sending the next, so every addition is one full round trip over
 //! loopback. Each figure is the best of three runs; `--seconds N` sets how
 //! long each run lasts (default 3). The last rows are what the transcript
-//! costs, and how many times Python's rate ours is.
+//! costs, and how many times Python's rate ours is. As in the tests,
+//! `WEBSOCKET_ADDER_SERVER` may name another server to measure.
 
-use common::testing::{Launcher, built_binary};
+use common::testing::{Launcher, built_binary, cpu_time};
 use futures_util::{SinkExt as _, StreamExt as _};
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -35,28 +36,58 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(3);
     let duration = Duration::from_secs(seconds);
-    let server = Launcher::fixed(built_binary("websocket-adder", "websocket-adder-server"));
+    let server = Launcher::new(
+        "WEBSOCKET_ADDER_SERVER",
+        built_binary("websocket-adder", "websocket-adder-server"),
+    );
 
     println!("additions per second, one round trip each, over loopback (best of 3 × {seconds} s)");
     println!(
         "{:<40}{:>14}{:>16}",
         "server", "1 connection", "50 connections"
     );
-    let mut ours = Vec::new();
-    for (name, quiet) in [
-        ("websocket-adder-server (transcript on)", false),
-        ("websocket-adder-server --quiet", true),
-    ] {
-        let mut args = vec!["--listen", "127.0.0.1:0"];
-        if quiet {
-            args.push("--quiet");
+    // Both run at once and their runs alternate: what else the machine
+    // does then weighs on both alike.
+    let programs: Vec<_> = [false, true]
+        .into_iter()
+        .map(|quiet| {
+            let mut args = vec!["--listen", "127.0.0.1:0"];
+            if quiet {
+                args.push("--quiet");
+            }
+            let program = server.start_server(&args);
+            program.discard_stdout();
+            program
+        })
+        .collect();
+    let urls: Vec<String> = programs
+        .iter()
+        .map(|p| format!("ws://{}/add", p.addr()))
+        .collect();
+    let mut ours = [Vec::new(), Vec::new()];
+    let mut cpu = [Vec::new(), Vec::new()];
+    for connections in CONNECTIONS {
+        let mut best = [0.0f64; 2];
+        let mut least = [f64::MAX; 2];
+        for _ in 0..3 {
+            for (i, url) in urls.iter().enumerate() {
+                let pid = programs[i].pid();
+                let before = cpu_time(pid);
+                let (rate, count) = measure(url, connections, duration).await?;
+                let after = cpu_time(pid);
+                best[i] = best[i].max(rate);
+                if let (Some(before), Some(after)) = (before, after) {
+                    least[i] = least[i].min((after - before).as_secs_f64() * 1e6 / count as f64);
+                }
+            }
         }
-        let program = server.start_server(&args);
-        program.discard_stdout();
-        let rates = measure_all(&format!("ws://{}/add", program.addr()), duration).await?;
-        print_row(name, &rates);
-        ours.push(rates);
+        for i in 0..2 {
+            ours[i].push(best[i]);
+            cpu[i].push(least[i]);
+        }
     }
+    print_row("websocket-adder-server (transcript on)", &ours[0]);
+    print_row("websocket-adder-server --quiet", &ours[1]);
     let python = match PythonServer::start() {
         Ok(python) => {
             let rates = measure_all(&python.url, duration).await?;
@@ -69,12 +100,24 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let cost = |i: usize| 100.0 * (1.0 - ours[0][i] / ours[1][i]);
+    let extra = |i: usize| 100.0 * (cpu[0][i] / cpu[1][i] - 1.0);
     println!(
         "{:<40}{:>13.1}%{:>15.1}%",
         "transcript cost",
         cost(0),
         cost(1)
     );
+    if cpu.iter().flatten().all(|c| *c < f64::MAX) {
+        println!("server CPU time per addition (µs, least of 3; not moved by other load)");
+        print_cpu_row("websocket-adder-server (transcript on)", &cpu[0]);
+        print_cpu_row("websocket-adder-server --quiet", &cpu[1]);
+        println!(
+            "{:<40}{:>13.1}%{:>15.1}%",
+            "transcript's extra server CPU per add",
+            extra(0),
+            extra(1)
+        );
+    }
     if let Some(python) = python {
         let ratio = |i: usize| ours[0][i] / python[i];
         println!(
@@ -85,6 +128,10 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+fn print_cpu_row(name: &str, micros: &[f64]) {
+    println!("{name:<40}{:>14.2}{:>16.2}", micros[0], micros[1]);
 }
 
 fn print_row(name: &str, rates: &[f64]) {
@@ -98,15 +145,16 @@ async fn measure_all(url: &str, duration: Duration) -> anyhow::Result<Vec<f64>> 
     for connections in CONNECTIONS {
         let mut best: f64 = 0.0;
         for _ in 0..3 {
-            best = best.max(measure(url, connections, duration).await?);
+            best = best.max(measure(url, connections, duration).await?.0);
         }
         rates.push(best);
     }
     Ok(rates)
 }
 
-/// Total additions per second over `connections` concurrent WebSockets.
-async fn measure(url: &str, connections: usize, duration: Duration) -> anyhow::Result<f64> {
+/// Additions per second over `connections` concurrent WebSockets, and how
+/// many were made.
+async fn measure(url: &str, connections: usize, duration: Duration) -> anyhow::Result<(f64, u64)> {
     let mut sockets = Vec::new();
     for _ in 0..connections {
         // `true`: TCP_NODELAY, as the server sets it.
@@ -142,7 +190,7 @@ async fn measure(url: &str, connections: usize, duration: Duration) -> anyhow::R
     while let Some(done) = clients.join_next().await {
         total += done??;
     }
-    Ok(total as f64 / start.elapsed().as_secs_f64())
+    Ok((total as f64 / start.elapsed().as_secs_f64(), total))
 }
 
 /// The sum of `i.j` and `0.5` as the adder prints it (no trailing zeros).

@@ -283,6 +283,54 @@ where
     Ok(())
 }
 
+/// Tasks that outlive the connection they came from, which shutdown must
+/// wait for too: a WebSocket, once upgraded, runs in a task of its own
+/// (axum's, jsonrpsee's), and [`serve`] stops watching the connection it
+/// was upgraded from. Track each such task here (a [`Sessions::token`] it
+/// holds, or [`Sessions::spawn`]) and run [`Sessions::wait_after`] beside the
+/// server: both waits start when shutdown is asked, so together they take
+/// no longer than the one grace period.
+#[derive(Debug, Clone, Default)]
+pub struct Sessions(TaskTracker);
+
+impl Sessions {
+    /// No session yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A token that counts as one session until it is dropped: move it into
+    /// the task that serves the session.
+    pub fn token(&self) -> tokio_util::task::task_tracker::TaskTrackerToken {
+        self.0.token()
+    }
+
+    /// Spawn `task` as a session.
+    pub fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.0.spawn(task)
+    }
+
+    /// Once `shutdown` is cancelled, wait for the sessions to end, at most
+    /// [`SHUTDOWN_GRACE`]. The sessions must watch `shutdown` themselves (to
+    /// send a close frame, say) for the wait to end early.
+    pub async fn wait_after(&self, shutdown: &CancellationToken) {
+        shutdown.cancelled().await;
+        self.0.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.0.wait())
+            .await
+            .is_err()
+        {
+            warn!(
+                "some sessions did not end within {} s",
+                SHUTDOWN_GRACE.as_secs()
+            );
+        }
+    }
+}
+
 /// Tell a connection over the cap that the server is busy, and close it.
 ///
 /// After the message, what the peer already sent is read and dropped for a

@@ -34,14 +34,14 @@
 //!
 //! Shutdown: the [`CancellationToken`] stops accepting; open HTTP connections
 //! finish their request and close; jsonrpsee closes the WebSocket sessions;
-//! `run` returns once all are done, or after [`SHUTDOWN_GRACE`].
+//! `run` returns once all are done, or after [`common::serve::SHUTDOWN_GRACE`].
 
 use crate::api::CalculatorServer as _;
 use crate::procedures::{Origin, Procedures, Protocol};
 use crate::xmlrpc;
 use bytes::{Bytes, BytesMut};
 use common::serve::http::{Body, serve_http};
-use common::serve::{Limits, SHUTDOWN_GRACE};
+use common::serve::{Limits, Sessions};
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use jsonrpsee::Methods;
@@ -58,7 +58,6 @@ use std::pin::Pin;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tower::Service as _;
 use tower::layer::util::{Identity, Stack};
 use tracing::{info, warn};
@@ -91,7 +90,7 @@ impl Default for ServerConfig {
 type JsonRpc = TowerService<Stack<TranscribeLayer, Identity>, Identity>;
 
 /// Serve calls from `listener` until `shutdown` is cancelled, then wait (at
-/// most [`SHUTDOWN_GRACE`]) for open connections and WebSocket sessions to
+/// most [`common::serve::SHUTDOWN_GRACE`]) for open connections and WebSocket sessions to
 /// finish.
 pub async fn run(
     listener: TcpListener,
@@ -125,7 +124,7 @@ pub async fn run(
     // jsonrpsee runs each WebSocket session in a task of its own, outside
     // the connection's: common's tracker stops watching a connection once
     // it is upgraded, so the sessions are tracked here.
-    let sessions = TaskTracker::new();
+    let sessions = Sessions::new();
     let limits = config.limits.clone();
     let tracked = sessions.clone();
     let serving = serve_http(listener, &limits, shutdown.clone(), move |peer| {
@@ -140,18 +139,13 @@ pub async fn run(
     });
     // Both waits start when shutdown is asked, so together they take no
     // longer than the one grace period.
-    let closing = async {
+    let stopping = async {
         shutdown.cancelled().await;
         // Tells jsonrpsee's WebSocket sessions to close. It fails only if
         // they were already told, which is what we want anyway.
         let _ = server_handle.stop();
-        sessions.close();
-        let closed = tokio::time::timeout(SHUTDOWN_GRACE, sessions.wait()).await;
-        if closed.is_err() {
-            warn!(grace = ?SHUTDOWN_GRACE, "WebSocket sessions still open after the grace period");
-        }
     };
-    let (served, ()) = tokio::join!(serving, closing);
+    let (served, (), ()) = tokio::join!(serving, stopping, sessions.wait_after(&shutdown));
     served
 }
 
@@ -162,7 +156,7 @@ struct Front {
     procedures: Procedures,
     config: ServerConfig,
     peer: SocketAddr,
-    sessions: TaskTracker,
+    sessions: Sessions,
 }
 
 impl Front {

@@ -31,7 +31,7 @@
 //! through [`escape`].
 //!
 //! Shutdown: a [`CancellationToken`] stops the listeners and tells every
-//! WebSocket task to send a close frame (1001, going away); a [`TaskTracker`]
+//! WebSocket task to send a close frame (1001, going away); [`Sessions`]
 //! waits (up to 5 s, while `serve_router` waits for unfinished HTTP
 //! requests) until they have finished.
 
@@ -47,7 +47,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::escape::{Escaped, SHOWN, escape};
 use common::serve::http::serve_router;
-use common::serve::{Limits, SHUTDOWN_GRACE};
+use common::serve::{Limits, Sessions};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -58,7 +58,6 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 /// The largest WebSocket message the server reads, by default (64 KiB). A
@@ -132,7 +131,7 @@ struct Shared {
     transcript: Option<Transcript>,
     pushes: broadcast::Sender<Utf8Bytes>,
     shutdown: CancellationToken,
-    tracker: TaskTracker,
+    tracker: Sessions,
 }
 
 impl Shared {
@@ -190,7 +189,7 @@ pub async fn run(
         transcript: console.transcript,
         pushes,
         shutdown: shutdown.clone(),
-        tracker: TaskTracker::new(),
+        tracker: Sessions::new(),
     });
     if let Some(lines) = console.operator {
         shared.tracker.spawn(operate(lines, Arc::clone(&shared)));
@@ -214,16 +213,7 @@ pub async fn run(
     // `serve_router`, which waits for those, does not wait for it: its task
     // sends its close frame (1001) and is waited for here, over the same
     // grace period and at the same time.
-    let websockets = async {
-        shutdown.cancelled().await;
-        shared.tracker.close();
-        if tokio::time::timeout(SHUTDOWN_GRACE, shared.tracker.wait())
-            .await
-            .is_err()
-        {
-            warn!("some WebSocket connections did not close in time");
-        }
-    };
+    let websockets = shared.tracker.wait_after(&shutdown);
     let (main, hello, ()) = tokio::join!(main, hello, websockets);
     main?;
     hello

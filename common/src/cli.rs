@@ -54,22 +54,46 @@ pub fn init_logging(default_filter: &str) {
 
 /// The exit status of a program whose work ended with `result`: success, or
 /// one line `error: ...` on stderr and exit code 1, never a panic's
-/// backtrace. The error is printed with `{:#}`, so an `anyhow::Error` shows
-/// its whole chain of causes on that line (`cannot listen on
-/// 127.0.0.1:80: Permission denied (os error 13)`).
+/// backtrace. The line is [`one_line`]: the error and its causes, each
+/// reason once (`cannot listen on 127.0.0.1:80: Permission denied (os error
+/// 13)`).
 ///
 /// Before it returns, what the queues of the transcript and the logs still
 /// hold is written out (waiting at most [`FLUSH_AT_EXIT`] for a stalled
 /// stdout or stderr).
-pub fn exit_code<E: std::fmt::Display>(result: Result<(), E>) -> std::process::ExitCode {
+pub fn exit_code<E>(result: Result<(), E>) -> std::process::ExitCode
+where
+    E: AsRef<dyn std::error::Error + Send + Sync + 'static>,
+{
     flush_queues(FLUSH_AT_EXIT);
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(e.as_ref()));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// An error and the chain of its causes on one line, each reason once.
+///
+/// A cause is appended (`: cause`) unless the line already says it: a
+/// `thiserror` variant that writes its source into its own message, or a
+/// context that quotes the error it wraps, would otherwise print the same
+/// reason twice (`cannot connect to 127.0.0.1:1: Connection refused (os
+/// error 111) (is the server running?): Connection refused (os error 111)`).
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let reason = e.to_string();
+        if !line.contains(&reason) {
+            line.push_str(": ");
+            line.push_str(&reason);
+        }
+        cause = e.source();
+    }
+    line
 }
 
 /// A token that is cancelled when the process receives Ctrl-C (SIGINT) or
@@ -369,6 +393,49 @@ impl Console {
     pub fn with_operator(mut self, lines: mpsc::Receiver<String>) -> Self {
         self.operator = Some(lines);
         self
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot connect to {addr}: {source} (is the server running?)")]
+    struct Refused {
+        addr: &'static str,
+        source: std::io::Error,
+    }
+
+    fn refused() -> std::io::Error {
+        std::io::Error::from(std::io::ErrorKind::ConnectionRefused)
+    }
+
+    #[test]
+    fn a_reason_the_message_already_holds_is_not_repeated() {
+        let e = Refused {
+            addr: "127.0.0.1:1",
+            source: refused(),
+        };
+        assert_eq!(
+            one_line(&e),
+            format!("cannot connect to 127.0.0.1:1: {} (is the server running?)", refused())
+        );
+    }
+
+    #[test]
+    fn causes_the_message_does_not_hold_are_appended_in_order() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot listen on 127.0.0.1:80")]
+        struct Listen(#[source] std::io::Error);
+        let e = Listen(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(
+            one_line(&e),
+            format!(
+                "cannot listen on 127.0.0.1:80: {}",
+                std::io::Error::from(std::io::ErrorKind::PermissionDenied)
+            )
+        );
     }
 }
 

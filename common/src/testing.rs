@@ -826,8 +826,18 @@ mod tests {
 
     #[test]
     fn a_replacement_command_receives_the_test_arguments() {
-        // `echo` stands in for a student's program: it prints what it was given.
-        let launcher = Launcher::fixed("echo");
+        // `echo` stands in for a student's program: it prints what it was
+        // given. The default program, `false`, would print nothing.
+        let launcher = Launcher::with_replacement(Some("echo".into()), "false");
+        assert!(!launcher.is_default());
+        assert_eq!(launcher.replacement(), Some("echo"));
+        let mut program = launcher.spawn(&["listening on", "127.0.0.1:9"]);
+        assert_eq!(program.wait_listening(), "127.0.0.1:9");
+    }
+
+    #[test]
+    fn without_a_replacement_the_default_program_runs() {
+        let launcher = Launcher::with_replacement(None, "echo");
         assert!(launcher.is_default());
         let mut program = launcher.spawn(&["listening on", "127.0.0.1:9"]);
         assert_eq!(program.wait_listening(), "127.0.0.1:9");

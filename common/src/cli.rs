@@ -419,7 +419,10 @@ mod error_tests {
         };
         assert_eq!(
             one_line(&e),
-            format!("cannot connect to 127.0.0.1:1: {} (is the server running?)", refused())
+            format!(
+                "cannot connect to 127.0.0.1:1: {} (is the server running?)",
+                refused()
+            )
         );
     }
 

@@ -1,17 +1,19 @@
 //! The tour: every finished exercise, run end to end on loopback.
 //!
 //! ```text
-//! cargo run -p tour
+//! cargo run -p tour                                   # every exercise
+//! cargo run -p tour -- --only socket-chat --only websocket-adder
+//! cargo run -p tour -- --list                         # the exercises' names
+//! cargo run -p tour -- --help
 //! ```
 //!
 //! The tour builds the exercises' binaries, then, for each exercise, starts
 //! the real server on a free port and drives the real client against it, as
 //! a student would in two terminals. It prints each program's output as a
 //! transcript (`server |`, `client |`, and `$` for the command lines) and ends
-//! with a summary table. The exit code is 0 only if every step worked.
-//!
-//! Flags: `--no-build` (use the binaries already built), `--only NAME`
-//! (one exercise).
+//! with a summary table. The exit code is 0 only if every step worked; a
+//! flag it does not know, or an `--only` naming no exercise, is a usage
+//! error (clap's message, exit code 2) before anything runs.
 
 mod file_transfer;
 mod lambda_calc_client;
@@ -23,6 +25,8 @@ mod websocket_adder;
 mod xlsx_sql_bridge;
 
 use anyhow::{Context as _, bail};
+use clap::Parser;
+use clap::builder::PossibleValuesParser;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use step::Tour;
@@ -41,40 +45,51 @@ const EXERCISES: &[Exercise] = &[
     ("xlsx-sql-bridge", xlsx_sql_bridge::tour),
 ];
 
+/// The course's exercises, end to end: build their binaries, run each one's
+/// real server and client on loopback, print what they said, and end with a
+/// summary table. Exit code 0 only if every step worked.
+#[derive(Debug, Parser)]
+#[command(name = "tour", version)]
+struct Args {
+    /// Tour only this exercise; repeat the flag for more. They run in the
+    /// course's order, whatever the order of the flags.
+    #[arg(long, value_name = "NAME",
+          value_parser = PossibleValuesParser::new(EXERCISES.iter().map(|(name, _)| *name)))]
+    only: Vec<String>,
+    /// Print the exercises' names, one per line, in the course's order, and
+    /// run nothing.
+    #[arg(long)]
+    list: bool,
+    /// Use the binaries already built instead of building them first.
+    #[arg(long)]
+    no_build: bool,
+}
+
 fn main() -> ExitCode {
-    match run() {
+    let args = Args::parse();
+    if args.list {
+        for (name, _) in EXERCISES {
+            common::cli::print_line(name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    match run(&args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", common::cli::one_line(e.as_ref()));
             ExitCode::FAILURE
         }
     }
 }
 
-fn run() -> anyhow::Result<bool> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let only = args
+fn run(args: &Args) -> anyhow::Result<bool> {
+    // clap has checked every name against `EXERCISES`.
+    let chosen: Vec<&Exercise> = EXERCISES
         .iter()
-        .position(|a| a == "--only")
-        .map(|i| {
-            args.get(i + 1)
-                .cloned()
-                .context("--only needs an exercise name")
-        })
-        .transpose()?;
-    let chosen: Vec<_> = EXERCISES
-        .iter()
-        .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name))
+        .filter(|(name, _)| args.only.is_empty() || args.only.iter().any(|o| o == name))
         .collect();
-    if chosen.is_empty() {
-        let names: Vec<_> = EXERCISES.iter().map(|(n, _)| *n).collect();
-        bail!(
-            "no exercise named {only:?}; the tour knows {}",
-            names.join(", ")
-        );
-    }
-    if !args.iter().any(|a| a == "--no-build") {
+    if !args.no_build {
         build(chosen.iter().map(|(name, _)| *name))?;
     }
     let mut tour = Tour::new(bin_dir()?);

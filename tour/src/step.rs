@@ -48,7 +48,7 @@ impl Tour {
         let start = Instant::now();
         let result = match panic::catch_unwind(AssertUnwindSafe(|| run(self))) {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(format!("{e:#}")),
+            Ok(Err(e)) => Err(common::cli::one_line(e.as_ref())),
             Err(panic) => Err(panic
                 .downcast_ref::<String>()
                 .cloned()

@@ -19,16 +19,20 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite};
 
 /// Why an operation failed.
+///
+/// The tungstenite error a variant holds is not its `source`: the message
+/// already says that reason in plain words, and an error printer that
+/// follows the chain would print it again in tungstenite's (`IO error:
+/// Connection refused (os error 111)`).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The connection or the upgrade handshake failed.
-    #[error("cannot connect to {url}: {}", escape(&.source.to_string(), SHOWN))]
+    #[error("cannot connect to {url}: {}{}", plain(.error), hint(.error))]
     Connect {
         /// The URL tried.
         url: String,
         /// What went wrong.
-        #[source]
-        source: tungstenite::Error,
+        error: tungstenite::Error,
     },
     /// The server answered with an error (its text as sent, without
     /// `error: `; shown escaped).
@@ -42,8 +46,36 @@ pub enum ClientError {
     #[error("the server sent a binary message ({0} bytes) instead of text")]
     Binary(usize),
     /// The connection broke.
-    #[error("the connection failed: {}", escape(&.0.to_string(), SHOWN))]
-    Connection(#[from] tungstenite::Error),
+    #[error("the connection failed: {}", plain(.0))]
+    Connection(tungstenite::Error),
+}
+
+impl From<tungstenite::Error> for ClientError {
+    fn from(error: tungstenite::Error) -> Self {
+        Self::Connection(error)
+    }
+}
+
+/// A tungstenite error in plain words, once: an I/O error as the system
+/// words it (tungstenite prefixes it with `IO error: `), anything else as
+/// tungstenite words it (`HTTP error: 404 Not Found`). Escaped, since the
+/// text may quote the server.
+fn plain(error: &tungstenite::Error) -> String {
+    let text = match error {
+        tungstenite::Error::Io(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    escape(&text, SHOWN).into_owned()
+}
+
+/// What usually causes a refused connection, said after the system's words.
+fn hint(error: &tungstenite::Error) -> &'static str {
+    match error {
+        tungstenite::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            " (is the server running?)"
+        }
+        _ => "",
+    }
 }
 
 /// The address of one of the server's WebSockets: `ws://HOST:PORT/path`.
@@ -64,13 +96,12 @@ pub struct Client {
 impl Client {
     /// Open the WebSocket at `url` (`ws://127.0.0.1:5678/add`).
     pub async fn connect(url: &str) -> Result<Self, ClientError> {
-        let (socket, _response) =
-            tokio_tungstenite::connect_async(url)
-                .await
-                .map_err(|source| ClientError::Connect {
-                    url: url.to_owned(),
-                    source,
-                })?;
+        let (socket, _response) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|error| ClientError::Connect {
+                url: url.to_owned(),
+                error,
+            })?;
         Ok(Self { socket })
     }
 

@@ -54,13 +54,7 @@ async fn main() -> ExitCode {
     } else {
         add_once(&url("/add"), &args.numbers.join(" ")).await
     };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::exit_code(outcome.map_err(anyhow::Error::from))
 }
 
 /// A reply of the server as the terminal shows it: control characters

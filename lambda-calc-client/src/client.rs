@@ -8,7 +8,9 @@
 //! A `4xx` status is the client's own mistake and asking again would get the
 //! same answer, so it is reported at once, with the server's message. A
 //! timeout is not retried either: a slow server is not helped by more load,
-//! and `--timeout` is the longest the user agreed to wait.
+//! and `--timeout` is the longest the user agreed to wait. Nor are bytes
+//! that are not HTTP at all: another program listens on that port, and it
+//! will answer the same way again.
 //!
 //! Whatever the server says reaches the user's terminal: its error messages,
 //! the start of a reply that is not a result, and the result itself. A
@@ -147,11 +149,23 @@ pub enum ClientError {
     /// "this" and "the parent" in a path, and every URL library removes them.
     #[error("{0:?} cannot be sent as a value: a URL path drops `.` and `..` segments")]
     Unsendable(String),
-    /// A reply far larger than any result: not this API.
+    /// A success reply far larger than any result: not this API.
     #[error("the reply from {url} is larger than 64 KiB; this is not the calculator API")]
     TooLarge {
         /// The URL asked for.
         url: String,
+    },
+    /// Bytes that are not an HTTP reply: another protocol on that port
+    /// (an SSH or mail server), not a server that is down.
+    #[error(
+        "the server answered something that is not HTTP ({}); {url} is not the calculator API",
+        Escaped::new(.reason, SHOWN)
+    )]
+    NotHttp {
+        /// The URL asked for.
+        url: String,
+        /// What the HTTP parser found wrong.
+        reason: String,
     },
     /// JSON, but not one member holding a number; or a status this API
     /// never sends.
@@ -307,6 +321,12 @@ impl Client {
                     url: url.to_string(),
                     timeout: self.config.timeout,
                 })
+            } else if let Some(reason) = parse_error(&e) {
+                // Whatever answered will answer the same way again.
+                Attempt::Final(ClientError::NotHttp {
+                    url: url.to_string(),
+                    reason,
+                })
             } else {
                 let error = ClientError::Unreachable {
                     url: url.to_string(),
@@ -329,15 +349,21 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("no content type")
             .to_owned();
+        // At most MAX_REPLY bytes are read, whatever the body's size: an
+        // error's message is in its start, and the rest is dropped with the
+        // connection.
         let mut bytes = Vec::new();
+        let mut cut = false;
         while let Some(chunk) = response.chunk().await.map_err(network)? {
-            if bytes.len() + chunk.len() > MAX_REPLY {
-                return Err(Attempt::Final(ClientError::TooLarge {
-                    url: url.to_string(),
-                }));
+            let room = MAX_REPLY - bytes.len();
+            if chunk.len() > room {
+                bytes.extend_from_slice(&chunk[..room]);
+                cut = true;
+                break;
             }
             bytes.extend_from_slice(&chunk);
         }
+        drop(response);
         let body = String::from_utf8_lossy(&bytes);
         let body = body.trim_end();
         if status.is_server_error() {
@@ -353,8 +379,27 @@ impl Client {
                 message: server_message(body, status),
             }));
         }
+        if cut {
+            return Err(Attempt::Final(ClientError::TooLarge {
+                url: url.to_string(),
+            }));
+        }
         parse_reply(status, &content_type, body).map_err(Attempt::Final)
     }
+}
+
+/// The HTTP parser's complaint, if `error` is that the peer's bytes are not
+/// an HTTP reply (a wrong status line, version or header), as opposed to a
+/// connection that failed or broke.
+fn parse_error(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+            return hyper.is_parse().then(|| hyper.to_string());
+        }
+        cause = e.source();
+    }
+    None
 }
 
 /// Check and normalise a base URL: http or https, no query, and a path that
@@ -693,6 +738,14 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "cannot reach http://127.0.0.1:1/api/mult/8/5: connection refused (os error 111) (tried 3 times)"
+        );
+        let e = ClientError::NotHttp {
+            url: "http://127.0.0.1:22/api/mult/8/5".into(),
+            reason: "invalid HTTP version parsed".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the server answered something that is not HTTP (invalid HTTP version parsed); http://127.0.0.1:22/api/mult/8/5 is not the calculator API"
         );
         let e = ClientError::Refused {
             status: StatusCode::BAD_REQUEST,

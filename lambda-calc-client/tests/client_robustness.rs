@@ -174,6 +174,126 @@ fn an_html_error_page_is_quoted_briefly() {
     assert!(line.len() < 400, "{line}");
 }
 
+/// An HTML error page of more than 64 KiB, the size beyond which the
+/// client stops reading a body.
+fn big_page(title: &str) -> String {
+    format!("<html><h1>{title}</h1>{}</html>", "x".repeat(100 * 1024))
+}
+
+#[test]
+fn a_5xx_with_a_body_over_64_kib_is_retried() {
+    let fake = FakeServer::start(vec![
+        Canned::Answer(503, "text/html", big_page("Service Unavailable")),
+        Canned::json(200, RESULT),
+    ]);
+    let done = run_client(&fake.url(), &["--retries", "1", "mult", "8", "5"], "");
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, [RESULT]);
+    assert_eq!(fake.requests().len(), 2, "the 503 was not retried");
+}
+
+#[test]
+fn a_5xx_body_is_read_no_further_than_its_start() {
+    // The body is announced as 1 GiB and never ends: a client that reads it
+    // all waits out its timeout instead of asking again.
+    let fake = FakeServer::start(vec![Canned::Endless(500), Canned::json(200, RESULT)]);
+    let done = run_client(
+        &fake.url(),
+        &["--retries", "1", "--timeout", "5", "mult", "8", "5"],
+        "",
+    );
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout, [RESULT]);
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[test]
+fn a_5xx_with_a_body_over_64_kib_is_reported_with_its_start() {
+    let fake = FakeServer::start(vec![Canned::Answer(
+        502,
+        "text/html",
+        big_page("Bad Gateway"),
+    )]);
+    let done = run_client(&fake.url(), &["--retries", "0", "mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(
+        line.contains("502 Bad Gateway") && line.contains("<h1>Bad Gateway</h1>"),
+        "{line}"
+    );
+    assert!(line.len() < 400, "{line}");
+}
+
+#[test]
+fn a_4xx_with_a_body_over_64_kib_is_reported_with_its_start() {
+    let fake = FakeServer::start(vec![Canned::Answer(
+        400,
+        "text/html",
+        big_page("Bad Request"),
+    )]);
+    let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(
+        line.contains("refused") && line.contains("<h1>Bad Request</h1>"),
+        "{line}"
+    );
+    assert!(line.len() < 400, "{line}");
+}
+
+/// What an SSH server says first: the kind of answer a wrong port gives.
+const NOT_HTTP: &[u8] = b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
+
+#[test]
+fn an_answer_that_is_not_http_is_called_so() {
+    let fake = FakeServer::start(vec![Canned::Raw(NOT_HTTP)]);
+    let done = run_client(&fake.url(), &["--retries", "0", "mult", "8", "5"], "");
+    let line = error_line(&done);
+    assert!(
+        line.contains("the server answered something that is not HTTP"),
+        "{line}"
+    );
+}
+
+#[test]
+fn an_answer_that_is_not_http_is_not_retried() {
+    // Not a server that is down: a program that speaks something else on
+    // that port, and will say the same again.
+    let fake = FakeServer::start(vec![Canned::Raw(NOT_HTTP), Canned::json(200, RESULT)]);
+    let done = run_client(&fake.url(), &["--retries", "2", "mult", "8", "5"], "");
+    error_line(&done);
+    assert_eq!(done.stderr.lines().count(), 1, "{:?}", done.stderr);
+    assert_eq!(fake.requests().len(), 1);
+}
+
+/// Against a port nobody listens on, stderr is exactly the retry notice and
+/// one error line, each saying the system's reason once.
+#[test]
+fn a_refused_connection_is_one_error_line_after_the_notices() {
+    let closed = closed_port();
+    // The system's own number for a refused connection (111 on Linux).
+    let code = std::net::TcpStream::connect(closed)
+        .err()
+        .and_then(|e| e.raw_os_error())
+        .expect("nothing listens there");
+    let url = format!("http://{closed}/api");
+    let done = run_client(&url, &["--retries", "1", "mult", "8", "5"], "");
+    error_line(&done);
+    let reason = format!("cannot reach {url}/mult/8/5: connection refused (os error {code})");
+    let lines: Vec<&str> = done.stderr.lines().collect();
+    let [notice, error] = lines[..] else {
+        panic!("a notice and an error line: {:?}", done.stderr);
+    };
+    // The pause is random, between half and all of 0.2 s.
+    let pause = notice
+        .strip_prefix(&format!("{reason}; trying again in "))
+        .and_then(|rest| rest.strip_suffix(" s (attempt 2 of 2)"));
+    assert!(
+        matches!(pause, Some("0.1" | "0.2")),
+        "the notice: {notice:?}"
+    );
+    assert_eq!(error, format!("error: {reason} (tried 2 times)"));
+    assert!(done.stderr.ends_with('\n'), "{:?}", done.stderr);
+}
+
 #[test]
 fn a_network_failure_in_a_pipe_ends_the_run() {
     let url = format!("http://{}/api", closed_port());

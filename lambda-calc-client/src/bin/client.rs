@@ -44,11 +44,12 @@ struct Args {
 async fn main() -> ExitCode {
     common::cli::init_logging("warn");
     match run(Args::parse()).await {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+        // A pipe with bad lines has said which, one `error: line N` each.
+        Ok(code) => {
+            common::cli::flush_queues(common::cli::FLUSH_AT_EXIT);
+            code
         }
+        Err(e) => common::cli::exit_code(Err(e)),
     }
 }
 

@@ -162,7 +162,18 @@ pub enum Canned {
     Close,
     /// Read the request and never answer (until the fake server is dropped).
     Hang,
+    /// Read the request, send these bytes, whatever they are, and close.
+    Raw(&'static [u8]),
+    /// Answer with this status and a body announced as 1 GiB: send the
+    /// first [`ENDLESS_SENT`] bytes of it as fast as the client reads, then
+    /// send nothing more (until the fake server is dropped). A client that
+    /// reads the whole body waits for its timeout.
+    Endless(u16),
 }
+
+/// How much of a [`Canned::Endless`] body is sent: far more than any
+/// client should read, far less than it announces.
+pub const ENDLESS_SENT: usize = 16 << 20;
 
 impl Canned {
     /// A JSON answer.
@@ -263,26 +274,43 @@ fn serve(
         }
     }
     let mut stream = &stream;
+    let head = |status: u16, content_type: &str, length: usize| {
+        format!(
+            "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n",
+            StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Whatever"),
+        )
+    };
     match canned {
         Canned::Answer(status, content_type, body) => {
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                StatusCode::from_u16(status)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .unwrap_or("Whatever"),
-                body.len()
-            );
+            let _ = write!(stream, "{}{body}", head(status, content_type, body.len()));
         }
         Canned::Close => {}
-        Canned::Hang => {
-            let (flag, wake) = stop;
-            let mut stopped = flag.lock().expect("lock");
-            while !*stopped {
-                stopped = wake.wait(stopped).expect("lock");
+        Canned::Hang => wait_for_stop(stop),
+        Canned::Raw(bytes) => {
+            let _ = stream.write_all(bytes);
+        }
+        Canned::Endless(status) => {
+            let _ = stream.write_all(head(status, "text/html", 1 << 30).as_bytes());
+            let chunk = [b'x'; 64 * 1024];
+            // A write fails once the client has closed the connection: it
+            // read what it wanted and gave up on the rest.
+            let sent = (0..ENDLESS_SENT / chunk.len()).all(|_| stream.write_all(&chunk).is_ok());
+            if sent {
+                wait_for_stop(stop);
             }
         }
+    }
+}
+
+/// Block until the fake server is dropped.
+fn wait_for_stop(stop: &(Mutex<bool>, Condvar)) {
+    let (flag, wake) = stop;
+    let mut stopped = flag.lock().expect("lock");
+    while !*stopped {
+        stopped = wake.wait(stopped).expect("lock");
     }
 }
 

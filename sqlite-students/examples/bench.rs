@@ -119,7 +119,7 @@ fn student(i: usize) -> Aluno {
         matricula: 10_000_000 + i as i64,
         idade: 18 + (i % 50) as u8,
         ingresso: 2000 + (i % 25) as u16,
-        situacao: Situacao::ALL[i % 4],
+        situacao: Situacao::ALL[i % 4].clone(),
     }
 }
 

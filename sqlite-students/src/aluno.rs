@@ -7,7 +7,7 @@
 //!
 //! | column | Rust | accepted |
 //! |---|---|---|
-//! | `Nome` | `String` | 1 to 100 characters, no control characters; trimmed, Unicode NFC |
+//! | `Nome` | `String` | 1 to 100 characters, at least one visible, no control characters; trimmed, Unicode NFC |
 //! | `Matricula` | `i64` | 1 to 2^53 (a `REAL` holds every whole number up to 2^53 exactly) |
 //! | `Idade` | `u8` | 0 to 150 |
 //! | `Ingresso` | `u16` | 1900 to 2100 |
@@ -16,8 +16,15 @@
 //! On the wire (JSON) the fields keep the column names, in lower case and
 //! without accents: `{"nome": "Maísa", "matricula": 11280821, "idade": 26,
 //! "ingresso": 2023, "situacao": "Cursando"}`.
+//!
+//! Another program may write the file (the slides' Python does), and SQLite
+//! checks no value against our rules. A `Situacao` that is none of the four
+//! (`'Jubilado'`) is read as it is stored, [`Situacao::Other`], and flagged
+//! (`"warning"` in JSON, `(?)` in tables), so that it can be listed, found,
+//! renamed, repaired and deleted; no write of this crate stores one.
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
@@ -37,7 +44,10 @@ pub const IDADE: RangeInclusive<i64> = 0..=150;
 pub const INGRESSO: RangeInclusive<i64> = 1900..=2100;
 
 /// Where a student stands in the course, as the slide's table writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Input accepts the four values only (in any case); [`Situacao::Other`]
+/// comes only from reading a row another program wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "String")]
 pub enum Situacao {
     /// Enrolled and studying.
@@ -48,6 +58,9 @@ pub enum Situacao {
     Trancamento,
     /// Gave up.
     Desistiu,
+    /// None of the four: the text as another program stored it. Listed and
+    /// flagged, never written by this crate.
+    Other(String),
 }
 
 impl Situacao {
@@ -60,13 +73,48 @@ impl Situacao {
     ];
 
     /// The text stored in the `Situacao` column.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Situacao::Cursando => "Cursando",
             Situacao::Formado => "Formado",
             Situacao::Trancamento => "Trancamento",
             Situacao::Desistiu => "Desistiu",
+            Situacao::Other(stored) => stored,
         }
+    }
+
+    /// The value a `Situacao` column holds, as read: one of the four (in
+    /// any case, as input accepts them), or [`Situacao::Other`] with the
+    /// text exactly as stored.
+    ///
+    /// ```
+    /// use sqlite_students::Situacao;
+    /// assert_eq!(Situacao::from_stored("cursando"), Situacao::Cursando);
+    /// assert_eq!(Situacao::from_stored("Jubilado"), Situacao::Other("Jubilado".into()));
+    /// ```
+    pub fn from_stored(text: &str) -> Self {
+        text.parse()
+            .unwrap_or_else(|_| Situacao::Other(text.to_owned()))
+    }
+
+    /// True for the four values of the slide's table.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Situacao::Other(_))
+    }
+
+    /// Refuse [`Situacao::Other`] before a write.
+    fn check(&self) -> Result<(), InvalidField> {
+        match self {
+            Situacao::Other(stored) => Err(InvalidField::Situacao(stored.clone())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// As the text stored in the column, whichever variant.
+impl Serialize for Situacao {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -106,6 +154,11 @@ pub enum InvalidField {
     LongNome(usize),
     #[error("nome must not hold control characters such as line breaks")]
     ControlInNome,
+    /// A name that shows as blank: only characters that take no space or
+    /// draw nothing (U+200B ZERO WIDTH SPACE, U+FEFF, U+3164 ...). The
+    /// field names them, as `U+200B, U+FEFF`.
+    #[error("nome must hold a visible character, not only invisible ones ({0})")]
+    InvisibleNome(String),
     #[error("matricula must be a whole number from 1 to {MAX_MATRICULA}, not {0}")]
     Matricula(i64),
     #[error("idade must be between 0 and 150, not {0}")]
@@ -125,7 +178,10 @@ pub enum InvalidField {
 /// The fields are public for easy reading; [`Aluno::new`] is the checked way
 /// to build one, and the repository checks again ([`Aluno::validate`]) before
 /// it writes, so an invalid value never reaches the database.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// In JSON a row read with a [`Situacao::Other`] carries one more field,
+/// `"warning"`, the sentence of [`Aluno::warning`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "AlunoInput")]
 pub struct Aluno {
     pub nome: String,
@@ -153,6 +209,7 @@ impl Aluno {
         ingresso: i64,
         situacao: Situacao,
     ) -> Result<Self, InvalidField> {
+        situacao.check()?;
         Ok(Self {
             nome: normalize_nome(nome)?,
             matricula: check_matricula(matricula)?,
@@ -162,13 +219,44 @@ impl Aluno {
         })
     }
 
-    /// Check every field (what [`Aluno::new`] checks, for a value built by hand).
+    /// Check every field (what [`Aluno::new`] checks, for a value built by
+    /// hand, or read from a row another program wrote).
     pub fn validate(&self) -> Result<(), InvalidField> {
         check_nome(&self.nome)?;
         check_matricula(self.matricula)?;
         check_idade(self.idade.into())?;
         check_ingresso(self.ingresso.into())?;
-        Ok(())
+        self.situacao.check()
+    }
+
+    /// What is wrong with a row as read, if anything this crate lets
+    /// through on reading: a situação that is none of the four.
+    pub fn warning(&self) -> Option<String> {
+        match &self.situacao {
+            Situacao::Other(stored) => Some(format!(
+                "situacao {stored:?} is none of Cursando, Formado, Trancamento, Desistiu"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The five columns, then `"warning"` when [`Aluno::warning`] has one: a
+/// program sees the value as stored and that it is not one of the four.
+impl Serialize for Aluno {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let warning = self.warning();
+        let fields = if warning.is_some() { 6 } else { 5 };
+        let mut row = serializer.serialize_struct("Aluno", fields)?;
+        row.serialize_field("nome", &self.nome)?;
+        row.serialize_field("matricula", &self.matricula)?;
+        row.serialize_field("idade", &self.idade)?;
+        row.serialize_field("ingresso", &self.ingresso)?;
+        row.serialize_field("situacao", &self.situacao)?;
+        if let Some(warning) = warning {
+            row.serialize_field("warning", &warning)?;
+        }
+        row.end()
     }
 }
 
@@ -247,6 +335,9 @@ impl Patch {
         if let Some(ingresso) = self.ingresso {
             check_ingresso(ingresso.into())?;
         }
+        if let Some(situacao) = &self.situacao {
+            situacao.check()?;
+        }
         Ok(())
     }
 }
@@ -320,7 +411,50 @@ fn check_nome(nome: &str) -> Result<(), InvalidField> {
     if nome.chars().any(char::is_control) {
         return Err(InvalidField::ControlInNome);
     }
+    if nome.chars().all(is_invisible) {
+        let mut seen: Vec<char> = Vec::new();
+        for c in nome.chars().filter(|c| !c.is_whitespace()) {
+            if !seen.contains(&c) {
+                seen.push(c);
+            }
+        }
+        let named: Vec<String> = seen
+            .iter()
+            .map(|c| format!("U+{:04X}", *c as u32))
+            .collect();
+        return Err(InvalidField::InvisibleNome(named.join(", ")));
+    }
     Ok(())
+}
+
+/// True for a character that draws nothing: white space, and Unicode's
+/// default-ignorable code points (zero-width spaces and joiners, the
+/// bidirectional and other format controls, variation selectors, the
+/// Hangul fillers, tags), plus U+2800 BRAILLE PATTERN BLANK, which fonts
+/// draw as a space. A name made only of these shows as blank.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00ad}'
+                | '\u{034f}'
+                | '\u{061c}'
+                | '\u{115f}'..='\u{1160}'
+                | '\u{17b4}'..='\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{fff0}'..='\u{fff8}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e0fff}'
+        )
 }
 
 fn check_matricula(matricula: i64) -> Result<i64, InvalidField> {
@@ -418,6 +552,69 @@ mod tests {
             Err(InvalidField::LongNome(101))
         );
         assert!(normalize_nome(&"é".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn a_name_that_shows_as_blank_is_refused_naming_its_characters() {
+        assert_eq!(
+            normalize_nome("\u{200b}"),
+            Err(InvalidField::InvisibleNome("U+200B".into()))
+        );
+        assert_eq!(
+            normalize_nome("\u{200b} \u{00a0}\u{200b}\u{feff}"),
+            Err(InvalidField::InvisibleNome("U+200B, U+FEFF".into()))
+        );
+        for blank in [
+            "\u{3164}",
+            "\u{2800}",
+            "\u{2060}\u{202e}",
+            "\u{e0041}",
+            "\u{fe0f}",
+        ] {
+            assert!(
+                matches!(normalize_nome(blank), Err(InvalidField::InvisibleNome(_))),
+                "{blank:?}"
+            );
+        }
+        assert_eq!(
+            InvalidField::InvisibleNome("U+200B".into()).to_string(),
+            "nome must hold a visible character, not only invisible ones (U+200B)"
+        );
+        // Invisible characters beside visible ones are the name's own
+        // business (a zero-width joiner is part of some scripts and emoji).
+        assert_eq!(normalize_nome("A\u{200d}na"), Ok("A\u{200d}na".into()));
+        let invisible_patch = Patch {
+            nome: Some("\u{200b}".into()),
+            ..Patch::default()
+        };
+        assert!(invisible_patch.validate().is_err());
+    }
+
+    #[test]
+    fn an_unknown_situacao_is_read_as_stored_flagged_and_never_written() {
+        let jubilado = Situacao::from_stored("Jubilado");
+        assert_eq!(jubilado, Situacao::Other("Jubilado".into()));
+        assert_eq!(Situacao::from_stored(" FORMADO "), Situacao::Formado);
+        let mut ze = Aluno::new("Zé", 77, 20, 2021, Situacao::Cursando).unwrap();
+        assert_eq!(ze.warning(), None);
+        ze.situacao = jubilado.clone();
+        assert_eq!(
+            serde_json::to_string(&ze).unwrap(),
+            r#"{"nome":"Zé","matricula":77,"idade":20,"ingresso":2021,"situacao":"Jubilado","warning":"situacao \"Jubilado\" is none of Cursando, Formado, Trancamento, Desistiu"}"#
+        );
+        assert_eq!(
+            ze.validate(),
+            Err(InvalidField::Situacao("Jubilado".into()))
+        );
+        let patch = Patch {
+            situacao: Some(jubilado),
+            ..Patch::default()
+        };
+        assert_eq!(
+            patch.validate(),
+            Err(InvalidField::Situacao("Jubilado".into()))
+        );
+        assert!(serde_json::from_str::<Situacao>(r#""Jubilado""#).is_err());
     }
 
     #[test]

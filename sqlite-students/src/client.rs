@@ -90,6 +90,16 @@ impl Store {
         })
     }
 
+    /// A repository already open (an in-memory one, say), as a file store.
+    pub fn repository(repo: Repository) -> Self {
+        Store::File(FileStore {
+            path: repo
+                .path()
+                .map_or_else(|| PathBuf::from(":memory:"), Path::to_owned),
+            repo: Some(repo),
+        })
+    }
+
     /// The server at `url` (`http://HOST:PORT`, or with a path prefix).
     pub fn http(url: &str) -> Result<Self, ClientError> {
         HttpStore::new(url).map(Store::Http)
@@ -247,16 +257,18 @@ impl Store {
 
 /// A student as the server sends it, read as the repository reads a row
 /// of the file: any program may have written the row, so its name is taken
-/// as it is (control characters included; they are escaped when printed)
-/// rather than refused as [`Aluno`]'s checks refuse it on input. Both ways
-/// to the data then show the same rows.
+/// as it is (control characters included; they are escaped when printed),
+/// and so is a situação that is none of the four ([`Situacao::Other`]),
+/// rather than refused as [`Aluno`]'s checks refuse them on input. Both
+/// ways to the data then show the same rows. (The server's `"warning"` is
+/// [`Aluno::warning`] again, so it is not read.)
 #[derive(Deserialize)]
 struct Row {
     nome: String,
     matricula: i64,
     idade: u8,
     ingresso: u16,
-    situacao: Situacao,
+    situacao: String,
 }
 
 impl From<Row> for Aluno {
@@ -266,7 +278,7 @@ impl From<Row> for Aluno {
             matricula: row.matricula,
             idade: row.idade,
             ingresso: row.ingresso,
-            situacao: row.situacao,
+            situacao: Situacao::from_stored(&row.situacao),
         }
     }
 }

@@ -13,6 +13,11 @@
 //! formatting it into the statement text, so a name such as
 //! `Robert'); DROP TABLE Alunos;--` is stored as the text it is.
 //!
+//! The statements that the lab report shows are [`Sql`] values: the text
+//! and the parameters together, built by one function per operation
+//! ([`Sql::list`], [`Sql::insert`], ...). The repository runs exactly those
+//! values, and the report prints them, so what it shows is what ran.
+//!
 //! Writes run in `BEGIN IMMEDIATE` transactions: the write lock is taken at
 //! the start, so the existence check before an insert and the insert itself
 //! see the same database, even with other connections writing at the same
@@ -20,8 +25,11 @@
 
 use crate::aluno::{Aluno, Filter, InvalidField, MAX_MATRICULA, Patch, Situacao, fold};
 use rusqlite::functions::FunctionFlags;
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, ToSql, TransactionBehavior, params,
+    params_from_iter,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -39,11 +47,203 @@ pub const CREATE_INDEX: &str =
 /// The start of every query that reads students: the columns in this order,
 /// `rowid` first (the order of insertion, as `SELECT *` shows it). A macro,
 /// so that each statement is one literal built by `concat!` at compile time:
-/// no SQL text is ever assembled at run time.
+/// no SQL text is ever assembled at run time. Each clause goes on a line of
+/// its own, so that the lab report prints the statement as it is and still
+/// readably.
 macro_rules! select {
     ($($rest:literal),*) => {
-        concat!("SELECT rowid, Nome, Matricula, Idade, Ingresso, Situacao FROM Alunos", $(" ", $rest),*)
+        concat!("SELECT rowid, Nome, Matricula, Idade, Ingresso, Situacao FROM Alunos", $("\n  ", $rest),*)
     };
+}
+
+/// Every list of students, whatever the filters: one fixed statement, where
+/// a filter that is NULL lets every row through. No SQL is built from input.
+pub const LIST: &str = select!(
+    "WHERE (?1 IS NULL OR Situacao = ?1 COLLATE NOCASE)",
+    "AND (?2 IS NULL OR Ingresso > ?2)",
+    "AND (?3 IS NULL OR fold(Nome) = ?3)",
+    "ORDER BY rowid"
+);
+
+/// One student by matrícula (the first, should a table made by someone
+/// else hold it twice).
+pub const GET: &str = select!("WHERE Matricula = ?1 ORDER BY rowid LIMIT 1");
+
+/// Is the matrícula taken? Asked before every insert, inside the insert's
+/// transaction. Ours, not the unique index's, so that it also holds on a
+/// table without the index (made by `Escrever.py`).
+pub const EXISTS: &str = "SELECT 1 FROM Alunos WHERE Matricula = ?1 LIMIT 1";
+
+/// Insert one student, the columns named in the table's order.
+pub const INSERT: &str =
+    "INSERT INTO Alunos (Nome, Matricula, Idade, Ingresso, Situacao) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+/// The rows a rename may change: those with the name, and the one with the
+/// matrícula if one was given (so that a wrong name can be reported).
+pub const RENAME_FIND: &str = select!("WHERE fold(Nome) = ?1 OR Matricula = ?2", "ORDER BY rowid");
+
+/// Rename the student with a matrícula.
+pub const RENAME_BY_MATRICULA: &str = "UPDATE Alunos SET Nome = ?1 WHERE Matricula = ?2";
+
+/// Rename every student with a name (compared folded).
+pub const RENAME_BY_NAME: &str = "UPDATE Alunos SET Nome = ?1 WHERE fold(Nome) = ?2";
+
+/// One SQL statement as the repository runs it: its text, and the values
+/// bound to `?1`, `?2`, ... in order. The repository executes these values
+/// and the lab report prints them, so the report shows what runs.
+///
+/// ```
+/// use sqlite_students::repo::Sql;
+/// let sql = Sql::get(2213482);
+/// assert_eq!(sql.bindings(), "?1 = 2213482");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sql {
+    pub statement: &'static str,
+    pub params: Vec<SqlValue>,
+}
+
+/// A value bound to a parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum SqlValue {
+    Null,
+    Integer(i64),
+    Text(String),
+}
+
+impl Sql {
+    /// The students that pass `filter` ([`LIST`]). The name is bound
+    /// folded, as `fold(Nome)` is compared.
+    pub fn list(filter: &Filter) -> Self {
+        Self {
+            statement: LIST,
+            params: vec![
+                SqlValue::text(filter.situacao.as_ref().map(Situacao::as_str)),
+                SqlValue::integer(filter.ingresso_apos),
+                SqlValue::text(filter.nome.as_deref().map(fold).as_deref()),
+            ],
+        }
+    }
+
+    /// The student with this matrícula ([`GET`]).
+    pub fn get(matricula: i64) -> Self {
+        Self {
+            statement: GET,
+            params: vec![SqlValue::Integer(matricula)],
+        }
+    }
+
+    /// Is this matrícula taken ([`EXISTS`])?
+    pub fn exists(matricula: i64) -> Self {
+        Self {
+            statement: EXISTS,
+            params: vec![SqlValue::Integer(matricula)],
+        }
+    }
+
+    /// Insert this student ([`INSERT`]).
+    pub fn insert(aluno: &Aluno) -> Self {
+        Self {
+            statement: INSERT,
+            params: vec![
+                SqlValue::Text(aluno.nome.clone()),
+                SqlValue::Integer(aluno.matricula),
+                SqlValue::Integer(aluno.idade.into()),
+                SqlValue::Integer(aluno.ingresso.into()),
+                SqlValue::Text(aluno.situacao.as_str().to_owned()),
+            ],
+        }
+    }
+
+    /// The rows a rename of `from` may change ([`RENAME_FIND`]).
+    pub fn rename_find(from: &str, which: Which) -> Self {
+        let key = match which {
+            Which::Matricula(m) => Some(m),
+            Which::Unique | Which::All => None,
+        };
+        Self {
+            statement: RENAME_FIND,
+            params: vec![SqlValue::Text(fold(from)), SqlValue::integer(key)],
+        }
+    }
+
+    /// Rename to `to` (already normalized) the rows [`Sql::rename_find`]
+    /// chose: by matrícula ([`RENAME_BY_MATRICULA`]) or by name
+    /// ([`RENAME_BY_NAME`]). Inside the same transaction as the choice, so
+    /// no other row can have come in between.
+    pub fn rename(to: &str, from: &str, which: Which) -> Self {
+        match which {
+            Which::Matricula(m) => Self {
+                statement: RENAME_BY_MATRICULA,
+                params: vec![SqlValue::Text(to.to_owned()), SqlValue::Integer(m)],
+            },
+            Which::Unique | Which::All => Self {
+                statement: RENAME_BY_NAME,
+                params: vec![SqlValue::Text(to.to_owned()), SqlValue::Text(fold(from))],
+            },
+        }
+    }
+
+    /// The parameters as a report shows them: `?1 = 'Trancamento', ?2 = NULL`.
+    pub fn bindings(&self) -> String {
+        self.params
+            .iter()
+            .enumerate()
+            .map(|(i, value)| format!("?{} = {value}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl SqlValue {
+    fn text(value: Option<&str>) -> Self {
+        value.map_or(SqlValue::Null, |t| SqlValue::Text(t.to_owned()))
+    }
+
+    fn integer(value: Option<i64>) -> Self {
+        value.map_or(SqlValue::Null, SqlValue::Integer)
+    }
+}
+
+/// As an SQL literal: `NULL`, `2012`, `'Trancamento'` (a `'` doubled).
+impl std::fmt::Display for SqlValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SqlValue::Null => f.write_str("NULL"),
+            SqlValue::Integer(i) => write!(f, "{i}"),
+            SqlValue::Text(t) => write!(f, "'{}'", t.replace('\'', "''")),
+        }
+    }
+}
+
+impl ToSql for SqlValue {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            SqlValue::Null => ToSqlOutput::Owned(Value::Null),
+            SqlValue::Integer(i) => ToSqlOutput::Owned(Value::Integer(*i)),
+            SqlValue::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+        })
+    }
+}
+
+/// Run `sql`, a query of students; the rows with their rowids.
+fn query(conn: &Connection, sql: &Sql) -> Result<Vec<(i64, Aluno)>, RepoError> {
+    let mut stmt = conn.prepare_cached(sql.statement)?;
+    let rows = stmt.query(params_from_iter(&sql.params))?;
+    collect_with_rowid(rows)
+}
+
+/// Run `sql`, a query; true if it returns a row.
+fn exists(conn: &Connection, sql: &Sql) -> Result<bool, RepoError> {
+    let mut stmt = conn.prepare_cached(sql.statement)?;
+    Ok(stmt.exists(params_from_iter(&sql.params))?)
+}
+
+/// Run `sql`, a change; how many rows it changed.
+fn execute(conn: &Connection, sql: &Sql) -> Result<usize, RepoError> {
+    let mut stmt = conn.prepare_cached(sql.statement)?;
+    Ok(stmt.execute(params_from_iter(&sql.params))?)
 }
 
 /// The five columns of the slide's table.
@@ -251,6 +451,17 @@ impl Repository {
         &self.conn
     }
 
+    /// The database file; `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The connection, to install a trace in tests.
+    #[cfg(test)]
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
     /// Create the table (and its unique index) if there is no table
     /// `Alunos`; check the columns of one that exists. Returns true if it
     /// created the table.
@@ -300,27 +511,12 @@ impl Repository {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            // The check is ours, not the unique index's, so that it also
-            // holds on a table without the index (made by `Escrever.py`).
-            let mut exists =
-                tx.prepare_cached("SELECT 1 FROM Alunos WHERE Matricula = ?1 LIMIT 1")?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO Alunos (Nome, Matricula, Idade, Ingresso, Situacao) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for a in alunos {
-                if exists.exists([a.matricula])? {
-                    // Returning drops `tx` uncommitted: a rollback.
-                    return Err(RepoError::Duplicate(a.matricula));
-                }
-                insert.execute(params![
-                    a.nome,
-                    a.matricula,
-                    a.idade,
-                    a.ingresso,
-                    a.situacao.as_str()
-                ])?;
+        for a in alunos {
+            if exists(&tx, &Sql::exists(a.matricula))? {
+                // Returning drops `tx` uncommitted: a rollback.
+                return Err(RepoError::Duplicate(a.matricula));
             }
+            execute(&tx, &Sql::insert(a))?;
         }
         tx.commit()?;
         Ok(alunos.len())
@@ -328,20 +524,7 @@ impl Repository {
 
     /// The students that pass `filter`, in the order they were inserted.
     pub fn list(&self, filter: &Filter) -> Result<Vec<Aluno>, RepoError> {
-        // One fixed statement for every combination of filters: a filter
-        // that is NULL lets every row through. No SQL is built from input.
-        let mut stmt = self.conn.prepare_cached(select!(
-            "WHERE (?1 IS NULL OR Situacao = ?1 COLLATE NOCASE)",
-            "AND (?2 IS NULL OR Ingresso > ?2)",
-            "AND (?3 IS NULL OR fold(Nome) = ?3)",
-            "ORDER BY rowid"
-        ))?;
-        let rows = stmt.query(params![
-            filter.situacao.map(Situacao::as_str),
-            filter.ingresso_apos,
-            filter.nome.as_deref().map(fold),
-        ])?;
-        collect(rows)
+        Ok(without_rowids(query(&self.conn, &Sql::list(filter))?))
     }
 
     /// Everyone: `SELECT * FROM Alunos`, as the slide's `Ler.py` reads it.
@@ -388,11 +571,9 @@ impl Repository {
     /// The student with this matrícula (the first, should a table made by
     /// someone else hold it twice).
     pub fn get(&self, matricula: i64) -> Result<Option<Aluno>, RepoError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(select!("WHERE Matricula = ?1 ORDER BY rowid LIMIT 1"))?;
-        let mut rows = stmt.query([matricula])?;
-        rows.next()?.map(read_row).transpose()
+        Ok(without_rowids(query(&self.conn, &Sql::get(matricula))?)
+            .into_iter()
+            .next())
     }
 
     /// Rename the students called `from` (ignoring case) to `to`; `which`
@@ -402,23 +583,17 @@ impl Repository {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let chosen = {
-            let mut stmt = tx.prepare_cached(select!(
-                "WHERE fold(Nome) = ?1 OR Matricula = ?2 ORDER BY rowid"
-            ))?;
-            let key = match which {
-                Which::Matricula(m) => Some(m),
-                Which::Unique | Which::All => None,
-            };
-            let rows = stmt.query(params![fold(from), key])?;
-            let found = collect_with_rowid(rows)?;
-            choose(found, from, which)?
-        };
-        {
-            let mut update = tx.prepare_cached("UPDATE Alunos SET Nome = ?1 WHERE rowid = ?2")?;
-            for (rowid, _) in &chosen {
-                update.execute(params![to, rowid])?;
-            }
+        let found = query(&tx, &Sql::rename_find(from, which))?;
+        let chosen = choose(found, from, which)?;
+        // The update selects by the same rule as `choose`, in the same
+        // transaction: it changes exactly the rows announced, or the
+        // rename is undone.
+        let changed = execute(&tx, &Sql::rename(&to, from, which))?;
+        if changed != chosen.len() {
+            return Err(RepoError::Internal(format!(
+                "the rename chose {} rows but would change {changed}; nothing was changed",
+                chosen.len()
+            )));
         }
         tx.commit()?;
         let rows: Vec<RenamedRow> = chosen
@@ -453,7 +628,7 @@ impl Repository {
                 patch.nome,
                 patch.idade,
                 patch.ingresso,
-                patch.situacao.map(Situacao::as_str),
+                patch.situacao.as_ref().map(Situacao::as_str),
                 matricula
             ])?;
             collect(rows)?
@@ -560,10 +735,11 @@ fn open_error(e: rusqlite::Error, path: &Path) -> RepoError {
 }
 
 fn collect(rows: rusqlite::Rows<'_>) -> Result<Vec<Aluno>, RepoError> {
-    Ok(collect_with_rowid(rows)?
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect())
+    Ok(without_rowids(collect_with_rowid(rows)?))
+}
+
+fn without_rowids(rows: Vec<(i64, Aluno)>) -> Vec<Aluno> {
+    rows.into_iter().map(|(_, a)| a).collect()
 }
 
 fn collect_with_rowid(mut rows: rusqlite::Rows<'_>) -> Result<Vec<(i64, Aluno)>, RepoError> {
@@ -604,9 +780,10 @@ fn read_row(row: &rusqlite::Row<'_>) -> Result<Aluno, RepoError> {
     let idade = small_int(row.get_ref(3)?, "Idade").map_err(&bad)?;
     let ingresso = small_int(row.get_ref(4)?, "Ingresso").map_err(&bad)?;
     let situacao = match row.get_ref(5)? {
-        ValueRef::Text(t) => String::from_utf8_lossy(t)
-            .parse::<Situacao>()
-            .map_err(|e| bad(e.to_string()))?,
+        // Any text is read: one the four do not hold becomes
+        // `Situacao::Other`, listed and flagged rather than failing the
+        // whole list (and the delete or the rename that would repair it).
+        ValueRef::Text(t) => Situacao::from_stored(&String::from_utf8_lossy(t)),
         other => return Err(bad(format!("Situacao is {}, not text", describe(other)))),
     };
     Ok(Aluno {

@@ -5,7 +5,7 @@
 //! (`Mai\u{301}sa`) is 6 `char`s but 5 columns.
 
 use crate::aluno::Aluno;
-use crate::repo::COLUMNS;
+use crate::repo::{COLUMNS, Sql};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
@@ -21,6 +21,9 @@ use unicode_width::UnicodeWidthStr;
 /// Patrick   14204123     24      2022  Desistiu
 /// (2 rows)
 /// ```
+///
+/// A situação that is none of the four (another program wrote it) is shown
+/// as stored and flagged `(?)`, with [`UNKNOWN_SITUACAO`] below the count.
 pub fn table(rows: &[Aluno]) -> Vec<String> {
     let cells: Vec<[String; 5]> = rows
         .iter()
@@ -30,7 +33,11 @@ pub fn table(rows: &[Aluno]) -> Vec<String> {
                 a.matricula.to_string(),
                 a.idade.to_string(),
                 a.ingresso.to_string(),
-                a.situacao.to_string(),
+                if a.situacao.is_known() {
+                    a.situacao.to_string()
+                } else {
+                    format!("{} (?)", crate::shown(a.situacao.as_str()))
+                },
             ]
         })
         .collect();
@@ -67,8 +74,15 @@ pub fn table(rows: &[Aluno]) -> Vec<String> {
         out.push(line(row.each_ref().map(String::as_str)));
     }
     out.push(count(rows.len()));
+    if rows.iter().any(|a| !a.situacao.is_known()) {
+        out.push(UNKNOWN_SITUACAO.to_owned());
+    }
     out
 }
+
+/// The note under a table with a situação flagged `(?)`.
+pub const UNKNOWN_SITUACAO: &str = "(?) none of Cursando, Formado, Trancamento, Desistiu: \
+    another program wrote it (change it with update MATRICULA --situacao S)";
 
 /// `(1 row)`, `(5 rows)`.
 pub fn count(n: usize) -> String {
@@ -98,8 +112,9 @@ pub struct Step {
     pub number: usize,
     /// The question or task, as the slide asks it.
     pub title: String,
-    /// The SQL behind the step, with its parameters.
-    pub sql: String,
+    /// The statements the step ran, in order, each with its parameters:
+    /// the values the repository executes.
+    pub sql: Vec<Sql>,
     /// Rows the step shows, if it shows any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<Vec<Aluno>>,
@@ -108,13 +123,30 @@ pub struct Step {
 }
 
 impl Report {
-    /// The report as text, for a terminal or a file.
+    /// The report as text, for a terminal or a file. Each statement a step
+    /// ran is printed once, clause by clause as its text has them, followed
+    /// by the parameters of each time it ran (`-- ?1 = 'Trancamento', ...`).
     pub fn to_text(&self) -> Vec<String> {
         let mut out = vec![self.title.clone()];
         for step in &self.steps {
             out.push(String::new());
             out.push(format!("{}. {}", step.number, step.title));
-            out.push(format!("   SQL: {}", step.sql));
+            let mut statements: Vec<(&str, Vec<&Sql>)> = Vec::new();
+            for sql in &step.sql {
+                match statements.iter_mut().find(|(s, _)| *s == sql.statement) {
+                    Some((_, runs)) => runs.push(sql),
+                    None => statements.push((sql.statement, vec![sql])),
+                }
+            }
+            for (statement, runs) in statements {
+                for (i, line) in statement.lines().enumerate() {
+                    let lead = if i == 0 { "   SQL: " } else { "        " };
+                    out.push(format!("{lead}{line}"));
+                }
+                for run in runs.iter().filter(|r| !r.params.is_empty()) {
+                    out.push(format!("        -- {}", run.bindings()));
+                }
+            }
             if let Some(rows) = &step.rows {
                 out.extend(table(rows).into_iter().map(|l| format!("   {l}")));
             }

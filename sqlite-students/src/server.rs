@@ -9,6 +9,8 @@
 //! | `PATCH /alunos?nome=Pedro[&matricula=M][&todos=true]` with `{"nome": "Carlos"}` | 200, `{"changed": n, "rows": [...]}`; 404; 409 if several students have the name and neither `matricula` nor `todos` says which |
 //! | `DELETE /alunos/{matricula}` | 200, the deleted student; 404 |
 //!
+//! The server's `--help` lists the same ([`HELP_ROUTES`]).
+//!
 //! Every error is `{"error": "<sentence>"}` (plus `"matches"` for an
 //! ambiguous rename). A malformed request (bad JSON, a matrícula that is not
 //! a number, an unknown query parameter) is 400; a body over [`MAX_BODY`] is
@@ -44,6 +46,35 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+
+/// The routes, their status codes and a `curl` example, as the server's
+/// `--help` prints them below its flags.
+pub const HELP_ROUTES: &str = r#"Routes (JSON bodies; every error answer is {"error": "<sentence>"}):
+  GET    /alunos?situacao=S&ingresso_apos=YEAR&nome=NAME   (every filter optional)
+         200 the students that pass every filter given
+  GET    /alunos/{matricula}
+         200 the student; 404 nobody has the matricula
+  POST   /alunos   a student, or an array of them (stored whole or not at all)
+         201 stored (Location: /alunos/{matricula}); 409 the matricula exists;
+         422 a field is invalid
+  PATCH  /alunos/{matricula}   some of nome, idade, ingresso, situacao
+         200 the student as it is now; 404; 422
+  PATCH  /alunos?nome=NAME[&matricula=M | &todos=true]   {"nome": "NEW"}
+         200 {"changed": n, "rows": [...]}; 404 nobody has the name;
+         409 several have it and neither matricula nor todos says which
+  DELETE /alunos/{matricula}
+         200 the deleted student; 404
+
+Any request: 400 malformed (bad JSON, an unknown query parameter); 404 no such
+route; 405 a method the route does not have; 408 the body stopped arriving;
+413 a body over 1 MiB; 415 a body without Content-Type: application/json;
+500 the database failed; 503 busy (another program held the database's write
+lock for over 5 s, or --max-connections clients are being served).
+
+Example:
+  curl -X POST http://127.0.0.1:8010/alunos -H 'content-type: application/json' \
+    -d '{"nome":"Maísa","matricula":11280821,"idade":26,"ingresso":2023,"situacao":"Cursando"}'
+  curl 'http://127.0.0.1:8010/alunos?situacao=Trancamento'"#;
 
 /// How many SQLite connections the server opens at most. Writes take turns
 /// anyway; a few connections let reads go on beside a write.

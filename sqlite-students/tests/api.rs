@@ -302,3 +302,74 @@ fn a_batch_is_inserted_whole_or_not_at_all() {
     post_slide_students(&http);
     assert_eq!(http.count(), 5);
 }
+
+#[test]
+fn a_name_of_invisible_characters_is_422_with_the_reason() {
+    let dir = tempdir();
+    let server = start_server(&dir.path().join("aula.db"));
+    let http = Http::new(&server);
+    let reply = http.post("/alunos", &aluno("\u{200b}", 1, 20, 2020, "Cursando"));
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(
+        reply.error(),
+        "nome must hold a visible character, not only invisible ones (U+200B)"
+    );
+    let blank = http.post(
+        "/alunos",
+        &aluno("\u{a0}\u{feff}\u{2060}", 2, 20, 2020, "Cursando"),
+    );
+    assert_eq!(blank.status, 422, "{}", blank.body);
+    assert_eq!(
+        blank.error(),
+        "nome must hold a visible character, not only invisible ones (U+FEFF, U+2060)"
+    );
+    assert_eq!(http.get("/alunos").json(), json!([]), "nothing was stored");
+}
+
+#[test]
+fn renaming_to_invisible_characters_is_422() {
+    let dir = tempdir();
+    let server = start_server(&dir.path().join("aula.db"));
+    let http = Http::new(&server);
+    post_slide_students(&http);
+    let reply = http.patch("/alunos?nome=Patrick", &json!({"nome": "\u{200b}\u{200b}"}));
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(
+        reply.error(),
+        "nome must hold a visible character, not only invisible ones (U+200B)"
+    );
+    assert_eq!(http.get("/alunos/14204123").json()["nome"], "Patrick");
+}
+
+#[test]
+fn help_lists_the_routes_the_status_codes_and_a_curl_example() {
+    // Our binary's documentation, not the protocol: a graded replacement
+    // server need not have it.
+    let done = common::testing::Launcher::fixed(env!("CARGO_BIN_EXE_sqlite-students-server"))
+        .spawn(&["--help"])
+        .finish();
+    assert!(done.status.success(), "{}", done.stderr);
+    let help = done.stdout.join("\n");
+    for wanted in [
+        "GET    /alunos?situacao=S&ingresso_apos=YEAR&nome=NAME",
+        "GET    /alunos/{matricula}",
+        "POST   /alunos",
+        "PATCH  /alunos/{matricula}",
+        "PATCH  /alunos?nome=NAME",
+        "DELETE /alunos/{matricula}",
+        "200",
+        "201",
+        "400",
+        "404",
+        "408",
+        "409",
+        "413",
+        "415",
+        "422",
+        "500",
+        "503",
+        "curl -X POST http://127.0.0.1:8010/alunos",
+    ] {
+        assert!(help.contains(wanted), "--help lacks {wanted:?}:\n{help}");
+    }
+}

@@ -420,17 +420,72 @@ fn a_file_that_is_not_a_database_is_named() {
 }
 
 #[test]
-fn an_unreachable_server_is_one_error_line() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port");
+fn an_unreachable_server_is_one_error_line_with_each_reason_once() {
+    let closed = support::testing::closed_port();
+    let refused = std::net::TcpStream::connect(closed)
+        .expect_err("nothing listens on the closed port")
+        .to_string();
     let done = client()
         .spawn(&["--url", &format!("http://{closed}"), "list"])
         .finish();
     assert_eq!(done.status.code(), Some(1));
-    assert!(
-        done.stderr.starts_with("error: ") && done.stderr.lines().count() == 1,
-        "{:?}",
-        done.stderr
+    assert_eq!(
+        done.stderr,
+        format!("error: cannot reach the server at http://{closed}/: {refused}\n")
+    );
+}
+
+#[test]
+fn an_invisible_name_is_refused_the_same_way_in_both_modes() {
+    let both = Both::new();
+    assert_eq!(
+        both.same_error(&["insert", "\u{200b}", "1", "20", "2020", "Cursando"]),
+        "error: nome must hold a visible character, not only invisible ones (U+200B)"
+    );
+    both.same(&["insert", "Ana", "1", "20", "2020", "Cursando"]);
+    assert_eq!(
+        both.same_error(&["rename", "Ana", "\u{200b}\u{feff}"]),
+        "error: nome must hold a visible character, not only invisible ones (U+200B, U+FEFF)"
+    );
+    assert_eq!(
+        both.same_error(&["update", "1", "--nome", "\u{3164}"]),
+        "error: nome must hold a visible character, not only invisible ones (U+3164)"
+    );
+}
+
+/// The lines of `report` from the one that starts with `first`, `n` of them.
+fn lines_from(report: &[String], first: &str, n: usize) -> Vec<String> {
+    let at = report
+        .iter()
+        .position(|l| l.starts_with(first))
+        .unwrap_or_else(|| panic!("no line starts with {first:?} in\n{}", report.join("\n")));
+    report[at..(at + n).min(report.len())].to_vec()
+}
+
+#[test]
+fn the_report_shows_the_sql_that_runs_with_its_parameters() {
+    let both = Both::new();
+    let report = both.same(&["exercise"]);
+    let list = [
+        "   SQL: SELECT rowid, Nome, Matricula, Idade, Ingresso, Situacao FROM Alunos",
+        "          WHERE (?1 IS NULL OR Situacao = ?1 COLLATE NOCASE)",
+        "          AND (?2 IS NULL OR Ingresso > ?2)",
+        "          AND (?3 IS NULL OR fold(Nome) = ?3)",
+        "          ORDER BY rowid",
+    ];
+    let mut locked = vec!["4. Quem trancou o curso? (who locked the course?)"];
+    locked.extend(list);
+    locked.push("        -- ?1 = 'Trancamento', ?2 = NULL, ?3 = NULL");
+    assert_eq!(lines_from(&report, "4. ", 7), locked);
+    let mut patrick = vec!["6. Qual a idade de Patrick? (how old is Patrick?)"];
+    patrick.extend(list);
+    patrick.push("        -- ?1 = NULL, ?2 = NULL, ?3 = 'patrick'");
+    assert_eq!(lines_from(&report, "6. ", 7), patrick);
+    assert_eq!(
+        lines_from(&report, "   SQL: UPDATE", 2),
+        [
+            "   SQL: UPDATE Alunos SET Nome = ?1 WHERE Matricula = ?2",
+            "        -- ?1 = 'Carlos', ?2 = 13100001",
+        ]
     );
 }

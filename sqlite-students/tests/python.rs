@@ -185,3 +185,183 @@ fn rows_escrever_py_wrote_twice_are_read_as_they_are() {
         "nothing merged or deleted behind the user's back"
     );
 }
+
+/// What another program may write and the API never does: a `Situacao`
+/// that is none of the four. Python's `sqlite3` checks nothing.
+const JUBILADO: &str =
+    "conn.execute(\"INSERT INTO Alunos VALUES ('Zé', 77, 20, 2021, 'Jubilado')\")\nconn.commit()";
+
+/// The flag the API puts on such a row.
+const JUBILADO_WARNING: &str =
+    "situacao \"Jubilado\" is none of Cursando, Formado, Trancamento, Desistiu";
+
+/// The server over a database holding Pedro (inserted through the API)
+/// and then Python's `Jubilado` row.
+fn server_with_a_jubilado(db: &Path) -> (common::testing::Program, Http) {
+    let server = start_server(db);
+    let http = Http::new(&server);
+    let pedro = http.post("/alunos", &aluno("Pedro", 2213482, 19, 2022, "Cursando"));
+    assert_eq!(pedro.status, 201, "{}", pedro.body);
+    python_sql(db, JUBILADO);
+    (server, http)
+}
+
+/// Zé as the API must answer him: the value as stored, and the flag.
+fn jubilado_json() -> Value {
+    let mut ze = aluno("Zé", 77, 20, 2021, "Jubilado");
+    ze["warning"] = JUBILADO_WARNING.into();
+    ze
+}
+
+#[test]
+fn a_row_with_an_unknown_situacao_is_listed_as_stored_and_flagged() {
+    let dir = tempdir();
+    let (_server, http) = server_with_a_jubilado(&dir.path().join("aula.db"));
+    let list = http.get("/alunos");
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert_eq!(
+        list.json(),
+        serde_json::json!([
+            aluno("Pedro", 2213482, 19, 2022, "Cursando"),
+            jubilado_json()
+        ])
+    );
+    assert_eq!(http.get("/alunos/77").json(), jubilado_json());
+}
+
+#[test]
+fn filters_work_beside_a_row_with_an_unknown_situacao() {
+    let dir = tempdir();
+    let (_server, http) = server_with_a_jubilado(&dir.path().join("aula.db"));
+    let cursando = http.get("/alunos?situacao=cursando");
+    assert_eq!(cursando.status, 200, "{}", cursando.body);
+    assert_eq!(support::names(&cursando.json()), ["Pedro"]);
+    let after = http.get("/alunos?ingresso_apos=2020");
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert_eq!(support::names(&after.json()), ["Pedro", "Zé"]);
+    let ze = http.get("/alunos?nome=z%C3%A9");
+    assert_eq!(ze.status, 200, "{}", ze.body);
+    assert_eq!(ze.json(), serde_json::json!([jubilado_json()]));
+}
+
+#[test]
+fn a_row_with_an_unknown_situacao_is_deleted_through_the_api() {
+    let dir = tempdir();
+    let (_server, http) = server_with_a_jubilado(&dir.path().join("aula.db"));
+    let deleted = http.delete("/alunos/77");
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert_eq!(deleted.json(), jubilado_json());
+    assert_eq!(support::matriculas(&http.get("/alunos").json()), [2213482]);
+}
+
+#[test]
+fn a_row_with_an_unknown_situacao_is_renamed_through_the_api() {
+    let dir = tempdir();
+    let (_server, http) = server_with_a_jubilado(&dir.path().join("aula.db"));
+    let renamed = http.patch("/alunos?nome=Z%C3%A9", &serde_json::json!({"nome": "José"}));
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(
+        renamed.json(),
+        serde_json::json!({"changed": 1, "rows": [{"matricula": 77, "from": "Zé", "to": "José"}]})
+    );
+    let mut jose = jubilado_json();
+    jose["nome"] = "José".into();
+    assert_eq!(http.get("/alunos/77").json(), jose);
+}
+
+#[test]
+fn an_unknown_situacao_is_repaired_by_a_patch() {
+    let dir = tempdir();
+    let (_server, http) = server_with_a_jubilado(&dir.path().join("aula.db"));
+    let patched = http.patch("/alunos/77", &serde_json::json!({"situacao": "Desistiu"}));
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(patched.json(), aluno("Zé", 77, 20, 2021, "Desistiu"));
+}
+
+/// A file and a server's file, each with Pedro (through our client) and
+/// then Python's `Jubilado` row.
+struct JubiladoBoth {
+    _dir: tempfile::TempDir,
+    file: std::path::PathBuf,
+    server: common::testing::Program,
+}
+
+impl JubiladoBoth {
+    fn new() -> Self {
+        let dir = tempdir();
+        let file = dir.path().join("file.db");
+        client_ok(
+            &Mode::File(&file),
+            &["insert", "Pedro", "2213482", "19", "2022", "Cursando"],
+        );
+        python_sql(&file, JUBILADO);
+        let (server, _) = server_with_a_jubilado(&dir.path().join("server.db"));
+        Self {
+            _dir: dir,
+            file,
+            server,
+        }
+    }
+
+    /// The client's output with `args`, the same on the file and through
+    /// the server.
+    #[track_caller]
+    fn same(&self, args: &[&str]) -> Vec<String> {
+        let by_file = client_ok(&Mode::File(&self.file), args);
+        let by_http = client_ok(&Mode::Http(&self.server), args);
+        assert_eq!(by_file, by_http, "{args:?}: --db and --url differ");
+        by_file
+    }
+}
+
+#[test]
+fn the_client_lists_an_unknown_situacao_flagged_both_ways() {
+    let both = JubiladoBoth::new();
+    assert_eq!(
+        both.same(&["list"]),
+        [
+            "Nome   Matricula  Idade  Ingresso  Situacao",
+            "-----  ---------  -----  --------  ------------",
+            "Pedro    2213482     19      2022  Cursando",
+            "Zé            77     20      2021  Jubilado (?)",
+            "(2 rows)",
+            "(?) none of Cursando, Formado, Trancamento, Desistiu: another program wrote it \
+             (change it with update MATRICULA --situacao S)",
+        ]
+    );
+    assert_eq!(
+        both.same(&["list", "--situacao", "Cursando"]),
+        [
+            "Nome   Matricula  Idade  Ingresso  Situacao",
+            "-----  ---------  -----  --------  --------",
+            "Pedro    2213482     19      2022  Cursando",
+            "(1 row)",
+        ]
+    );
+}
+
+#[test]
+fn the_client_deletes_a_row_with_an_unknown_situacao_both_ways() {
+    let both = JubiladoBoth::new();
+    assert_eq!(both.same(&["delete", "77"]), ["deleted Zé (77)"]);
+    assert_eq!(
+        both.same(&["list"]).last().map(String::as_str),
+        Some("(1 row)")
+    );
+}
+
+#[test]
+fn the_client_renames_a_row_with_an_unknown_situacao_both_ways() {
+    let both = JubiladoBoth::new();
+    assert_eq!(
+        both.same(&["rename", "zé", "José"]),
+        ["1 row changed:", "  77  Zé -> José"]
+    );
+    assert_eq!(
+        both.same(&["--json", "get", "77"]),
+        [format!(
+            r#"{{"nome":"José","matricula":77,"idade":20,"ingresso":2021,"situacao":"Jubilado","warning":{}}}"#,
+            Value::from(JUBILADO_WARNING)
+        )]
+    );
+}

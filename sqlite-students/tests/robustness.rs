@@ -5,9 +5,7 @@
 mod support;
 
 use common::testing::Launcher;
-use serde_json::{Value, json};
-use std::io::Write;
-use std::net::TcpStream;
+use serde_json::json;
 use std::sync::Arc;
 use std::thread;
 use support::{Http, aluno, path_str, python_sql, server, start_server, tempdir};
@@ -86,26 +84,53 @@ fn a_write_waits_for_another_programs_lock() {
 }
 
 #[test]
-fn a_cut_off_batch_leaves_nothing_half_done() {
+fn a_batch_that_fails_midway_leaves_nothing() {
     let dir = tempdir();
     let server = start_server(&dir.path().join("aula.db"));
     let http = Http::new(&server);
-    let batch = Value::Array(support::slide_students()).to_string();
-    let head = format!(
-        "POST /alunos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        batch.len()
+    let stored = http.post("/alunos", &aluno("Maísa", 11280821, 26, 2023, "Cursando"));
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    // Valid, so the server starts inserting: the first two are in the
+    // transaction when the third meets the stored matrícula.
+    let batch = json!([
+        aluno("Ana", 1, 20, 2020, "Cursando"),
+        aluno("Bia", 2, 21, 2021, "Formado"),
+        aluno("Outra Maísa", 11280821, 22, 2022, "Cursando"),
+        aluno("Caio", 3, 23, 2019, "Desistiu"),
+        aluno("Duda", 4, 24, 2018, "Trancamento"),
+    ]);
+    let reply = http.post("/alunos", &batch);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert_eq!(
+        reply.json()["error"],
+        "a student with matricula 11280821 already exists"
     );
-    let mut stream = TcpStream::connect(server.socket_addr()).expect("connect");
-    stream.write_all(head.as_bytes()).expect("send the head");
-    stream
-        .write_all(&batch.as_bytes()[..batch.len() / 2])
-        .expect("send half the body");
-    stream
-        .shutdown(std::net::Shutdown::Both)
-        .expect("leave mid-request");
-    drop(stream);
+    assert_eq!(
+        http.get("/alunos").json(),
+        json!([aluno("Maísa", 11280821, 26, 2023, "Cursando")]),
+        "neither Ana nor Bia stayed"
+    );
+}
+
+#[test]
+fn a_batch_with_an_invalid_third_student_leaves_nothing() {
+    let dir = tempdir();
+    let server = start_server(&dir.path().join("aula.db"));
+    let http = Http::new(&server);
+    let batch = json!([
+        aluno("Ana", 1, 20, 2020, "Cursando"),
+        aluno("Bia", 2, 21, 2021, "Formado"),
+        aluno("Caio", 3, 23, 2019, "Jubilado"),
+        aluno("Duda", 4, 24, 2018, "Trancamento"),
+        aluno("Edu", 5, 25, 2017, "Cursando"),
+    ]);
+    let reply = http.post("/alunos", &batch);
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(
+        reply.json()["error"],
+        "item 2: situacao must be one of Cursando, Formado, Trancamento, Desistiu, not \"Jubilado\""
+    );
     assert_eq!(http.get("/alunos").json(), json!([]));
-    support::post_slide_students(&http);
 }
 
 #[test]

@@ -64,14 +64,20 @@ async fn main() -> ExitCode {
 }
 
 fn fail(e: &ClientError) -> ExitCode {
-    say_error(e);
+    say_failure(e);
     ExitCode::FAILURE
+}
+
+/// A failed command as one line, each reason once (the error and its
+/// causes, [`common::cli::one_line`]).
+fn say_failure(e: &ClientError) {
+    say_error(&common::cli::one_line(e));
 }
 
 /// `error: ...` on stderr, escaped: the sentence may quote a server, a name
 /// from the data, or what was typed.
-fn say_error(e: &dyn std::fmt::Display) {
-    eprintln!("error: {}", shown(&e.to_string()));
+fn say_error(text: &str) {
+    eprintln!("error: {}", shown(text));
 }
 
 /// Commands from standard input, one per line, until its end. A failed
@@ -132,7 +138,7 @@ async fn read_commands(store: &mut Store, output: Output) -> ExitCode {
         match cli::execute(store, command, output).await {
             Ok(lines) => print_lines(&lines),
             Err(e) => {
-                say_error(&e);
+                say_failure(&e);
                 failed = true;
             }
         }

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// The Alunos database as an HTTP JSON API: GET, POST, PATCH and DELETE on /alunos.
+/// The Alunos database as an HTTP JSON API: the students under /alunos.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, after_help = server::HELP_ROUTES)]
 struct Args {
     /// Address to listen on, HOST:PORT (port 0: any free port).
     #[arg(long, value_name = "HOST:PORT", default_value = common::addr::SQLITE_STUDENTS)]

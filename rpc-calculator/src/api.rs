@@ -13,6 +13,7 @@
 //! double, which would make `576650390625 * 576650390625` or `0.1 + 0.2`
 //! come back subtly wrong.
 
+use common::escape::Escaped;
 use common::number::{ArithmeticError, Number, Operation};
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
@@ -56,6 +57,10 @@ pub trait Calculator {
     fn calculate(&self, a: JsonNumber, b: JsonNumber) -> RpcResult<Calculation>;
 }
 
+/// The procedures of the remote interface, all of which take the two numbers `a`
+/// and `b`.
+pub const PROCEDURES: [&str; 6] = ["add", "sub", "mul", "pow", "div", "calculate"];
+
 /// Application error codes, the same in JSON-RPC error objects and XML-RPC
 /// faults.
 ///
@@ -75,19 +80,125 @@ pub mod code {
     pub const NOT_REAL: i32 = 4;
 }
 
-/// The error code of an arithmetic failure.
-pub fn error_code(error: &ArithmeticError) -> i32 {
-    match error {
-        ArithmeticError::DivisionByZero => code::DIVISION_BY_ZERO,
-        ArithmeticError::Overflow => code::OVERFLOW,
-        ArithmeticError::Inexact => code::INEXACT,
-        ArithmeticError::NotReal => code::NOT_REAL,
+/// Why an operation has no answer, as the calculator tells its clients.
+///
+/// [`common::number`] says "too large" for every result that falls outside
+/// a 28-digit decimal, including those that fall out on the side of zero
+/// (`pow(2, -100)`, about 7.9e-31), and "needs more than 28 digits" for
+/// `pow(0.5, -100)`, which is simply too large. [`apply`] looks at how large
+/// the true result is and says which it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalcError {
+    /// What [`common::number`] said, when it says why correctly.
+    #[error(transparent)]
+    Arithmetic(#[from] ArithmeticError),
+    /// A result nearer to zero than the smallest number held (1e-28, the
+    /// 28th decimal place): rounding it to 0 would be a wrong answer.
+    #[error("the result is too small to represent (nearer to zero than 1e-28)")]
+    TooSmall,
+}
+
+/// `op` applied to `a` and `b`, with a refusal that says why.
+pub fn apply(op: Operation, a: Number, b: Number) -> Result<Number, CalcError> {
+    op.apply(a, b).map_err(|e| match e {
+        ArithmeticError::Overflow | ArithmeticError::Inexact => {
+            match decimal_exponent(op, a, b) {
+                // Below 1e-28: no decimal place of the 28 holds a digit of it.
+                Some(exponent) if exponent < -f64::from(common::number::MAX_DIGITS) => {
+                    CalcError::TooSmall
+                }
+                // Above the largest 28-digit number, 79228162514264337593543950335.
+                Some(exponent) if exponent > LARGEST_EXPONENT => {
+                    CalcError::Arithmetic(ArithmeticError::Overflow)
+                }
+                // A fraction (1 > |result| >= 1e-28) is never too large: it
+                // has more decimal places than are held.
+                Some(exponent) if exponent < 0.0 => CalcError::Arithmetic(ArithmeticError::Inexact),
+                _ => CalcError::Arithmetic(e),
+            }
+        }
+        other => CalcError::Arithmetic(other),
+    })
+}
+
+/// log10 of the largest number held, 79228162514264337593543950335.
+const LARGEST_EXPONENT: f64 = 28.898_879_583_742_193;
+
+/// About log10 of the true |a op b|, computed apart from the result so that
+/// it is known even when the result is not: `None` where the question does
+/// not arise (a zero operand, a sum).
+fn decimal_exponent(op: Operation, a: Number, b: Number) -> Option<f64> {
+    let log = |n: Number| (!n.is_zero()).then(|| n.to_f64().abs().log10());
+    match op {
+        Operation::Add | Operation::Sub => None,
+        Operation::Mul => Some(log(a)? + log(b)?),
+        Operation::Div => Some(log(a)? - log(b)?),
+        Operation::Pow => Some(b.to_f64() * log(a)?),
     }
 }
 
-/// The JSON-RPC error object of an arithmetic failure.
-pub fn error_object(error: &ArithmeticError) -> ErrorObjectOwned {
+/// The error code of a failed operation.
+pub fn error_code(error: &CalcError) -> i32 {
+    match error {
+        CalcError::Arithmetic(ArithmeticError::DivisionByZero) => code::DIVISION_BY_ZERO,
+        CalcError::Arithmetic(ArithmeticError::Overflow) => code::OVERFLOW,
+        CalcError::Arithmetic(ArithmeticError::Inexact) | CalcError::TooSmall => code::INEXACT,
+        CalcError::Arithmetic(ArithmeticError::NotReal) => code::NOT_REAL,
+    }
+}
+
+/// The JSON-RPC error object of a failed operation.
+pub fn error_object(error: &CalcError) -> ErrorObjectOwned {
     ErrorObjectOwned::owned::<()>(error_code(error), error.to_string(), None)
+}
+
+/// Why `params`, the JSON text of a call's parameters, hold more than the
+/// two numbers `a` and `b` every procedure takes; `None` if they do not
+/// (too few and wrong types are for the procedure's own decoding to say).
+///
+/// JSON-RPC leaves a server free to ignore what it does not expect; this
+/// one refuses it, as XML-RPC here does, because `add(1, 2, 3)` answering
+/// 3 would hide the caller's mistake.
+pub fn extra_params(method: &str, params: &str) -> Option<String> {
+    if !PROCEDURES.contains(&method) {
+        return None;
+    }
+    /// At most this many unknown names are listed, each cut at
+    /// [`NAME_SHOWN`] characters: the reason goes back to the caller, and
+    /// need not echo a megabyte of it.
+    const NAMES_SHOWN: usize = 5;
+    const NAME_SHOWN: usize = 40;
+    let params = params.trim();
+    let takes = format!("{method} takes 2 parameters (a, b)");
+    if params.starts_with('[') {
+        let given = serde_json::from_str::<Vec<serde::de::IgnoredAny>>(params)
+            .ok()?
+            .len();
+        return match given {
+            0..=2 => None,
+            3 => Some(format!("{takes}, got 3; extra: position 3")),
+            n => Some(format!("{takes}, got {n}; extra: positions 3 to {n}")),
+        };
+    }
+    let names =
+        serde_json::from_str::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(params)
+            .ok()?;
+    let extra: Vec<&String> = names
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "a" | "b"))
+        .collect();
+    if extra.is_empty() {
+        return None;
+    }
+    let mut shown: Vec<String> = extra
+        .iter()
+        .take(NAMES_SHOWN)
+        .map(|name| format!("\"{}\"", Escaped::new(name, NAME_SHOWN)))
+        .collect();
+    if extra.len() > NAMES_SHOWN {
+        shown.push(format!("and {} more", extra.len() - NAMES_SHOWN));
+    }
+    Some(format!("{takes}; extra: {}", shown.join(", ")))
 }
 
 /// The procedure name of an operation, as the client calls it.
@@ -191,7 +302,7 @@ pub struct Outcome(pub Result<Number, ErrorObjectOwned>);
 
 impl Outcome {
     /// The outcome of an operation computed on the server.
-    pub fn of(result: Result<Number, ArithmeticError>) -> Self {
+    pub fn of(result: Result<Number, CalcError>) -> Self {
         Outcome(result.map_err(|e| error_object(&e)))
     }
 }
@@ -241,7 +352,7 @@ pub struct Calculation {
 impl Calculation {
     /// All five operations applied to `a` and `b`.
     pub fn compute(a: Number, b: Number) -> Self {
-        let of = |op: Operation| Outcome::of(op.apply(a, b));
+        let of = |op: Operation| Outcome::of(apply(op, a, b));
         Calculation {
             add: of(Operation::Add),
             sub: of(Operation::Sub),
@@ -345,6 +456,100 @@ mod tests {
                 "Dividir: 1.5"
             ]
         );
+    }
+
+    #[test]
+    fn a_result_out_of_range_is_refused_on_the_side_it_falls() {
+        let refused = |op: Operation, a: &str, b: &str| apply(op, n(a), n(b)).expect_err("refused");
+        let too_small = CalcError::TooSmall;
+        let too_large = CalcError::Arithmetic(ArithmeticError::Overflow);
+        let inexact = CalcError::Arithmetic(ArithmeticError::Inexact);
+        // The issue's two: common says "too large" for both.
+        assert_eq!(refused(Operation::Pow, "10", "-30.5"), too_small);
+        assert_eq!(refused(Operation::Pow, "2", "-100"), too_small);
+        assert_eq!(refused(Operation::Pow, "0.5", "100"), too_small);
+        assert_eq!(
+            refused(Operation::Pow, "2", "-100000000000000000000"),
+            too_small
+        );
+        assert_eq!(refused(Operation::Mul, "1e-20", "1e-20"), too_small);
+        // Too large, whichever way it is reached (common says "needs more
+        // than 28 digits" for the negative power of a fraction).
+        assert_eq!(refused(Operation::Pow, "0.5", "-100"), too_large);
+        assert_eq!(refused(Operation::Pow, "15", "40"), too_large);
+        assert_eq!(refused(Operation::Pow, "10", "30.5"), too_large);
+        assert_eq!(refused(Operation::Div, "1e27", "1e-27"), too_large);
+        // In range, but with more decimal places than are held.
+        assert_eq!(refused(Operation::Pow, "0.5", "50"), inexact);
+        assert_eq!(refused(Operation::Pow, "10", "-19.5"), inexact);
+        // The rest as common says them.
+        assert_eq!(
+            refused(Operation::Div, "1", "0"),
+            CalcError::Arithmetic(ArithmeticError::DivisionByZero)
+        );
+        assert_eq!(
+            refused(Operation::Pow, "-8", "0.5"),
+            CalcError::Arithmetic(ArithmeticError::NotReal)
+        );
+        assert_eq!(
+            too_small.to_string(),
+            "the result is too small to represent (nearer to zero than 1e-28)"
+        );
+        assert_eq!(error_code(&too_small), code::INEXACT);
+        assert_eq!(apply(Operation::Pow, n("10"), n("-28")), Ok(n("1e-28")));
+    }
+
+    #[test]
+    fn extra_params_are_named_by_position_or_by_name() {
+        let takes = "add takes 2 parameters (a, b)";
+        assert_eq!(
+            extra_params("add", "[1, 2, 3]"),
+            Some(format!("{takes}, got 3; extra: position 3"))
+        );
+        assert_eq!(
+            extra_params("add", " [1,2,null,{},[]] "),
+            Some(format!("{takes}, got 5; extra: positions 3 to 5"))
+        );
+        assert_eq!(
+            extra_params("add", r#"{"b": 2, "c": 3, "a": 1}"#),
+            Some(format!("{takes}; extra: \"c\""))
+        );
+        assert_eq!(
+            extra_params("add", r#"{"a":1,"b":2,"x\u001b[2J":0,"\n":0}"#),
+            Some(format!(r#"{takes}; extra: "\n", "x\x1b[2J""#))
+        );
+        let many: Vec<String> = (0..8).map(|i| format!(r#""p{i}":{i}"#)).collect();
+        assert_eq!(
+            extra_params("add", &format!("{{{}}}", many.join(","))),
+            Some(format!(
+                r#"{takes}; extra: "p0", "p1", "p2", "p3", "p4", and 3 more"#
+            ))
+        );
+        let long = "x".repeat(100);
+        assert_eq!(
+            extra_params("add", &format!(r#"{{"{long}":1}}"#)),
+            Some(format!(
+                r#"{takes}; extra: "{}… (100 bytes)""#,
+                "x".repeat(40)
+            ))
+        );
+    }
+
+    #[test]
+    fn what_is_not_too_many_params_is_left_to_the_procedure() {
+        for params in [
+            "[1, 2]",
+            "[1]",
+            "[]",
+            r#"{"a": 1, "b": 2}"#,
+            r#"{"a": 1}"#,
+            "7",
+            "\"x\"",
+            "[1,",
+        ] {
+            assert_eq!(extra_params("add", params), None, "{params}");
+        }
+        assert_eq!(extra_params("sqrt", "[1, 2, 3]"), None);
     }
 
     #[test]

@@ -131,14 +131,31 @@ impl Client {
                     .build(&url)
                     .map_err(|e| unreachable(&url, &e))?,
             ),
-            Transport::Ws => Inner::Ws(
-                WsClientBuilder::default()
-                    .request_timeout(timeout)
-                    .connection_timeout(timeout)
-                    .build(&url)
+            Transport::Ws => {
+                // The TCP connection is opened here rather than by jsonrpsee,
+                // whose error hides the system's reason inside its own text
+                // ("Error when opening the TCP socket: Connection refused").
+                let stream = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr))
                     .await
-                    .map_err(|e| unreachable(&url, &e))?,
-            ),
+                    .map_err(|_| ClientError::Timeout {
+                        url: url.clone(),
+                        secs: timeout.as_secs_f64(),
+                    })?
+                    .map_err(|e| ClientError::Unreachable {
+                        url: url.clone(),
+                        reason: e.to_string(),
+                    })?;
+                // Each call is one small frame: send it at once.
+                let _ = stream.set_nodelay(true);
+                Inner::Ws(
+                    WsClientBuilder::default()
+                        .request_timeout(timeout)
+                        .connection_timeout(timeout)
+                        .build_with_stream(&url, stream)
+                        .await
+                        .map_err(|e| unreachable(&url, &e))?,
+                )
+            }
             Transport::Xml => Inner::Xml(Box::new(XmlRpcClient::new(&url))),
         };
         Ok(Client {

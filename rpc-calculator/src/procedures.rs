@@ -6,9 +6,11 @@
 //! thing over JSON and another over XML. It also writes the server's
 //! transcript, one line per call, as the slide's server printed each sum.
 
-use crate::api::{Calculation, CalculatorServer, JsonNumber, error_object, method_name};
+use crate::api::{
+    CalcError, Calculation, CalculatorServer, JsonNumber, apply, error_object, method_name,
+};
 use common::escape::{Escaped, SHOWN};
-use common::number::{ArithmeticError, Number, Operation};
+use common::number::{Number, Operation};
 use jsonrpsee::Extensions;
 use jsonrpsee::core::RpcResult;
 use std::fmt;
@@ -90,8 +92,8 @@ impl Procedures {
         op: Operation,
         a: Number,
         b: Number,
-    ) -> Result<Number, ArithmeticError> {
-        let result = op.apply(a, b);
+    ) -> Result<Number, CalcError> {
+        let result = apply(op, a, b);
         self.say(origin, || {
             format!("{}({a}, {b}) = {}", method_name(op), shown(&result))
         });
@@ -145,7 +147,7 @@ impl Procedures {
     }
 }
 
-fn shown(result: &Result<Number, ArithmeticError>) -> String {
+fn shown(result: &Result<Number, CalcError>) -> String {
     match result {
         Ok(n) => n.to_string(),
         Err(e) => format!("error: {e}"),

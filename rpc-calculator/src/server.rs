@@ -42,14 +42,17 @@ use crate::xmlrpc;
 use bytes::{Bytes, BytesMut};
 use common::serve::http::{Body, serve_http};
 use common::serve::{Limits, Sessions};
+use futures::future::Either;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
+use jsonrpsee::MethodResponse;
 use jsonrpsee::Methods;
+use jsonrpsee::core::middleware::{BatchEntry, BatchEntryErr};
 use jsonrpsee::server::middleware::rpc::{Batch, Notification, RpcServiceBuilder, RpcServiceT};
 use jsonrpsee::server::{
     HttpBody, PingConfig, ServerConfig as RpcConfig, TowerService, stop_channel, ws,
 };
-use jsonrpsee::types::Request as RpcRequest;
+use jsonrpsee::types::{ErrorCode, ErrorObjectOwned, Request as RpcRequest};
 use serde_json::value::RawValue;
 use std::convert::Infallible;
 use std::io;
@@ -87,7 +90,7 @@ impl Default for ServerConfig {
     }
 }
 
-type JsonRpc = TowerService<Stack<TranscribeLayer, Identity>, Identity>;
+type JsonRpc = TowerService<Stack<RefuseExtraParams, Stack<TranscribeLayer, Identity>>, Identity>;
 
 /// Serve calls from `listener` until `shutdown` is cancelled, then wait (at
 /// most [`common::serve::SHUTDOWN_GRACE`]) for open connections and WebSocket sessions to
@@ -119,7 +122,11 @@ pub async fn run(
     };
     let builder = jsonrpsee::server::Server::builder()
         .set_config(rpc_config)
-        .set_rpc_middleware(RpcServiceBuilder::new().layer(transcribe))
+        .set_rpc_middleware(
+            RpcServiceBuilder::new()
+                .layer(transcribe)
+                .layer(RefuseExtraParams),
+        )
         .to_service_builder();
     // jsonrpsee runs each WebSocket session in a task of its own, outside
     // the connection's: common's tracker stops watching a connection once
@@ -499,6 +506,93 @@ where
         n: Notification<'a>,
     ) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
         self.note(&n.method, n.params.as_deref(), &n.extensions);
+        self.inner.notification(n)
+    }
+}
+
+/// jsonrpsee middleware that refuses a call whose params hold more than the
+/// two numbers every procedure takes (-32602, naming the extra ones): the
+/// generated decoding reads `a` and `b` and would silently ignore the rest,
+/// so `add(1, 2, 3)` would answer 3.
+#[derive(Clone)]
+struct RefuseExtraParams;
+
+impl<S> tower::Layer<S> for RefuseExtraParams {
+    type Service = ExtraParamsRefused<S>;
+
+    fn layer(&self, inner: S) -> ExtraParamsRefused<S> {
+        ExtraParamsRefused { inner }
+    }
+}
+
+#[derive(Clone)]
+struct ExtraParamsRefused<S> {
+    inner: S,
+}
+
+/// The error for a call to `method` with `params`, if they hold extra ones.
+fn extra_params(method: &str, params: Option<&RawValue>) -> Option<ErrorObjectOwned> {
+    let why = crate::api::extra_params(method, params?.get())?;
+    let code = ErrorCode::InvalidParams;
+    // Shaped like jsonrpsee's own refusals of params: the fixed message,
+    // the reason in `data`.
+    Some(ErrorObjectOwned::owned(
+        code.code(),
+        code.message(),
+        Some(why),
+    ))
+}
+
+impl<S> RpcServiceT for ExtraParamsRefused<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
+{
+    type MethodResponse = MethodResponse;
+    type NotificationResponse = MethodResponse;
+    type BatchResponse = MethodResponse;
+
+    fn call<'a>(
+        &self,
+        request: RpcRequest<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        match extra_params(&request.method, request.params.as_deref()) {
+            Some(error) => {
+                Either::Left(std::future::ready(MethodResponse::error(request.id, error)))
+            }
+            None => Either::Right(self.inner.call(request)),
+        }
+    }
+
+    fn batch<'a>(&self, batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        // jsonrpsee answers the calls of a batch without passing them through
+        // `call`, so each entry is looked at here.
+        let entries = batch
+            .into_iter()
+            .map(|entry| match entry {
+                Ok(BatchEntry::Call(request)) => {
+                    match extra_params(&request.method, request.params.as_deref()) {
+                        Some(error) => Err(BatchEntryErr::new(request.id, error)),
+                        None => Ok(BatchEntry::Call(request)),
+                    }
+                }
+                other => other,
+            })
+            .collect();
+        self.inner.batch(Batch::from(entries))
+    }
+
+    fn notification<'a>(
+        &self,
+        n: Notification<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        // Nothing is answered to a notification, so there is no one to tell.
         self.inner.notification(n)
     }
 }

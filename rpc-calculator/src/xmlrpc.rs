@@ -33,6 +33,7 @@
 
 use crate::api::{self, error_code, label, method_name};
 use crate::procedures::{Origin, Procedures};
+use common::escape::Escaped;
 use common::number::{Number, Operation};
 use dxr::{Fault, FaultResponse, MethodCall, MethodResponse, Value};
 use std::collections::BTreeMap;
@@ -326,42 +327,70 @@ pub fn value_from_number(n: Number) -> Result<Value, Fault> {
 
 /// Why a body that dxr could not read is not an XML-RPC call: not
 /// well-formed XML (-32700), or XML of the wrong shape (-32600).
+///
+/// A well-formed document (XML 1.0, section 2.1) is one root element,
+/// properly nested and closed, with nothing but whitespace, comments and
+/// processing instructions around it. So `not xml at all`, a JSON body, or
+/// two elements side by side fail to parse; `<html>...</html>` parses, and
+/// is simply not a `<methodCall>`.
 fn diagnose(text: &str) -> Fault {
     use quick_xml::events::Event;
+    let parse_error = |why: String| Fault::new(fault::PARSE_ERROR, format!("parse error: {why}"));
     if text.trim().is_empty() {
-        return Fault::new(
-            fault::PARSE_ERROR,
-            "parse error: the request body is empty".to_owned(),
-        );
+        return parse_error("the request body is empty".to_owned());
     }
     let mut reader = quick_xml::Reader::from_str(text);
     let mut open: Vec<String> = Vec::new();
+    let mut seen_root = false;
     loop {
-        match reader.read_event() {
-            Ok(Event::Start(tag)) => {
-                open.push(tag.name().as_ref().to_owned());
+        let at = reader.buffer_position();
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(e) => {
+                return parse_error(format!(
+                    "not well-formed XML at byte {}: {e}",
+                    reader.error_position()
+                ));
             }
-            Ok(Event::End(_)) => {
+        };
+        let outside = open.is_empty();
+        match event {
+            Event::Start(ref tag) | Event::Empty(ref tag) => {
+                if outside && seen_root {
+                    return parse_error(format!(
+                        "not well-formed XML at byte {at}: a second root element \
+                         (a document holds one)"
+                    ));
+                }
+                seen_root = true;
+                if let Some(Err(e)) = tag.attributes().find(Result::is_err) {
+                    return parse_error(format!("not well-formed XML at byte {at}: {e}"));
+                }
+                if let Event::Start(tag) = event {
+                    open.push(tag.name().as_ref().to_owned());
+                }
+            }
+            Event::End(_) => {
                 open.pop();
             }
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => {
-                return Fault::new(
-                    fault::PARSE_ERROR,
-                    format!(
-                        "parse error: not well-formed XML at byte {}: {e}",
-                        reader.error_position()
-                    ),
-                );
+            Event::Text(ref t) if outside && !t.trim().is_empty() => {
+                return parse_error(format!("not XML: text outside any element at byte {at}"));
             }
+            Event::CData(_) | Event::GeneralRef(_) if outside => {
+                return parse_error(format!("not XML: text outside any element at byte {at}"));
+            }
+            Event::Eof => break,
+            _ => {}
         }
     }
     if let Some(tag) = open.last() {
-        return Fault::new(
-            fault::PARSE_ERROR,
-            format!("parse error: not well-formed XML: <{tag}> is not closed before the end"),
-        );
+        let tag = Escaped::new(tag, 40);
+        return parse_error(format!(
+            "not well-formed XML: <{tag}> is not closed before the end"
+        ));
+    }
+    if !seen_root {
+        return parse_error("not XML: no element in the body".to_owned());
     }
     Fault::new(
         fault::INVALID_REQUEST,
@@ -569,6 +598,13 @@ mod tests {
             "<methodCall><methodName>add</methodName><params></methodCall>",
             "<methodCall><methodName>add</methodName>",
             "not xml at all <",
+            "not xml at all",
+            "15 10",
+            r#"{"jsonrpc":"2.0","id":1,"method":"add","params":[15,10]}"#,
+            "<methodCall/> and then text",
+            "<a/><b/>",
+            "<a x></a>",
+            "<!-- only a comment -->",
         ] {
             let fault = answer(bad).expect_err("fault");
             assert_eq!(

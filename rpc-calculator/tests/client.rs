@@ -96,9 +96,9 @@ fn one_method_that_fails_is_an_error_and_exit_1() {
 }
 
 #[test]
-fn pairs_are_read_from_a_pipe() {
+fn pairs_are_read_from_a_pipe_one_per_line() {
     let server = start_server(&[]);
-    let done = run_client(&server, &[], "15 10\n3\n4\n");
+    let done = run_client(&server, &[], "15 10\n\n  3\t4  \n");
     assert!(done.status.success(), "stderr: {}", done.stderr);
     let mut expected: Vec<&str> = FIVE.to_vec();
     expected.extend([
@@ -117,17 +117,32 @@ fn pairs_are_read_from_a_pipe() {
 }
 
 #[test]
-fn words_in_the_pipe_that_are_not_numbers_are_reported_and_skipped() {
+fn a_bad_line_in_the_pipe_is_refused_whole_and_pairs_never_cross_lines() {
     let server = start_server(&[]);
-    let done = run_client(&server, &[], "15 abc 10\n");
-    assert_eq!(done.status.code(), Some(1));
+    // The input: `1,5` is refused, and so is its line; the `2`
+    // after it is not paired with the `7` of the next line.
+    let done = run_client(&server, &[], "15 10\n1,5 2\n7\n");
     assert_eq!(done.stdout, FIVE);
-    assert!(
-        done.stderr
-            .contains("error: line 1: \"abc\" is not a number"),
-        "{}",
-        done.stderr
+    assert_eq!(
+        done.stderr.lines().collect::<Vec<_>>(),
+        [
+            "error: line 2: \"1,5\" is not a number",
+            "error: line 3: expected two numbers (A B), found 1",
+        ]
     );
+    assert_eq!(done.status.code(), Some(1));
+}
+
+#[test]
+fn a_line_with_more_than_two_numbers_is_refused_whole() {
+    let server = start_server(&[]);
+    let done = run_client(&server, &[], "1 2 3\n15 10\n");
+    assert_eq!(done.stdout, FIVE);
+    assert_eq!(
+        done.stderr.lines().collect::<Vec<_>>(),
+        ["error: line 1: expected two numbers (A B), found 3"]
+    );
+    assert_eq!(done.status.code(), Some(1));
 }
 
 #[test]
@@ -140,19 +155,34 @@ fn an_invalid_number_on_the_command_line_is_refused() {
 }
 
 #[test]
-fn an_unreachable_server_is_one_error_line() {
-    let addr = closed_port().to_string();
-    for transport in ["http", "ws", "xml"] {
+fn an_unreachable_server_is_one_error_line_with_the_reason_once() {
+    let addr = closed_port();
+    // The system's own words for it, as this system says them.
+    let refused = std::net::TcpStream::connect(addr)
+        .expect_err("nothing listens on a closed port")
+        .to_string();
+    for (transport, url) in [
+        ("http", format!("http://{addr}/")),
+        ("ws", format!("ws://{addr}/")),
+        ("xml", format!("http://{addr}/RPC2")),
+    ] {
         let done = client()
-            .spawn(&["--connect", &addr, "--transport", transport, "15", "10"])
+            .spawn(&[
+                "--connect",
+                &addr.to_string(),
+                "--transport",
+                transport,
+                "15",
+                "10",
+            ])
             .finish();
-        assert_eq!(done.status.code(), Some(1), "{transport}");
-        let stderr = done.stderr.trim();
-        assert!(
-            stderr.starts_with("error: ") && !stderr.contains('\n'),
-            "{transport}: {stderr}"
+        assert_eq!(
+            done.stderr,
+            format!("error: cannot reach the server at {url}: {refused}\n"),
+            "{transport}"
         );
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(done.status.code(), Some(1), "{transport}");
+        assert!(done.stdout.is_empty(), "{transport}: {:?}", done.stdout);
     }
 }
 

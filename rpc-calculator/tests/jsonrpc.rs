@@ -112,6 +112,32 @@ fn overflow_is_an_error_object_not_a_rounded_number() {
 }
 
 #[test]
+fn a_result_too_small_is_refused_as_too_small() {
+    let server = start_server(&[]);
+    for params in [json!([10, -30.5]), json!([2, -100]), json!([0.5, 100])] {
+        let reply = json_rpc(&server, "pow", params.clone());
+        assert_eq!(
+            reply["error"],
+            json!({
+                "code": 3,
+                "message": "the result is too small to represent (nearer to zero than 1e-28)"
+            }),
+            "pow {params}"
+        );
+    }
+}
+
+#[test]
+fn a_result_too_large_through_a_negative_power_is_refused_as_too_large() {
+    let server = start_server(&[]);
+    let reply = json_rpc(&server, "pow", json!([0.5, -100]));
+    assert_eq!(
+        reply["error"],
+        json!({"code": 2, "message": "the result is too large to compute exactly"})
+    );
+}
+
+#[test]
 fn a_result_that_is_not_a_real_number_is_an_error() {
     let server = start_server(&[]);
     let reply = json_rpc(&server, "pow", json!([-8, 0.5]));
@@ -154,6 +180,82 @@ fn a_wrong_number_of_params_is_invalid_params() {
     assert_eq!(reply["error"]["code"], -32602, "{reply}");
     let reply = json_rpc(&server, "add", json!({"a": 1}));
     assert_eq!(reply["error"]["code"], -32602, "{reply}");
+}
+
+/// Every procedure takes exactly two numbers, `a` and `b`.
+const TWO_NUMBER_METHODS: [&str; 6] = ["add", "sub", "mul", "pow", "div", "calculate"];
+
+/// The error object that refuses `method`'s params because of `why`.
+fn invalid_params(why: String) -> serde_json::Value {
+    json!({"code": -32602, "message": "Invalid params", "data": why})
+}
+
+#[test]
+fn extra_positional_params_are_invalid_params_naming_their_positions() {
+    let server = start_server(&[]);
+    for method in TWO_NUMBER_METHODS {
+        let reply = json_rpc(&server, method, json!([1, 2, 3]));
+        assert!(reply.get("result").is_none(), "{method}: {reply}");
+        assert_eq!(
+            reply["error"],
+            invalid_params(format!(
+                "{method} takes 2 parameters (a, b), got 3; extra: position 3"
+            )),
+            "{method}"
+        );
+        let reply = json_rpc(&server, method, json!([1, 2, 3, 4]));
+        assert_eq!(
+            reply["error"],
+            invalid_params(format!(
+                "{method} takes 2 parameters (a, b), got 4; extra: positions 3 to 4"
+            )),
+            "{method}"
+        );
+    }
+}
+
+#[test]
+fn extra_named_params_are_invalid_params_naming_them() {
+    let server = start_server(&[]);
+    for method in TWO_NUMBER_METHODS {
+        let reply = json_rpc(&server, method, json!({"a": 1, "b": 2, "c": 3}));
+        assert!(reply.get("result").is_none(), "{method}: {reply}");
+        assert_eq!(
+            reply["error"],
+            invalid_params(format!("{method} takes 2 parameters (a, b); extra: \"c\"")),
+            "{method}"
+        );
+        let reply = json_rpc(&server, method, json!({"d": 4, "a": 1, "b": 2, "c": 3}));
+        assert_eq!(
+            reply["error"],
+            invalid_params(format!(
+                "{method} takes 2 parameters (a, b); extra: \"c\", \"d\""
+            )),
+            "{method}"
+        );
+    }
+}
+
+#[test]
+fn a_batch_entry_with_extra_params_is_refused_alone() {
+    let server = start_server(&[]);
+    let response = post_json(
+        &server,
+        r#"[{"jsonrpc":"2.0","id":1,"method":"add","params":[15,10]},
+            {"jsonrpc":"2.0","id":2,"method":"add","params":[1,2,3]}]"#,
+    );
+    let mut replies: Vec<serde_json::Value> =
+        serde_json::from_str(&response.body).expect("a JSON array");
+    replies.sort_by_key(|r| r["id"].as_i64());
+    assert_eq!(
+        replies,
+        [
+            json!({"jsonrpc": "2.0", "id": 1, "result": 25}),
+            json!({"jsonrpc": "2.0", "id": 2, "error": invalid_params(
+                "add takes 2 parameters (a, b), got 3; extra: position 3".to_owned()
+            )}),
+        ]
+    );
 }
 
 #[test]

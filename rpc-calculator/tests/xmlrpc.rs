@@ -122,6 +122,7 @@ fn wrong_params_are_an_invalid_params_fault() {
         vec!["<int>1</int>"],
         vec!["<string>abc</string>", "<int>1</int>"],
         vec!["<boolean>1</boolean>", "<int>1</int>"],
+        vec!["<int>1</int>", "<int>2</int>", "<int>3</int>"],
     ] {
         let response = post_xml(&server, &xml_call("add", &params));
         assert_eq!(
@@ -147,6 +148,27 @@ fn malformed_xml_is_a_parse_error_fault() {
         "{}",
         response.body
     );
+}
+
+#[test]
+fn a_body_that_is_not_xml_at_all_is_a_parse_error_fault() {
+    let server = start_server(&[]);
+    for body in [
+        "not xml at all",
+        "15 10",
+        r#"{"jsonrpc":"2.0","id":1,"method":"add","params":[15,10]}"#,
+        "<methodCall/> and then text",
+        "<a/><b/>",
+    ] {
+        let response = post_xml(&server, body);
+        assert_eq!(response.status, 200, "{body:?}");
+        assert_eq!(
+            fault_code(&response.body),
+            Some(-32700),
+            "{body:?}: {}",
+            response.body
+        );
+    }
 }
 
 #[test]

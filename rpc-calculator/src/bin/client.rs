@@ -4,7 +4,7 @@
 //! rpc-calculator-client 15 10          # the five results, labelled
 //! rpc-calculator-client add 15 10      # one call: 25
 //! rpc-calculator-client                # asks for the numbers, like the slide
-//! printf '15 10\n3 4\n' | rpc-calculator-client
+//! printf '15 10\n3 4\n' | rpc-calculator-client   # one pair per line
 //! rpc-calculator-client --async 15 10  # five calls at once on one WebSocket
 //! ```
 //!
@@ -17,7 +17,7 @@ use common::cli::{print_line, stdin_lines};
 use common::number::{Number, Operation};
 use rpc_calculator::api::operation;
 use rpc_calculator::client::{Client, Transport, result_line};
-use rpc_calculator::input::Pairs;
+use rpc_calculator::input::{Pairs, Source};
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -29,8 +29,8 @@ use std::time::Duration;
 #[command(version)]
 struct Args {
     /// `A B`: the five results; `METHOD A B`: one call (add, sub, mul, pow,
-    /// div or calculate); nothing: read the numbers from stdin, two by two
-    /// (with prompts on a terminal).
+    /// div or calculate); nothing: read pairs from stdin, one pair per line
+    /// (on a terminal: one number per prompt, as the slide).
     #[arg(value_name = "ARGS", num_args = 0..=3, allow_negative_numbers = true)]
     args: Vec<String>,
     /// Server address, HOST:PORT.
@@ -63,12 +63,13 @@ enum Plan {
 async fn main() -> ExitCode {
     common::cli::init_logging("warn");
     match run(Args::parse()).await {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("error: {e:#}");
+        // Some input was refused, and each refusal already said why.
+        Ok(false) => {
+            common::cli::flush_queues(common::cli::FLUSH_AT_EXIT);
             ExitCode::FAILURE
         }
+        Ok(true) => common::cli::exit_code(Ok::<(), anyhow::Error>(())),
+        Err(e) => common::cli::exit_code(Err(e)),
     }
 }
 
@@ -134,7 +135,11 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Plan::Stdin => {
             let interactive = std::io::stdin().is_terminal();
             let mut lines = stdin_lines();
-            let mut pairs = Pairs::new();
+            let mut pairs = Pairs::new(if interactive {
+                Source::Prompts
+            } else {
+                Source::Lines
+            });
             let mut all_good = true;
             loop {
                 if interactive {
@@ -144,14 +149,13 @@ async fn run(args: Args) -> anyhow::Result<bool> {
                 let Some(line) = lines.recv().await else {
                     break;
                 };
-                for pair in pairs.feed(&line) {
-                    match pair {
-                        Ok((a, b)) => five(a, b).await?,
-                        Err(e) => {
-                            eprintln!("error: {e}");
-                            all_good = false;
-                        }
+                match pairs.feed(&line) {
+                    Some(Ok((a, b))) => five(a, b).await?,
+                    Some(Err(e)) => {
+                        eprintln!("error: {e}");
+                        all_good = false;
                     }
+                    None => {}
                 }
             }
             if interactive {

@@ -27,13 +27,23 @@
 //! the salt makes equal passwords look different in the file; the iterations
 //! make each guess of an offline attack cost PBKDF2's work. Online guessing is
 //! slowed by [`Backoff`].
+//!
+//! What this does not protect: whoever records one login (HELLO to PROOF)
+//! on a plain TCP connection holds the nonces, the salt, the iteration
+//! count and the proof, and can test password guesses against them
+//! offline, as fast as PBKDF2 allows, without the server ever seeing a
+//! guess. A password that is in a dictionary falls that way; run the
+//! protocol inside TLS, an SSH tunnel or a VPN where the network is not
+//! trusted.
 
 use crate::wire::Digest;
 use hmac::{Hmac, Mac};
 use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
 use std::net::IpAddr;
+use std::path::Path;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::time::Instant;
@@ -378,6 +388,48 @@ impl Accounts {
     }
 }
 
+/// Replace the accounts file at `path` with `text` so that no one else can
+/// read it and no moment or crash leaves it half-written: a new file with a
+/// name nobody else uses (hidden, random), readable by its owner only
+/// (0600), written and synced, then renamed over `path`, and the directory
+/// synced. A file the temporary name could collide with is never touched.
+pub fn write_accounts(path: &Path, text: &str) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?
+        .to_string_lossy()
+        .into_owned();
+    let (tmp, mut file) = loop {
+        let tag = random::<8>().map_err(io::Error::other)?;
+        let tmp = dir.join(format!(".{name}.{}.tmp", crate::wire::hex(&tag)));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&tmp) {
+            Ok(file) => break (tmp, file),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    // The rename is durable once the directory is.
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
 fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
@@ -398,13 +450,19 @@ pub fn failure_delay(n: u32) -> Duration {
 /// Failures are forgotten after this long without a new one.
 pub const FORGET_FAILURES_AFTER: Duration = Duration::from_secs(15 * 60);
 
+/// Logins from one address checked, or held back after a failure, at the
+/// same time. One more is refused at once, unchecked: parallel connections
+/// get at most this many guesses per [`failure_delay`] (after six failures,
+/// 4 guesses per 8 s), and a correct login never waits behind another
+/// connection's penalty, only its own.
+pub const LOGINS_AT_ONCE: usize = 4;
+
 /// Consecutive login failures per client address.
 ///
 /// The server holds back the answer to a failed login by
-/// [`failure_delay`], and takes one login at a time from each address, so
-/// that opening many connections does not multiply the guesses either: after
-/// six failures, an address gets one guess per 8 s. A success forgets the
-/// address's failures.
+/// [`failure_delay`], and counts that time as the login still in progress
+/// (see [`LOGINS_AT_ONCE`]): after six failures, an address gets at most
+/// four guesses per 8 s. A success forgets the address's failures.
 #[derive(Debug, Default)]
 pub struct Backoff {
     failures: HashMap<IpAddr, (u32, Instant)>,

@@ -88,6 +88,25 @@ pub enum ClientError {
         /// The partial file.
         part: String,
     },
+    /// An upload stopped before the server confirmed it.
+    #[error(
+        "the upload broke after sending {sent} of {size} bytes ({reason}); {}",
+        if *.resumable {
+            "the server keeps what it received: run the same put --resume again to continue"
+        } else {
+            "nothing was kept: only an upload started with put --resume can continue where it stopped"
+        }
+    )]
+    UploadBroken {
+        /// Bytes sent (the server may have received fewer).
+        sent: u64,
+        /// The file's size.
+        size: u64,
+        /// Why.
+        reason: String,
+        /// Whether it was a `put --resume`.
+        resumable: bool,
+    },
     /// The received bytes do not have the announced digest.
     #[error(
         "digest mismatch: the server announced sha256 {expected}, the data received has sha256 {got}; nothing was saved"
@@ -98,6 +117,20 @@ pub enum ClientError {
         /// Computed.
         got: String,
     },
+    /// The exercise's file was not saved with a change in time.
+    #[error(
+        "{path} did not change within {} s (--max-wait); nothing was sent",
+        .waited.as_secs_f64()
+    )]
+    NotChanged {
+        /// The local file.
+        path: String,
+        /// How long it was watched.
+        waited: Duration,
+    },
+    /// Where to save a download is not a file's place.
+    #[error("{0}")]
+    Destination(String),
     /// A local file problem.
     #[error("{context}: {source}")]
     Local {
@@ -182,6 +215,47 @@ pub struct Sent {
     pub resumed_from: u64,
     /// Where the server kept the previous version (`FT_teste.xlsx.1`).
     pub previous: Option<String>,
+}
+
+/// Where `get NAME [DEST]` saves, as `cp` and `scp` decide: `DEST`, or
+/// `DEST/NAME` when `DEST` is a directory (`.` included), or `NAME` in the
+/// current directory without `DEST`. Refused before anything is
+/// downloaded: a `DEST` ending in `/` that is not a directory, and a
+/// destination that is a directory itself.
+pub fn destination(name: &str, dest: Option<&Path>) -> Result<PathBuf, ClientError> {
+    let own = || {
+        Path::new(name)
+            .file_name()
+            .map(PathBuf::from)
+            .ok_or_else(|| {
+                ClientError::Destination(format!(
+                    "{name:?} has no file name to save under; give DEST"
+                ))
+            })
+    };
+    let path = match dest {
+        None => own()?,
+        Some(dir) if dir.is_dir() => dir.join(own()?),
+        Some(dest)
+            if dest
+                .as_os_str()
+                .to_string_lossy()
+                .ends_with(std::path::MAIN_SEPARATOR) =>
+        {
+            return Err(ClientError::Destination(format!(
+                "cannot save in {}: there is no such directory",
+                dest.display()
+            )));
+        }
+        Some(dest) => dest.to_owned(),
+    };
+    if path.is_dir() {
+        return Err(ClientError::Destination(format!(
+            "cannot save as {}: it is a directory",
+            path.display()
+        )));
+    }
+    Ok(path)
 }
 
 /// The partial file of a download to `dest`.
@@ -461,8 +535,11 @@ impl Client {
                 got: hex(&written.digest),
             });
         }
-        std::fs::rename(&part, dest)
-            .map_err(local(format!("cannot rename to {}", dest.display())))?;
+        if let Err(e) = std::fs::rename(&part, dest) {
+            // Verified, but it cannot take its name: nothing to resume.
+            let _ = std::fs::remove_file(&part);
+            return Err(local(format!("cannot save as {}", dest.display()))(e));
+        }
         Ok(Received {
             size,
             digest,
@@ -517,6 +594,15 @@ impl Client {
         progress.begin(size, offset);
         let limit = self.reader.timeout();
         let Self { reader, writer, .. } = self;
+        let mut sent = offset;
+        // A connection that fails from here on breaks the upload: say how
+        // far it got, and whether it can continue.
+        let broken = |sent: u64, reason: String| ClientError::UploadBroken {
+            sent,
+            size,
+            reason,
+            resumable: resume,
+        };
         // The server answers once, after the last byte, or earlier to refuse
         // (disk full, shutting down): watch for it while sending.
         let reply = reader.next_untimed();
@@ -532,7 +618,11 @@ impl Client {
                 frame = source.next() => match frame {
                     None => break,
                     Some(Ok(batch)) => {
-                        writer.send_frame(&batch.bytes).await?;
+                        if let Err(e) = writer.send_frame(&batch.bytes).await {
+                            progress.end();
+                            return Err(broken(sent, e.to_string()));
+                        }
+                        sent += batch.content;
                         progress.advance(batch.content);
                     }
                     Some(Err(e)) => {
@@ -551,24 +641,26 @@ impl Client {
             Some(answer) => answer,
             None => match tokio::time::timeout(limit, &mut reply).await {
                 Ok(answer) => answer,
-                Err(_) => return Err(ConnError::Timeout(limit).into()),
+                Err(_) => return Err(broken(sent, ConnError::Timeout(limit).to_string())),
             },
         };
-        match answer? {
-            Some(Incoming::Message(Message::Stored {
+        match answer {
+            Ok(Some(Incoming::Message(Message::Stored {
                 size: stored,
                 digest: stored_digest,
                 previous,
-            })) if stored == size && stored_digest == digest => Ok(Sent {
+            }))) if stored == size && stored_digest == digest => Ok(Sent {
                 size,
                 digest,
                 resumed_from: offset,
                 previous: (!previous.is_empty()).then_some(previous),
             }),
-            Some(Incoming::Message(Message::Stored { .. })) => Err(ClientError::Protocol(
+            Ok(Some(Incoming::Message(Message::Stored { .. }))) => Err(ClientError::Protocol(
                 "the server stored a different size or digest than we sent".into(),
             )),
-            other => Err(unexpected("STORED", other)),
+            Ok(None) => Err(broken(sent, "the server closed the connection".into())),
+            Err(e) => Err(broken(sent, e.to_string())),
+            Ok(other) => Err(unexpected("STORED", other)),
         }
     }
 }
@@ -627,7 +719,17 @@ pub async fn get_raw(
         let _ = std::fs::remove_file(&part);
         return Err(e);
     }
-    let written = written.map_err(local(format!("cannot write {}", part.display())))?;
-    std::fs::rename(&part, dest).map_err(local(format!("cannot rename to {}", dest.display())))?;
-    Ok((total, written.digest))
+    let written = written.map_err(local(format!("cannot write {}", part.display())));
+    let renamed = written.and_then(|written| {
+        std::fs::rename(&part, dest)
+            .map_err(local(format!("cannot save as {}", dest.display())))
+            .map(|()| written)
+    });
+    match renamed {
+        Ok(written) => Ok((total, written.digest)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            Err(e)
+        }
+    }
 }

@@ -37,6 +37,10 @@ pub const LOCAL: &str = "FT_arquivo_recebido.xlsx";
 /// How often the file is checked for a change.
 pub const POLL: Duration = Duration::from_millis(200);
 
+/// How long [`Wait::Change`] waits for the edit by default before giving
+/// up: one hour.
+pub const MAX_WAIT: Duration = Duration::from_secs(60 * 60);
+
 /// How to wait for the user's edit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Wait {
@@ -209,6 +213,9 @@ pub struct Exercise {
     pub local: PathBuf,
     /// How to wait for the edit.
     pub wait: Wait,
+    /// With [`Wait::Change`], how long to wait before giving up (nothing is
+    /// sent then).
+    pub max_wait: Duration,
 }
 
 /// Run the exercise. `say` gets the results (stdout), `prompt` the
@@ -255,7 +262,13 @@ pub async fn run(
             prompt(&format!(
                 "edit {shown} now; it is sent back as soon as it is saved"
             ));
-            let digest = wait_for_change(local, received.digest, baseline).await?;
+            let change = wait_for_change(local, received.digest, baseline);
+            let digest = tokio::time::timeout(exercise.max_wait, change)
+                .await
+                .map_err(|_| ClientError::NotChanged {
+                    path: shown.to_string(),
+                    waited: exercise.max_wait,
+                })??;
             say(&format!("{shown} changed: sha256 {}", hex(&digest)));
         }
     }

@@ -13,13 +13,30 @@
 //!   server's own (temporary and partial uploads);
 //! * for uploads, not ending in `.1`, `.2`, ...: those are the kept versions
 //!   of the file without the suffix (`FT_teste.xlsx.1` is the version before
-//!   the current `FT_teste.xlsx`). They can be downloaded, not overwritten.
+//!   the current `FT_teste.xlsx`). They can be downloaded, not overwritten;
+//! * for uploads, at most 252 bytes ([`MAX_UPLOAD_NAME`]): a kept version
+//!   adds up to `.99` to the name, and `NAME.99` must still fit in 255;
+//! * for uploads, a name must show what it is: not only spaces and
+//!   invisible characters (it would look empty in a listing), and no
+//!   invisible formatting character anywhere ([`is_invisible`]: zero-width
+//!   characters hide text, and U+202E RIGHT-TO-LEFT OVERRIDE makes
+//!   `fotos\u{202e}gpj.exe` display as `fotosexe.jpg`). Files the server's
+//!   owner put in the directory by hand are still served whatever their
+//!   names; a client cannot store such a name for the others to see.
 //!
 //! Symbolic links inside the root are handled by [`crate::store`], which
 //! checks where they lead.
 
 /// The longest name accepted, in bytes.
 pub const MAX_NAME: usize = 255;
+
+/// The most previous versions a server keeps of a file (`--keep-versions`).
+pub const MAX_KEPT_VERSIONS: u32 = 99;
+
+/// The longest name an upload may have, in bytes: [`MAX_NAME`] less the
+/// longest version suffix (`.99`), so that every kept version's name fits
+/// in the file system too.
+pub const MAX_UPLOAD_NAME: usize = MAX_NAME - ".99".len();
 
 /// Why a name is refused. Each message says what was wrong and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +47,25 @@ pub enum NameError {
     /// Over [`MAX_NAME`] bytes.
     #[error("the file name is {0} bytes long; the limit is 255")]
     TooLong(usize),
+    /// An upload's name over [`MAX_UPLOAD_NAME`] bytes.
+    #[error(
+        "the file name is {0} bytes long; an upload's name may have at most 252, so that the names of its kept versions (up to NAME.99) fit in the file system's 255"
+    )]
+    TooLongForVersions(usize),
+    /// Nothing but spaces and invisible characters.
+    #[error("the file name {0:?} looks empty: it has no visible character")]
+    LooksEmpty(String),
+    /// An invisible formatting character: zero-width, or one that reorders
+    /// the text around it.
+    #[error(
+        "the file name {name:?} contains U+{code:04X}, an invisible character that hides in a name or changes how it reads; remove it"
+    )]
+    Invisible {
+        /// The name.
+        name: String,
+        /// The character's code point.
+        code: u32,
+    },
     /// A `/` or `\`: a path, not a name.
     #[error("{0:?} is a path; give a plain file name inside the served directory (no '/' or '\\')")]
     Path(String),
@@ -96,10 +132,53 @@ pub fn check(name: &str) -> Result<(), NameError> {
 /// ```
 pub fn check_upload(name: &str) -> Result<(), NameError> {
     check(name)?;
+    if name.len() > MAX_UPLOAD_NAME {
+        return Err(NameError::TooLongForVersions(name.len()));
+    }
+    if name.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(NameError::LooksEmpty(name.to_owned()));
+    }
+    if let Some(c) = name.chars().find(|&c| is_invisible(c)) {
+        return Err(NameError::Invisible {
+            name: name.to_owned(),
+            code: u32::from(c),
+        });
+    }
     if let Some((base, _)) = split_version(name) {
         return Err(NameError::Version(name.to_owned(), base.to_owned()));
     }
     Ok(())
+}
+
+/// Characters that show nothing where they stand, yet change what a name
+/// is or how it reads: the zero-width ones (U+200B to U+200D, U+2060,
+/// U+FEFF), the marks of direction and the bidirectional overrides and
+/// isolates (U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069, U+061C),
+/// the other invisible operators (U+2061 to U+2064), the soft hyphen
+/// (U+00AD), the combining grapheme joiner (U+034F), the Mongolian vowel
+/// separator (U+180E), the Hangul fillers and the Braille blank (which
+/// look like nothing at all), the interlinear annotation marks (U+FFF9 to
+/// U+FFFB) and the tag characters (U+E0000 to U+E007F).
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{034f}'
+            | '\u{061c}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{e0000}'..='\u{e007f}'
+    )
 }
 
 /// The name of version `n` (1 = the most recent previous one) of `name`.
@@ -158,6 +237,40 @@ mod tests {
     fn the_length_limit_counts_bytes() {
         assert_eq!(check(&"a".repeat(255)), Ok(()));
         assert_eq!(check(&"é".repeat(128)), Err(NameError::TooLong(256)));
+    }
+
+    #[test]
+    fn an_uploads_name_leaves_room_for_the_longest_version_suffix() {
+        let longest = "a".repeat(MAX_UPLOAD_NAME);
+        assert_eq!(check_upload(&longest), Ok(()));
+        assert_eq!(
+            check(&version_name(&longest, MAX_KEPT_VERSIONS)),
+            Ok(()),
+            "its last version is a name too"
+        );
+        assert_eq!(
+            check_upload(&"a".repeat(253)),
+            Err(NameError::TooLongForVersions(253))
+        );
+    }
+
+    #[test]
+    fn names_that_look_empty_or_hide_characters_are_refused_for_uploads() {
+        assert!(matches!(check_upload(" "), Err(NameError::LooksEmpty(_))));
+        assert!(matches!(
+            check_upload("\u{3164}\u{200b}"),
+            Err(NameError::LooksEmpty(_))
+        ));
+        assert_eq!(
+            check_upload("fotos\u{202e}gpj.exe"),
+            Err(NameError::Invisible {
+                name: "fotos\u{202e}gpj.exe".into(),
+                code: 0x202e
+            })
+        );
+        assert_eq!(check_upload("notas finais.xlsx"), Ok(()));
+        // A file put there by hand is still served.
+        assert_eq!(check("a\u{200b}b"), Ok(()));
     }
 
     #[test]

@@ -42,6 +42,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -78,7 +79,7 @@ struct Shared {
     chunk: usize,
     timeout: Duration,
     backoff: Mutex<Backoff>,
-    logins: Mutex<HashMap<IpAddr, Arc<tokio::sync::Mutex<()>>>>,
+    logins: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
     transcript: Option<Transcript>,
     shutdown: CancellationToken,
 }
@@ -90,14 +91,25 @@ impl Shared {
         }
     }
 
-    /// One login at a time per client address, so that parallel connections
-    /// do not multiply an attacker's guesses.
-    fn login_lock(&self, ip: IpAddr) -> Arc<tokio::sync::Mutex<()>> {
-        let Ok(mut logins) = self.logins.lock() else {
-            return Arc::new(tokio::sync::Mutex::new(()));
+    /// A place among the [`auth::LOGINS_AT_ONCE`] logins of `ip` checked or
+    /// held back at once, so that parallel connections do not multiply an
+    /// attacker's guesses; `None` when they are all taken.
+    fn login_slot(&self, ip: IpAddr) -> Option<OwnedSemaphorePermit> {
+        let slots = {
+            // The map stays consistent whatever a panicking holder did.
+            let mut logins = self
+                .logins
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Forget the addresses nobody is logging in from.
+            logins.retain(|_, slots| Arc::strong_count(slots) > 1);
+            Arc::clone(
+                logins
+                    .entry(ip)
+                    .or_insert_with(|| Arc::new(Semaphore::new(auth::LOGINS_AT_ONCE))),
+            )
         };
-        logins.retain(|_, lock| Arc::strong_count(lock) > 1);
-        Arc::clone(logins.entry(ip).or_default())
+        slots.try_acquire_owned().ok()
     }
 }
 
@@ -394,10 +406,16 @@ impl Session<'_> {
             &credentials.salt,
         );
         let ip = self.peer.ip();
-        let lock = self.shared.login_lock(ip);
-        let _one_at_a_time = tokio::select! {
-            () = self.shared.shutdown.cancelled() => return Err(shutting_down()),
-            guard = lock.lock() => guard,
+        // Held through the check and a failure's delay; a success is
+        // answered at once, whatever other connections are paying.
+        let Some(_slot) = self.shared.login_slot(ip) else {
+            return Err(Failure::Close(
+                code::TOO_MANY_LOGINS,
+                format!(
+                    "too many logins at once from {ip}: at most {} are checked at a time; this one was not checked, try again when one of them ends",
+                    auth::LOGINS_AT_ONCE
+                ),
+            ));
         };
         // An unknown user fails here too, with the same work and answer.
         if auth::verify_proof(&credentials, &message, &proof) {

@@ -4,8 +4,10 @@
 //! component, so `../` and absolute paths never reach the file system). A
 //! name may still be a symbolic link placed in the directory by its owner:
 //! it is resolved, and served only if it leads to a regular, non-hidden file
-//! inside the root. Uploads never write through a link: a link, a directory
-//! or anything but a regular file at the target name is refused.
+//! inside the root (a link out, and a link to a hidden file, are each
+//! refused with their own reason). Uploads never write through a link: a
+//! link, a directory or anything but a regular file at the target name is
+//! refused.
 //!
 //! **Atomic replace.** An upload is written to a hidden temporary file in the
 //! root (same file system, so `rename` can move it), verified against its
@@ -50,9 +52,14 @@ pub enum StoreError {
     /// No such file.
     #[error("no file named {0:?}")]
     NotFound(String),
-    /// A link that leads out of the root, or to a hidden file.
+    /// A link that leads out of the root.
     #[error("{0:?} is a link that leads outside the served directory")]
     Outside(String),
+    /// A link to a hidden file (or into a hidden directory) of the root.
+    #[error(
+        "{0:?} is a link to a hidden name; hidden names are reserved for the server's temporary files and are not served"
+    )]
+    LinkToHidden(String),
     /// A directory, a device, a socket...
     #[error("{0:?} is not a regular file")]
     NotRegular(String),
@@ -100,9 +107,10 @@ impl StoreError {
             ) => code::FORBIDDEN,
             StoreError::Name(_) => code::BAD_REQUEST,
             StoreError::NotFound(_) => code::NOT_FOUND,
-            StoreError::Outside(_) | StoreError::NotRegular(_) | StoreError::Link(_) => {
-                code::FORBIDDEN
-            }
+            StoreError::Outside(_)
+            | StoreError::LinkToHidden(_)
+            | StoreError::NotRegular(_)
+            | StoreError::Link(_) => code::FORBIDDEN,
             StoreError::TooLarge { .. } => code::TOO_LARGE,
             StoreError::NoSpace { .. } => code::NO_SPACE,
             StoreError::Busy(_) => code::CONFLICT,
@@ -223,7 +231,8 @@ impl Store {
         }
         let store = Self {
             root,
-            keep_versions,
+            // More would make version names longer than uploads leave room for.
+            keep_versions: keep_versions.min(names::MAX_KEPT_VERSIONS),
             max_size,
             commits: Mutex::new(()),
             digests: Mutex::new(HashMap::new()),
@@ -286,14 +295,19 @@ impl Store {
             }
             Err(e) => return Err(StoreError::io(format!("cannot open {name:?}"))(e)),
         };
-        let inside = real.strip_prefix(&self.root).ok().filter(|rel| {
-            // A link to a hidden file (a temporary upload) does not count.
-            rel.components()
-                .all(|c| !c.as_os_str().to_str().is_none_or(|s| s.starts_with('.')))
-                && rel.components().next().is_some()
-        });
-        if inside.is_none() {
+        let Ok(inside) = real.strip_prefix(&self.root) else {
             return Err(StoreError::Outside(name.to_owned()));
+        };
+        if inside.as_os_str().is_empty() {
+            // A link to the root itself.
+            return Err(StoreError::NotRegular(name.to_owned()));
+        }
+        // A link to a hidden file (a temporary upload) is not served either.
+        let hidden = inside
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+        if hidden {
+            return Err(StoreError::LinkToHidden(name.to_owned()));
         }
         Ok(real)
     }

@@ -101,6 +101,9 @@ pub mod code {
     pub const TOO_LARGE: u16 = 413;
     /// A resumable upload of the same file is already in progress.
     pub const CONFLICT: u16 = 409;
+    /// Too many logins from the client's address at once: this one was not
+    /// checked.
+    pub const TOO_MANY_LOGINS: u16 = 429;
     /// The data does not match the announced SHA-256 digest.
     pub const DIGEST_MISMATCH: u16 = 422;
     /// A failure on the server's side (disk, permissions).

@@ -56,7 +56,7 @@ fn digest_of(path: &Path) -> String {
         }
         hasher.update(&buf[..n]);
     }
-    file_transfer::wire::hex(&hasher.finalize())
+    support::proto::hex(&hasher.finalize())
 }
 
 /// Peak resident memory of the children this process has waited for, in KiB.

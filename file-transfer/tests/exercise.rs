@@ -113,3 +113,20 @@ fn the_exercise_without_the_file_on_the_server_fails_clearly() {
     let done = served.client(here.path(), &["exercise", "--wait", "0"]);
     support::failed(&done, "no file named \"FT_teste.xlsx\"");
 }
+
+#[test]
+fn waiting_for_a_change_gives_up_after_max_wait() {
+    let served = Served::start_with(&[("FT_teste.xlsx", ORIGINAL)], &[]);
+    let here = tempfile::tempdir().expect("tempdir");
+    let done = served.client(
+        here.path(),
+        &["exercise", "--wait", "change", "--max-wait", "0.5"],
+    );
+    support::failed(
+        &done,
+        "FT_arquivo_recebido.xlsx did not change within 0.5 s (--max-wait); nothing was sent",
+    );
+    assert_eq!(done.stdout, [received_line()]);
+    assert!(served.read("FT_teste.xlsx") == ORIGINAL);
+    assert_eq!(served.names(), ["FT_teste.xlsx"]);
+}

@@ -6,12 +6,11 @@
 mod support;
 
 use common::testing::{hostile, peak_rss_kib, require, rss_kib, timeout};
-use file_transfer::auth::{self, Credentials};
-use file_transfer::wire::{self, Message, code};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
+use support::proto::{self, Message, code};
 use support::{PASSWORD, Served, USER, Wire, ok, run_client};
 
 /// A login name that, logged as it is, would add a line of its own to the
@@ -92,7 +91,7 @@ fn two_thousand_half_sent_login_frames_cost_the_server_under_64_mib() {
     let before = rss_kib(pid).expect("the server's memory");
 
     // Each announces an AUTH frame of 60 KiB and sends 12 KiB of it.
-    let mut first = vec![wire::kind::AUTH];
+    let mut first = vec![proto::kind::AUTH];
     first.extend_from_slice(&(60u32 * 1024).to_be_bytes());
     first.resize(first.len() + 12 * 1024, b'a');
     let stalled = hostile::open_stalled(served.server.socket_addr(), 2000, &first);
@@ -118,7 +117,7 @@ fn a_login_frame_over_the_login_limit_is_refused_from_its_header() {
     let served = Served::start(&[]);
     let mut wire = Wire::connect(&served.addr());
     // 60 KiB announced, nothing of it sent: the answer must not wait for it.
-    wire.send_raw(&[wire::kind::AUTH, 0, 0, 0xf0, 0]);
+    wire.send_raw(&[proto::kind::AUTH, 0, 0, 0xf0, 0]);
     let (code, message) = wire.error();
     let says_why = message.contains("limit") && message.contains("login");
     assert!(code == code::BAD_REQUEST && says_why, "{code} {message}");
@@ -136,8 +135,7 @@ fn a_login_trickled_past_the_timeout_is_cut_and_others_are_served() {
         user: USER.into(),
         nonce: client_nonce,
     }
-    .encode()
-    .expect("encodes");
+    .encode();
     wire.send_raw(&auth_frame[..10]);
     thread::sleep(Duration::from_millis(1200));
     wire.send_raw(&auth_frame[10..]);
@@ -145,9 +143,9 @@ fn a_login_trickled_past_the_timeout_is_cut_and_others_are_served() {
         Message::Challenge { iterations, salt } => (iterations, salt),
         other => panic!("expected CHALLENGE, got {other:?}"),
     };
-    let message = auth::auth_message(USER, &client_nonce, &wire.server_nonce(), iterations, &salt);
-    let (proof, _) = auth::client_proof(PASSWORD, &salt, iterations, &message);
-    let proof_frame = Message::Proof { proof }.encode().expect("encodes");
+    let message = proto::auth_message(USER, &client_nonce, &wire.server_nonce(), iterations, &salt);
+    let (proof, _) = proto::client_proof(PASSWORD, &salt, iterations, &message);
+    let proof_frame = Message::Proof { proof }.encode();
     wire.send_raw(&proof_frame[..10]);
     // Wait for the server to cut the login; if it has not after 1.6 s more
     // (2.8 s in all), finish the proof, and see whether it lets us in.
@@ -252,10 +250,10 @@ fn fake_server(play: impl FnOnce(Wire) + Send + 'static) -> (String, thread::Joi
 #[test]
 fn the_client_shows_a_servers_error_with_its_control_characters_escaped() {
     let (addr, serving) = fake_server(|mut peer| {
-        peer.send(&Message::error(
-            code::UNAVAILABLE,
-            "busy\x1b[2J\nerror: a line of its own",
-        ));
+        peer.send(&Message::Error {
+            code: code::UNAVAILABLE,
+            message: "busy\x1b[2J\nerror: a line of its own".into(),
+        });
         peer.closed();
     });
     let here = tempfile::tempdir().expect("tempdir");
@@ -286,29 +284,24 @@ fn the_client_lists_a_servers_file_names_with_their_control_characters_escaped()
         // A real login (the fake knows the password), then a hostile listing.
         let server_nonce = [7u8; 32];
         peer.send(&Message::Hello {
-            protocol: wire::PROTOCOL.into(),
+            protocol: proto::PROTOCOL.into(),
             nonce: server_nonce,
         });
         let Message::Auth { user, nonce } = peer.message() else {
             panic!("expected AUTH")
         };
-        let credentials = Credentials::new(PASSWORD, 4096).expect("randomness");
+        let salt = [3u8; 16];
+        let keys = proto::Keys::derive(PASSWORD, &salt, 4096);
         peer.send(&Message::Challenge {
-            iterations: credentials.iterations,
-            salt: credentials.salt.clone(),
+            iterations: 4096,
+            salt: salt.to_vec(),
         });
         let Message::Proof { .. } = peer.message() else {
             panic!("expected PROOF")
         };
-        let message = auth::auth_message(
-            &user,
-            &nonce,
-            &server_nonce,
-            credentials.iterations,
-            &credentials.salt,
-        );
+        let message = proto::auth_message(&user, &nonce, &server_nonce, 4096, &salt);
         peer.send(&Message::Welcome {
-            signature: auth::server_signature(&credentials, &message),
+            signature: proto::server_signature(&keys.server_key, &message),
         });
         assert_eq!(peer.message(), Message::List);
         peer.send(&Message::Entry {

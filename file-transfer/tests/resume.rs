@@ -2,8 +2,10 @@
 
 mod support;
 
-use file_transfer::wire::Message;
-use support::{PASSWORD, Served, content, cutting_relay, ok, run_client, sha256};
+use support::proto::Message;
+use support::{
+    PASSWORD, Served, content, cutting_relay, cutting_upload_relay, ok, run_client, sha256,
+};
 
 #[test]
 fn a_broken_download_says_so_keeps_the_part_and_resumes() {
@@ -99,5 +101,30 @@ fn a_resumable_upload_with_nothing_to_resume_starts_at_zero() {
     let lines = ok(served.client(here.path(), &["put", "--resume", "a.txt"]));
     assert!(!lines[0].contains("resumed"), "{lines:?}");
     assert_eq!(served.read("a.txt"), b"abc");
+    assert_eq!(served.hidden(), Vec::<String>::new());
+}
+
+#[test]
+fn a_broken_plain_upload_says_that_only_put_resume_continues() {
+    let mut served = Served::start_with(&[("FT_teste.xlsx", b"old")], &[]);
+    let here = tempfile::tempdir().expect("tempdir");
+    std::fs::write(here.path().join("novo.xlsx"), content(3 * 1024 * 1024, 4)).expect("write");
+    let (relay, relaying) = cutting_upload_relay(&served.addr(), 1_000_000);
+    let done = run_client(
+        &relay,
+        here.path(),
+        &["put", "novo.xlsx", "FT_teste.xlsx"],
+        PASSWORD,
+    );
+    relaying.join().expect("the relay");
+    support::failed(&done, "the upload broke after");
+    assert!(
+        done.stderr
+            .contains("nothing was kept: only an upload started with put --resume can continue"),
+        "{}",
+        done.stderr
+    );
+    served.server.line_containing("Conexão fechada:");
+    assert_eq!(served.read("FT_teste.xlsx"), b"old");
     assert_eq!(served.hidden(), Vec::<String>::new());
 }

@@ -3,9 +3,8 @@
 
 mod support;
 
-use file_transfer::conn::Incoming;
-use file_transfer::wire::{Message, code};
 use std::time::Duration;
+use support::proto::{Incoming, Message, code};
 use support::{Served, Wire, content, sha256, stored};
 
 const OLD: &[u8] = b"the old version, which must survive";
@@ -77,10 +76,41 @@ fn a_killed_client_process_leaves_the_old_file_and_no_temporary_file() {
 }
 
 #[test]
-fn a_reader_sees_the_old_file_whole_while_an_upload_is_in_progress() {
-    let served = Served::start_with(&[("FT_teste.xlsx", OLD)], &[]);
-    let (_uploading, _) = half_upload(&served, "FT_teste.xlsx", 500_000, false);
-    assert_still_serves(&served);
+fn a_download_under_way_when_an_upload_replaces_the_file_gets_the_old_file_whole() {
+    // Larger than what the sockets and the server's queue hold, so the
+    // server is still reading the old file when the new one takes its name.
+    let old = content(16 * 1024 * 1024, 0x01);
+    let new = content(16 * 1024 * 1024, 0x02);
+    let served = Served::start_with(&[("FT_teste.xlsx", &old)], &[]);
+    let mut reader = served.wire();
+    reader.send(&Message::Get {
+        name: "FT_teste.xlsx".into(),
+        offset: 0,
+        prefix: [0; 32],
+    });
+    let Message::File { size, digest, .. } = reader.message() else {
+        panic!("expected FILE")
+    };
+    assert_eq!((size, digest), (old.len() as u64, sha256(&old)));
+    let mut got = Vec::new();
+    match reader.recv() {
+        Some(Incoming::Data(chunk)) => got.extend_from_slice(&chunk),
+        other => panic!("expected data, got {other:?}"),
+    }
+    // The download has begun; an upload of the same name completes.
+    stored(served.wire().put("FT_teste.xlsx", &new));
+    while got.len() < old.len() {
+        match reader.recv() {
+            Some(Incoming::Data(chunk)) => got.extend_from_slice(&chunk),
+            other => panic!("expected data, got {other:?}"),
+        }
+    }
+    assert!(
+        got == old,
+        "the download under way is not the old file whole"
+    );
+    // A download that starts after the upload gets the new file.
+    assert!(reader.get("FT_teste.xlsx").expect("the new file") == new);
 }
 
 #[test]
@@ -153,6 +183,58 @@ fn names_with_nul_or_slash_or_control_characters_are_refused() {
         );
     }
     assert_eq!(served.names(), Vec::<String>::new());
+}
+
+#[test]
+fn names_that_look_empty_are_refused_with_the_reason() {
+    let served = Served::start(&[]);
+    let mut wire = served.wire();
+    for name in [" ", "   ", "\u{200b}", " \u{feff}\u{2060} "] {
+        let Message::Error { code, message } = wire.put(name, b"x") else {
+            panic!("{name:?} was accepted")
+        };
+        assert_eq!(code, code::BAD_REQUEST, "{name:?}: {message}");
+        assert!(message.contains("looks empty"), "{name:?}: {message}");
+    }
+    assert_eq!(served.names(), Vec::<String>::new());
+}
+
+#[test]
+fn names_with_invisible_or_reordering_characters_are_refused_with_the_reason() {
+    let served = Served::start(&[]);
+    let mut wire = served.wire();
+    for (name, shown) in [
+        // Shown as "fotosexe.jpg": the override reverses what follows.
+        ("fotos\u{202e}gpj.exe", "U+202E"),
+        ("nota\u{200b}.txt", "U+200B"),
+        ("\u{feff}nota.txt", "U+FEFF"),
+        ("a\u{200d}b", "U+200D"),
+        ("a\u{2066}b", "U+2066"),
+    ] {
+        let Message::Error { code, message } = wire.put(name, b"x") else {
+            panic!("{name:?} was accepted")
+        };
+        assert_eq!(code, code::BAD_REQUEST, "{name:?}: {message}");
+        assert!(
+            message.contains(shown) && message.contains("invisible"),
+            "{name:?}: {message}"
+        );
+    }
+    assert_eq!(served.names(), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_hidden_file_inside_the_root_is_refused_for_what_it_is() {
+    let served = Served::start_with(&[(".escondido", b"s"), ("FT_teste.xlsx", OLD)], &[]);
+    std::os::unix::fs::symlink(".escondido", served.path("atalho")).expect("symlink");
+    let mut wire = served.wire();
+    let (code, message) = wire.get("atalho").expect_err("a link to a hidden file");
+    assert_eq!(code, code::FORBIDDEN, "{message}");
+    assert!(
+        message.contains("hidden") && !message.contains("outside"),
+        "{message}"
+    );
 }
 
 #[cfg(unix)]

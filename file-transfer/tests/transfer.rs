@@ -3,7 +3,60 @@
 
 mod support;
 
-use support::{Served, content, ok, sha256_hex};
+use support::proto::{Message, code};
+use support::{PASSWORD, Served, USER, content, ok, python_client, sha256_hex, stored};
+
+#[test]
+fn a_client_written_from_the_readme_lists_downloads_and_uploads() {
+    let served = Served::start_with(&[("FT_teste.xlsx", b"version 1")], &[]);
+    let here = tempfile::tempdir().expect("tempdir");
+    let received = here.path().join("recebido.xlsx");
+    let edited = here.path().join("editado.xlsx");
+    std::fs::write(&edited, b"version 2").expect("write");
+    let done = python_client(
+        &served.addr(),
+        USER,
+        PASSWORD,
+        &[
+            "get",
+            "FT_teste.xlsx",
+            received.to_str().expect("utf-8"),
+            "put",
+            edited.to_str().expect("utf-8"),
+            "FT_teste.xlsx",
+            "ls",
+        ],
+    );
+    assert!(done.status.success(), "{}", done.stderr);
+    let modified = |name: &str| {
+        std::fs::metadata(served.path(name))
+            .and_then(|m| m.modified())
+            .expect("mtime")
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs()
+    };
+    assert_eq!(
+        done.stdout,
+        [
+            "welcome".to_owned(),
+            format!("received\tFT_teste.xlsx\t9\t{}", sha256_hex(b"version 1")),
+            format!(
+                "stored\tFT_teste.xlsx\t9\t{}\tFT_teste.xlsx.1",
+                sha256_hex(b"version 2")
+            ),
+            format!("entry\t9\t{}\tFT_teste.xlsx", modified("FT_teste.xlsx")),
+            format!("entry\t9\t{}\tFT_teste.xlsx.1", modified("FT_teste.xlsx.1")),
+            "end".to_owned(),
+        ]
+    );
+    assert_eq!(
+        std::fs::read(&received).expect("the download"),
+        b"version 1"
+    );
+    assert_eq!(served.read("FT_teste.xlsx"), b"version 2");
+    assert_eq!(served.read("FT_teste.xlsx.1"), b"version 1");
+}
 
 #[test]
 fn ls_lists_the_served_files_with_their_sizes() {
@@ -49,6 +102,58 @@ fn get_without_dest_saves_under_the_same_name() {
         std::fs::read(here.path().join("relatório final.txt")).expect("the download"),
         b"conteudo"
     );
+}
+
+#[test]
+fn get_into_a_directory_saves_the_file_there_under_its_name() {
+    let served = Served::start_with(&[("FT_teste.xlsx", b"planilha")], &[]);
+    let here = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(here.path().join("somedir")).expect("mkdir");
+    let lines = ok(served.client(here.path(), &["get", "FT_teste.xlsx", "somedir"]));
+    assert_eq!(
+        lines,
+        [format!(
+            "received FT_teste.xlsx as somedir/FT_teste.xlsx: 8 bytes, sha256 {}",
+            sha256_hex(b"planilha")
+        )]
+    );
+    assert_eq!(
+        std::fs::read(here.path().join("somedir/FT_teste.xlsx")).expect("the download"),
+        b"planilha"
+    );
+    assert_eq!(support::testing::file_names(here.path()), ["somedir"]);
+    assert_eq!(
+        support::testing::file_names(&here.path().join("somedir")),
+        ["FT_teste.xlsx"]
+    );
+}
+
+#[test]
+fn get_into_dot_saves_the_file_in_the_current_directory() {
+    let served = Served::start_with(&[("FT_teste.xlsx", b"planilha")], &[]);
+    let here = tempfile::tempdir().expect("tempdir");
+    ok(served.client(here.path(), &["get", "FT_teste.xlsx", "."]));
+    assert_eq!(
+        std::fs::read(here.path().join("FT_teste.xlsx")).expect("the download"),
+        b"planilha"
+    );
+    assert_eq!(support::testing::file_names(here.path()), ["FT_teste.xlsx"]);
+}
+
+#[test]
+fn a_download_that_cannot_be_put_in_place_leaves_nothing_behind() {
+    let served = Served::start_with(&[("FT_teste.xlsx", b"planilha")], &[]);
+    let here = tempfile::tempdir().expect("tempdir");
+    // The destination holds a directory of that name: cp and scp refuse too.
+    std::fs::create_dir_all(here.path().join("somedir/FT_teste.xlsx")).expect("mkdir");
+    let done = served.client(here.path(), &["get", "FT_teste.xlsx", "somedir"]);
+    support::failed(&done, "somedir/FT_teste.xlsx");
+    assert_eq!(
+        support::testing::file_names(&here.path().join("somedir")),
+        ["FT_teste.xlsx"]
+    );
+    assert!(here.path().join("somedir/FT_teste.xlsx").is_dir());
+    assert_eq!(support::testing::file_names(here.path()), ["somedir"]);
 }
 
 #[test]
@@ -105,6 +210,59 @@ fn the_number_of_kept_versions_is_bounded() {
     assert_eq!(served.read("f.txt.1"), b"v4");
     assert_eq!(served.read("f.txt.2"), b"v3");
     assert_eq!(served.names(), ["f.txt", "f.txt.1", "f.txt.2"]);
+}
+
+/// The longest name an upload may have: room for `.99`, the longest
+/// version suffix (`--keep-versions` is at most 99), within the file
+/// systems' 255 bytes.
+const LONGEST_NAME: usize = 252;
+
+#[test]
+fn the_longest_name_allowed_can_be_uploaded_again_and_again() {
+    let served = Served::start(&["--keep-versions", "99"]);
+    let mut wire = served.wire();
+    // The longest name the server accepts, found by trying from 255 bytes
+    // (the file systems' limit) down.
+    let name = (LONGEST_NAME - 5..=255)
+        .rev()
+        .map(|len| "n".repeat(len))
+        .find(|name| match wire.put(name, b"v1") {
+            Message::Stored { .. } => true,
+            Message::Error {
+                code: code::BAD_REQUEST,
+                ..
+            } => false,
+            other => panic!("a {}-byte name: {other:?}", name.len()),
+        })
+        .expect("a name the server accepts");
+    // Ten more uploads: ten kept versions, up to NAME.10.
+    for v in 2..=11 {
+        let (_, _, previous) = stored(wire.put(&name, format!("v{v}").as_bytes()));
+        assert_eq!(previous, format!("{name}.1"), "upload {v}");
+    }
+    assert_eq!(name.len(), LONGEST_NAME);
+    assert_eq!(served.read(&name), b"v11");
+    assert_eq!(wire.get(&format!("{name}.10")), Ok(b"v1".to_vec()));
+}
+
+#[test]
+fn a_name_one_byte_over_the_limit_is_refused_with_the_reason() {
+    let served = Served::start(&[]);
+    let name = "n".repeat(LONGEST_NAME + 1);
+    let mut wire = served.wire();
+    wire.send(&Message::Put {
+        name: name.clone(),
+        size: 2,
+        digest: support::sha256(b"v1"),
+        resume: false,
+    });
+    let (code, message) = wire.error();
+    assert_eq!(code, code::BAD_REQUEST, "{message}");
+    assert!(
+        message.contains("253 bytes") && message.contains("252") && message.contains(".99"),
+        "{message}"
+    );
+    assert_eq!(served.names(), Vec::<String>::new());
 }
 
 #[test]
@@ -235,11 +393,17 @@ fn on_a_terminal_a_progress_bar_shows_the_speed_and_the_eta() {
 }
 
 #[test]
-fn a_server_that_is_not_running_is_one_error_line() {
+fn a_server_that_is_not_running_is_one_error_line_with_each_reason_once() {
     let here = tempfile::tempdir().expect("tempdir");
-    let addr = support::testing::closed_port().to_string();
-    let done = support::run_client(&addr, here.path(), &["ls"], support::PASSWORD);
-    support::failed(&done, "cannot connect");
+    let addr = support::testing::closed_port();
+    // What this system says of a refused connection.
+    let refused = std::net::TcpStream::connect(addr).expect_err("nothing listens there");
+    let done = support::run_client(&addr.to_string(), here.path(), &["ls"], PASSWORD);
+    assert_eq!(done.status.code(), Some(1));
+    assert_eq!(
+        done.stderr,
+        format!("error: cannot connect to {addr}: {refused} (is the server running?)\n")
+    );
 }
 
 #[test]

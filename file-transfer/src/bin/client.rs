@@ -56,7 +56,7 @@ enum Command {
     Get {
         /// The file on the server.
         name: String,
-        /// Where to save it.
+        /// Where to save it: a file name, or a directory to save NAME in.
         dest: Option<PathBuf>,
         /// Continue a broken download from DEST.part instead of starting over.
         #[arg(long)]
@@ -87,6 +87,10 @@ enum Command {
         /// terminal, `change` otherwise.
         #[arg(long, value_name = "enter|change|SECS")]
         wait: Option<Wait>,
+        /// With `--wait change`: give up, sending nothing, if the file has
+        /// not changed after SECS seconds.
+        #[arg(long, value_name = "SECS", default_value_t = exercise::MAX_WAIT.as_secs_f64())]
+        max_wait: f64,
         /// The file on the server.
         #[arg(long, default_value = exercise::REMOTE)]
         remote: String,
@@ -174,7 +178,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         ..
     } = &args.command
     {
-        let dest = dest.clone().unwrap_or_else(|| PathBuf::from(name));
+        let dest = client::destination(name, dest.as_deref())?;
         let (size, digest) = client::get_raw(&args.connect, &dest, timeout, &bar).await?;
         print_line(&format!(
             "received {}: {size} bytes, sha256 {}",
@@ -211,7 +215,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Command::Get {
             name, dest, resume, ..
         } => {
-            let dest = dest.clone().unwrap_or_else(|| PathBuf::from(name));
+            let dest = client::destination(name, dest.as_deref())?;
             let mut client = login.open().await?;
             let got = client.get(name, &dest, *resume, &bar).await?;
             let resumed = if got.resumed_from > 0 {
@@ -237,9 +241,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Exercise {
             wait,
+            max_wait,
             remote,
             local,
         } => {
+            let max_wait = Duration::try_from_secs_f64(*max_wait)
+                .ok()
+                .filter(|t| !t.is_zero())
+                .context("--max-wait must be a positive number of seconds")?;
             let wait = wait.unwrap_or(if std::io::stdin().is_terminal() {
                 Wait::Enter
             } else {
@@ -249,6 +258,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 remote: remote.clone(),
                 local: local.clone(),
                 wait,
+                max_wait,
             };
             exercise::run(
                 &login,

@@ -45,7 +45,11 @@ struct Args {
     #[arg(long, default_value_t = auth::DEFAULT_ITERATIONS)]
     iterations: u32,
     /// Previous versions kept of each file (NAME.1 is the most recent); 0 keeps none.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=99))]
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(file_transfer::names::MAX_KEPT_VERSIONS))
+    )]
     keep_versions: u32,
     /// Bytes of file content per data frame sent (up to 1MiB).
     #[arg(long, value_parser = parse_chunk, value_name = "SIZE")]
@@ -146,12 +150,11 @@ fn add_user(path: &Path, iterations: u32, user: &str) -> anyhow::Result<()> {
     let credentials = Credentials::new(&password, iterations).context("no randomness")?;
     let updated = Accounts::upsert_line(&text, user, &credentials);
     // Check the result parses before replacing the file, and replace it
-    // atomically: a typo here must not lock everyone out.
+    // atomically: a typo here must not lock everyone out, nor a crash.
     Accounts::parse(&updated, [0; 32])
         .with_context(|| format!("{} has an invalid line", path.display()))?;
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, updated).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+    auth::write_accounts(path, &updated)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     print_line(&format!("account {user} saved in {}", path.display()));
     Ok(())
 }

@@ -9,16 +9,19 @@
 //! `FILE_TRANSFER_PASSWORD`; the client receives `--connect ADDR` and a
 //! subcommand (`ls`, `get`, `put`, `exercise`).
 //!
-//! [`Wire`] is a test client that speaks the protocol frame by frame, so a
-//! test can misbehave on purpose (stop mid-upload, lie about a digest, send
-//! a name with `/`). It encodes with the crate's `wire` and `auth` modules,
-//! the reference implementation of the protocol in the README.
+//! The tests speak the protocol through two encoders written from the
+//! README alone, never through the crate's own `wire` and `auth` modules (a
+//! suite that encoded with the code under test could not catch it drifting
+//! from the README): [`proto`] in Rust, under [`Wire`], a test client that
+//! speaks frame by frame so a test can misbehave on purpose (stop
+//! mid-upload, lie about a digest, send a name with `/`); and
+//! `ft_client.py` in Python, the course's language ([`python_client`]).
 #![allow(dead_code)] // each test file uses a different part of this module
 
+pub mod proto;
+
 use common::testing::{Finished, Launcher, Program, timeout};
-use file_transfer::auth;
-use file_transfer::conn::Incoming;
-use file_transfer::wire::{self, Digest, HEADER_LEN, Message};
+use proto::{Digest, HEADER_LEN, Incoming, Message};
 use sha2::{Digest as _, Sha256};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -59,7 +62,7 @@ pub fn sha256(data: &[u8]) -> Digest {
 
 /// SHA-256 of `data` in hex.
 pub fn sha256_hex(data: &[u8]) -> String {
-    wire::hex(&sha256(data))
+    proto::hex(&sha256(data))
 }
 
 /// Bytes that are not all alike (so a misplaced chunk would show).
@@ -230,6 +233,18 @@ pub fn failed(done: &Finished, needle: &str) {
     );
 }
 
+/// The Python client written from the README (`ft_client.py`).
+pub const PYTHON_CLIENT: &str = include_str!("ft_client.py");
+
+/// Run the Python client against `addr` as `user`: it logs in, runs
+/// `commands` (`ls`, `get NAME DEST`, `put SRC NAME`) on one connection and
+/// prints one tab-separated line per result (see `ft_client.py`).
+pub fn python_client(addr: &str, user: &str, password: &str, commands: &[&str]) -> Finished {
+    let mut args = vec![addr, user, password];
+    args.extend_from_slice(commands);
+    common::testing::run_python(PYTHON_CLIENT, &args, "")
+}
+
 /// A client that speaks the protocol one frame at a time.
 pub struct Wire {
     stream: TcpStream,
@@ -244,7 +259,7 @@ impl Wire {
         let mut wire = Self::over(stream);
         match wire.recv() {
             Some(Incoming::Message(Message::Hello { protocol, nonce })) => {
-                assert_eq!(protocol, wire::PROTOCOL);
+                assert_eq!(protocol, proto::PROTOCOL);
                 wire.nonce = nonce;
             }
             other => panic!("expected HELLO, got {other:?}"),
@@ -293,8 +308,8 @@ impl Wire {
             Message::Challenge { iterations, salt } => (iterations, salt),
             other => return other,
         };
-        let message = auth::auth_message(user, &client_nonce, &self.nonce, iterations, &salt);
-        let (proof, _) = auth::client_proof(password, &salt, iterations, &message);
+        let message = proto::auth_message(user, &client_nonce, &self.nonce, iterations, &salt);
+        let (proof, _) = proto::client_proof(password, &salt, iterations, &message);
         self.send(&Message::Proof { proof });
         self.message()
     }
@@ -302,17 +317,14 @@ impl Wire {
     /// Send a message.
     #[track_caller]
     pub fn send(&mut self, message: &Message) {
-        let frame = message.encode().expect("encodes");
-        self.send_raw(&frame);
+        self.send_raw(&message.encode());
     }
 
     /// Send file content in data frames of at most `chunk` bytes.
     #[track_caller]
     pub fn send_data(&mut self, data: &[u8], chunk: usize) {
         for piece in data.chunks(chunk) {
-            let mut frame = wire::data_header(piece.len()).to_vec();
-            frame.extend_from_slice(piece);
-            self.send_raw(&frame);
+            self.send_raw(&proto::data_frame(piece));
         }
     }
 
@@ -336,12 +348,12 @@ impl Wire {
         self.stream
             .read_exact(&mut header[1..])
             .expect("a whole frame header");
-        let (kind, len) = wire::parse_header(header).expect("a valid frame header");
+        let (kind, len) = proto::parse_header(header);
         let mut body = vec![0u8; len];
         self.stream
             .read_exact(&mut body)
             .expect("a whole frame body");
-        if kind == wire::kind::DATA {
+        if kind == proto::kind::DATA {
             return Some(Incoming::Data(body));
         }
         Some(Incoming::Message(
@@ -440,6 +452,23 @@ pub fn stored(reply: Message) -> (u64, Digest, String) {
 /// the first `limit` bytes from the server, then closes both ways: a
 /// connection that breaks in the middle of a download.
 pub fn cutting_relay(upstream: &str, limit: usize) -> (String, std::thread::JoinHandle<()>) {
+    relay(upstream, limit, Direction::Download)
+}
+
+/// A relay to `upstream` that passes everything from the server, but only
+/// the first `limit` bytes from the client, then closes both ways: a
+/// connection that breaks in the middle of an upload.
+pub fn cutting_upload_relay(upstream: &str, limit: usize) -> (String, std::thread::JoinHandle<()>) {
+    relay(upstream, limit, Direction::Upload)
+}
+
+/// Which way a relay cuts.
+enum Direction {
+    Download,
+    Upload,
+}
+
+fn relay(upstream: &str, limit: usize, cut: Direction) -> (String, std::thread::JoinHandle<()>) {
     let relay = TcpListener::bind("127.0.0.1:0").expect("bind the relay");
     let addr = relay.local_addr().expect("addr").to_string();
     let upstream = upstream.to_owned();
@@ -450,27 +479,37 @@ pub fn cutting_relay(upstream: &str, limit: usize) -> (String, std::thread::Join
         let Ok(server) = TcpStream::connect(&upstream) else {
             return;
         };
-        let (mut from_client, mut to_server) = (
-            client.try_clone().expect("clone"),
-            server.try_clone().expect("clone"),
-        );
+        let (whole_from, whole_to, mut cut_from, mut cut_to) = match cut {
+            Direction::Download => (
+                client.try_clone().expect("clone"),
+                server.try_clone().expect("clone"),
+                server,
+                client,
+            ),
+            Direction::Upload => (
+                server.try_clone().expect("clone"),
+                client.try_clone().expect("clone"),
+                client,
+                server,
+            ),
+        };
+        let (mut whole_from, mut whole_to) = (whole_from, whole_to);
         std::thread::spawn(move || {
-            let _ = std::io::copy(&mut from_client, &mut to_server);
+            let _ = std::io::copy(&mut whole_from, &mut whole_to);
         });
-        let (mut from_server, mut to_client) = (server, client);
         let mut left = limit;
         let mut buf = [0u8; 8192];
         while left > 0 {
-            let Ok(n @ 1..) = from_server.read(&mut buf[..left.min(8192)]) else {
+            let Ok(n @ 1..) = cut_from.read(&mut buf[..left.min(8192)]) else {
                 break;
             };
-            if to_client.write_all(&buf[..n]).is_err() {
+            if cut_to.write_all(&buf[..n]).is_err() {
                 break;
             }
             left -= n;
         }
-        let _ = to_client.shutdown(std::net::Shutdown::Both);
-        let _ = from_server.shutdown(std::net::Shutdown::Both);
+        let _ = cut_to.shutdown(std::net::Shutdown::Both);
+        let _ = cut_from.shutdown(std::net::Shutdown::Both);
     });
     (addr, handle)
 }

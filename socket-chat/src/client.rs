@@ -12,16 +12,26 @@
 //!   the socket are independent, so messages from the other side are printed
 //!   the moment they arrive, even while the user is typing.
 //!
+//! In the chat, [`session`] prints what the operator wrote on `output`
+//! (stdout) and the server's own notices and errors on `notice` (stderr),
+//! told apart by [`wire::said`]: the operator's `* bom dia` is the
+//! operator's message, in both codecs.
+//!
 //! What the server sends reaches the user's terminal, so [`session`] shows
 //! it through `common::escape`: a control character or an ESC byte in a
 //! reply is printed as a visible escape (`\x1b[2J`), never obeyed. Replies
 //! are never cut ([`SHOWN_REPLY`]); an error from the server is, like any
 //! peer text in an error message (`common::escape::SHOWN`).
+//!
+//! The client accepts from the server what a server with the same
+//! `--max-message` sends ([`crate::longest_from_server`]): the reply to
+//! every message that server accepts, though it may be longer than the
+//! message (`Eco=>`, an upper case that grows).
 
 use crate::conn::{ConnError, Connection};
-use crate::net::{self, Stream, Transport};
-use crate::wire::{self, Codec, MAX_DATAGRAM};
-use crate::{Mode, is_notice};
+use crate::net::{self, AddrError, Stream, Transport};
+use crate::wire::{self, Codec, FrameError, MAX_DATAGRAM, Said};
+use crate::{ERROR_PREFIX, Mode, longest_from_server};
 use common::escape::{SHOWN, escape};
 use common::message::ChatMessage;
 use std::borrow::Cow;
@@ -34,14 +44,37 @@ use tokio::sync::mpsc;
 /// Why a client operation failed. Each message is one sentence for the user.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// The address is not `HOST:PORT`.
+    #[error(transparent)]
+    Address(#[from] AddrError),
     /// Nobody accepted the connection.
-    #[error("cannot connect to {target}: {source} (is the server running?)")]
+    #[error("cannot connect to {target}: {source}{}", server_hint(source))]
     Connect {
         /// The address or path we tried.
         target: String,
         /// What the system said.
         source: io::Error,
     },
+    /// The server sent more than a server with our `--max-message` would:
+    /// this client's refusal, not the server's.
+    #[error(
+        "the server sent a message longer than this client accepts \
+         ({longest} bytes in {} mode, from --max-message {max_message})",
+        mode.name()
+    )]
+    TooLong {
+        /// The most this client accepts.
+        longest: usize,
+        /// The mode that decides how much longer than a message its reply may be.
+        mode: Mode,
+        /// The limit it was given, the server's.
+        max_message: usize,
+    },
+    /// A message that one UDP datagram cannot carry: not sent.
+    #[error(
+        "the message takes {0} bytes, more than one UDP datagram carries ({MAX_DATAGRAM}); not sent"
+    )]
+    DatagramTooLong(usize),
     /// The server closed the connection before answering.
     #[error("the server closed the connection before replying")]
     Closed,
@@ -59,30 +92,49 @@ pub enum ClientError {
     Io(#[from] io::Error),
 }
 
+/// Only a refused connection or a missing socket file suggests that no
+/// server runs there.
+fn server_hint(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound => " (is the server running?)",
+        _ => "",
+    }
+}
+
 /// A client on a stream socket (TCP or Unix).
 pub struct Client {
     conn: Connection<Stream>,
     name: String,
+    mode: Mode,
+    max_message: usize,
 }
 
 impl Client {
-    /// Connect to `addr` (TCP) or `path` (Unix).
-    pub async fn connect(
-        transport: Transport,
-        addr: &str,
-        path: &Path,
-        codec: Codec,
-        name: &str,
-    ) -> Result<Self, ClientError> {
+    /// Connect to the server `config` names (`addr` over TCP, `path` over a
+    /// Unix socket), to speak its codec and accept what a server with its
+    /// `max_message` sends in its `mode`.
+    pub async fn connect(config: &SessionConfig) -> Result<Self, ClientError> {
+        let SessionConfig {
+            transport,
+            ref addr,
+            ref path,
+            ..
+        } = *config;
+        if transport == Transport::Tcp {
+            net::check_addr(addr, false)?;
+        }
         let stream = net::connect(transport, addr, path)
             .await
             .map_err(|source| ClientError::Connect {
                 target: target(transport, addr, path),
                 source,
             })?;
+        let longest = longest_from_server(config.mode, config.max_message);
         Ok(Self {
-            conn: Connection::new(stream, codec, wire::DEFAULT_MAX_MESSAGE),
-            name: name.to_owned(),
+            conn: Connection::new(stream, config.codec, longest),
+            name: config.name.clone(),
+            mode: config.mode,
+            max_message: config.max_message,
         })
     }
 
@@ -94,7 +146,21 @@ impl Client {
     /// The next message from the server (notices included), or `None` when
     /// the server has closed the connection.
     pub async fn recv(&mut self) -> Result<Option<ChatMessage>, ClientError> {
-        Ok(self.conn.recv().await?.map(|frame| frame.message))
+        match self.conn.recv().await {
+            Ok(frame) => Ok(frame.map(|frame| frame.message)),
+            Err(ConnError::Frame(FrameError::TooLong { limit })) => Err(ClientError::TooLong {
+                longest: limit,
+                mode: self.mode,
+                max_message: self.max_message,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The next chat message, told apart: the server's own or a person's.
+    pub async fn recv_said(&mut self) -> Result<Option<Said>, ClientError> {
+        let codec = self.conn.codec();
+        Ok(self.recv().await?.map(|message| wire::said(codec, message)))
     }
 
     /// Send `text` and wait for the reply (echo and upper).
@@ -105,7 +171,7 @@ impl Client {
     pub async fn request(&mut self, text: &str) -> Result<String, ClientError> {
         self.send(text).await?;
         let reply = self.recv().await?.ok_or(ClientError::Closed)?;
-        match reply.text.strip_prefix("error: ") {
+        match reply.text.strip_prefix(ERROR_PREFIX) {
             Some(reason) => Err(ClientError::Refused(reason.to_owned())),
             None => Ok(reply.text),
         }
@@ -135,6 +201,7 @@ impl DatagramClient {
         name: &str,
         timeout: Duration,
     ) -> Result<Self, ClientError> {
+        net::check_addr(addr, false)?;
         let connect = async {
             let server = tokio::net::lookup_host(addr)
                 .await?
@@ -165,6 +232,10 @@ impl DatagramClient {
     pub async fn request(&mut self, text: &str) -> Result<String, ClientError> {
         let request = ChatMessage::now(self.name.clone(), text);
         let datagram = wire::encode_datagram(self.codec, &request, false);
+        if datagram.len() > MAX_DATAGRAM {
+            // The system would refuse it with "Message too long".
+            return Err(ClientError::DatagramTooLong(datagram.len()));
+        }
         self.socket
             .send(&datagram)
             .await
@@ -176,7 +247,7 @@ impl DatagramClient {
             .map_err(|e| self.refused_or(e))?;
         let reply = wire::decode_datagram(self.codec, &buf[..len], MAX_DATAGRAM)
             .map_err(ConnError::from)?;
-        match reply.message.text.strip_prefix("error: ") {
+        match reply.message.text.strip_prefix(ERROR_PREFIX) {
             Some(reason) => Err(ClientError::Refused(reason.to_owned())),
             None => Ok(reply.message.text),
         }
@@ -205,9 +276,10 @@ fn target(transport: Transport, addr: &str, path: &Path) -> String {
     }
 }
 
-/// How many characters of a reply or notice the client shows: more than
-/// any message can hold, so that a reply is never cut, only escaped.
-pub const SHOWN_REPLY: usize = wire::DEFAULT_MAX_MESSAGE;
+/// How many characters of a reply or notice the client shows: all of them,
+/// so that a reply is never cut, only escaped. What may arrive is bounded
+/// already, by the client's `--max-message` ([`crate::longest_from_server`]).
+pub const SHOWN_REPLY: usize = usize::MAX;
 
 /// Server text as the user's terminal may show it.
 fn shown(text: &str) -> Cow<'_, str> {
@@ -233,6 +305,9 @@ pub struct SessionConfig {
     pub name: String,
     /// UDP: how long to wait for each reply.
     pub timeout: Duration,
+    /// The server's `--max-message`: what the client accepts follows from
+    /// it ([`crate::longest_from_server`]).
+    pub max_message: usize,
 }
 
 /// Run a client session: take the user's lines from `input` until it ends,
@@ -263,14 +338,7 @@ pub async fn session(
         return Ok(());
     }
 
-    let mut client = Client::connect(
-        config.transport,
-        &config.addr,
-        &config.path,
-        config.codec,
-        &config.name,
-    )
-    .await?;
+    let mut client = Client::connect(config).await?;
     if config.mode != Mode::Chat {
         while let Some(line) = input.recv().await {
             output(&shown(&client.request(&line).await?));
@@ -284,12 +352,12 @@ pub async fn session(
         while let Some(line) = input.recv().await {
             client.send(&line).await?;
             loop {
-                let message = client.recv().await?.ok_or(ClientError::Closed)?;
-                if is_notice(&message.text) {
-                    notice(&shown(&message.text));
-                } else {
-                    output(&shown(&message.text));
-                    break;
+                match client.recv_said().await?.ok_or(ClientError::Closed)? {
+                    Said::Server(text) => notice(&shown(&text)),
+                    Said::Person(text) => {
+                        output(&shown(&text));
+                        break;
+                    }
                 }
             }
         }
@@ -309,9 +377,9 @@ pub async fn session(
                     client.finish().await?;
                 }
             },
-            message = client.recv() => match message? {
-                Some(message) if is_notice(&message.text) => notice(&shown(&message.text)),
-                Some(message) => output(&shown(&message.text)),
+            said = client.recv_said() => match said? {
+                Some(Said::Server(text)) => notice(&shown(&text)),
+                Some(Said::Person(text)) => output(&shown(&text)),
                 None => {
                     if input_open {
                         notice("* the server closed the chat");

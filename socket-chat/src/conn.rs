@@ -198,7 +198,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// short while: closing a socket with unread data makes the kernel send a
     /// reset, and the peer would see "connection reset" instead of our reason.
     pub async fn refuse(&mut self, reason: &str) {
-        let notice = ChatMessage::now(crate::SERVER_SENDER, format!("error: {reason}"));
+        let notice = ChatMessage::now(
+            crate::SERVER_SENDER,
+            format!("{}{reason}", crate::ERROR_PREFIX),
+        );
         if self.send(&notice, true).await.is_err() {
             return;
         }

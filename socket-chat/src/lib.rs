@@ -42,12 +42,16 @@
 //! ```
 //!
 //! Chat mode: the client speaks first; after that either side writes at any
-//! time. Lines that begin with `* ` are notices from the server itself:
+//! time. Lines that begin with `* ` are notices from the server itself, and
+//! `error: ` its errors; a line the operator typed that would read as one
+//! of them (or that begins with `\`) travels with a `\` in front, which the
+//! client removes (see [`wire::Said`]):
 //!
 //! ```text
 //! C: Olá, tem alguém aí?⏎
 //! S: Oi! Tudo bem?⏎            (typed by the server's operator)
 //! S: Pode falar.⏎
+//! S: \* bom dia⏎               (the operator typed `* bom dia`)
 //! C: Tudo ótimo.⏎
 //! ```
 //!
@@ -78,8 +82,24 @@ pub mod wire;
 /// The sender name of the server's own messages (notices, errors, replies).
 pub const SERVER_SENDER: &str = "server";
 
-/// The prefix of a text line that is a notice from the server, not a message.
+/// The prefix of a notice from the server (`* the operator is ready; go
+/// ahead`), not a message.
 pub const NOTICE_PREFIX: &str = "* ";
+
+/// The prefix of an error from the server, which then closes the
+/// connection (`error: message is not valid UTF-8 ...`).
+pub const ERROR_PREFIX: &str = "error: ";
+
+/// What an echo reply puts before the message.
+pub const ECHO_PREFIX: &str = "Eco=>";
+
+/// The most bytes of UTF-8 the upper case of one byte of UTF-8 takes:
+/// `ΐ` (2 bytes) is `Ϊ́` (3 characters, 6 bytes).
+pub const UPPER_GROWTH: usize = 3;
+
+/// What the server may send beyond the reply to a message: its own notices
+/// and errors, and in protobuf the reply's other fields (sender, time).
+pub const SERVER_ROOM: usize = 1024;
 
 /// What the server does with each message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -93,6 +113,15 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The mode as `--mode` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Chat => "chat",
+            Mode::Echo => "echo",
+            Mode::Upper => "upper",
+        }
+    }
+
     /// The address a server in this mode listens on by default: the
     /// upper-case echo has its own port in the slides (1234).
     pub fn default_addr(self) -> &'static str {
@@ -114,16 +143,30 @@ impl Mode {
 /// ```
 pub fn reply_to(mode: Mode, text: &str) -> Option<String> {
     match mode {
-        Mode::Echo => Some(format!("Eco=>{text}")),
+        Mode::Echo => Some(format!("{ECHO_PREFIX}{text}")),
         // `str::to_uppercase` follows Unicode, not ASCII: `á` → `Á`, `ß` → `SS`.
         Mode::Upper => Some(text.to_uppercase()),
         Mode::Chat => None,
     }
 }
 
-/// True if a received text is a server notice rather than a message.
-pub fn is_notice(text: &str) -> bool {
-    text.starts_with(NOTICE_PREFIX)
+/// The longest message a client must accept from a server whose
+/// `--max-message` is `max_message`: the reply to the longest message the
+/// server accepts (an echo is [`ECHO_PREFIX`] longer, an upper case up to
+/// [`UPPER_GROWTH`] times; the operator's lines are held to the limit
+/// itself), and [`SERVER_ROOM`] for the rest.
+///
+/// ```
+/// use socket_chat::{Mode, longest_from_server};
+/// assert_eq!(longest_from_server(Mode::Echo, 65_536), 65_536 + 5 + 1024);
+/// ```
+pub fn longest_from_server(mode: Mode, max_message: usize) -> usize {
+    let reply = match mode {
+        Mode::Echo => max_message.saturating_add(ECHO_PREFIX.len()),
+        Mode::Upper => max_message.saturating_mul(UPPER_GROWTH),
+        Mode::Chat => max_message,
+    };
+    reply.saturating_add(SERVER_ROOM)
 }
 
 #[cfg(test)]
@@ -144,6 +187,33 @@ mod tests {
             reply_to(Mode::Echo, " a  b ").as_deref(),
             Some("Eco=> a  b ")
         );
+    }
+
+    #[test]
+    fn no_character_grows_more_than_upper_growth_in_upper_case() {
+        let mut most = 0;
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            let upper: usize = c.to_uppercase().map(char::len_utf8).sum();
+            assert!(upper <= UPPER_GROWTH * c.len_utf8(), "{c:?} grows more");
+            most = most.max(upper / c.len_utf8());
+        }
+        assert_eq!(most, UPPER_GROWTH, "the bound is the real maximum");
+    }
+
+    #[test]
+    fn the_longest_upper_case_reply_is_accepted() {
+        let message = "ΐ".repeat(1000);
+        let reply = reply_to(Mode::Upper, &message).expect("a reply");
+        assert!(reply.len() <= longest_from_server(Mode::Upper, message.len()));
+    }
+
+    #[test]
+    fn mode_names_are_the_flags_values() {
+        use clap::ValueEnum;
+        for mode in Mode::value_variants() {
+            let flag = mode.to_possible_value().expect("a value");
+            assert_eq!(flag.get_name(), mode.name());
+        }
     }
 
     #[test]

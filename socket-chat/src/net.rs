@@ -27,6 +27,84 @@ pub enum Transport {
     Unix,
 }
 
+/// Why a `HOST:PORT` address cannot be used, found before any system call
+/// (which would only say "invalid socket address").
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid address {addr}: {problem}")]
+pub struct AddrError {
+    /// The address as given.
+    pub addr: String,
+    /// What is wrong with it.
+    pub problem: AddrProblem,
+}
+
+/// What is wrong with a `HOST:PORT` address.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AddrProblem {
+    /// `127.0.0.1`, `localhost`, `::1`.
+    #[error(
+        "the port is missing (expected HOST:PORT, such as {})",
+        common::addr::CHAT
+    )]
+    MissingPort,
+    /// `:50009`.
+    #[error(
+        "the host is missing (expected HOST:PORT, such as {})",
+        common::addr::CHAT
+    )]
+    MissingHost,
+    /// `::1:50009`: which colon ends the host?
+    #[error("an IPv6 address goes in brackets, such as [::1]:50009")]
+    BareIpv6,
+    /// `127.0.0.1:http`, `127.0.0.1:99999`.
+    #[error("the port {port} is not a number from {lowest} to 65535")]
+    BadPort {
+        /// The port as given.
+        port: String,
+        /// 0 where it means "any free port" (listening), else 1.
+        lowest: u16,
+    },
+}
+
+/// Check that `addr` has the form `HOST:PORT`, before the system is asked to
+/// resolve it. `port_zero` allows port 0 (listen on any free port); a
+/// client cannot connect to it.
+///
+/// ```
+/// use socket_chat::net::{AddrProblem, check_addr};
+/// assert!(check_addr("127.0.0.1:50009", false).is_ok());
+/// assert!(check_addr("[::1]:50009", false).is_ok());
+/// let missing = check_addr("127.0.0.1", false).expect_err("no port");
+/// assert_eq!(missing.problem, AddrProblem::MissingPort);
+/// ```
+pub fn check_addr(addr: &str, port_zero: bool) -> Result<(), AddrError> {
+    let problem = |problem| AddrError {
+        addr: addr.to_owned(),
+        problem,
+    };
+    if addr.parse::<std::net::IpAddr>().is_ok() {
+        return Err(problem(AddrProblem::MissingPort));
+    }
+    let Some((host, port)) = addr.rsplit_once(':') else {
+        return Err(problem(AddrProblem::MissingPort));
+    };
+    if host.is_empty() {
+        return Err(problem(AddrProblem::MissingHost));
+    }
+    if host.contains(':') && !(host.starts_with('[') && host.ends_with(']')) {
+        return Err(problem(AddrProblem::BareIpv6));
+    }
+    let lowest = u16::from(!port_zero);
+    match port.parse::<u16>() {
+        // `+80` parses as a number, but no system takes it as a port.
+        Ok(number) if number >= lowest && port.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
+        _ => Err(problem(AddrProblem::BadPort {
+            port: port.to_owned(),
+            lowest,
+        })),
+    }
+}
+
 /// The default path of the Unix socket: `socket-chat.sock` in the temporary
 /// directory (the slides use `/tmp/run.sock`).
 pub fn default_unix_path() -> PathBuf {
@@ -74,7 +152,9 @@ pub enum Stream {
     Unix(tokio::net::UnixStream),
 }
 
-/// Connect to a TCP `addr` or a Unix socket `path`.
+/// Connect to a TCP `addr` or a Unix socket `path`. Check `addr` with
+/// [`check_addr`] first: the system's own error for a malformed address
+/// does not say what is wrong.
 pub async fn connect(transport: Transport, addr: &str, path: &Path) -> io::Result<Stream> {
     match transport {
         Transport::Tcp => {
@@ -118,6 +198,60 @@ impl Drop for SocketFile {
         {
             let _ = std::fs::remove_file(&self.path);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(addr: &str, port_zero: bool) -> Option<AddrProblem> {
+        check_addr(addr, port_zero).err().map(|e| e.problem)
+    }
+
+    #[test]
+    fn well_formed_addresses_pass() {
+        for addr in [
+            "127.0.0.1:50009",
+            "localhost:1",
+            "[::1]:65535",
+            "exemplo.com.br:80",
+        ] {
+            assert_eq!(problem(addr, false), None, "{addr}");
+        }
+        assert_eq!(problem("127.0.0.1:0", true), None);
+    }
+
+    #[test]
+    fn each_malformed_address_says_what_is_wrong() {
+        let bad_port = |port: &str, lowest| AddrProblem::BadPort {
+            port: port.to_owned(),
+            lowest,
+        };
+        for (addr, expected) in [
+            ("127.0.0.1", AddrProblem::MissingPort),
+            ("localhost", AddrProblem::MissingPort),
+            ("::1", AddrProblem::MissingPort),
+            (":50009", AddrProblem::MissingHost),
+            ("::1:50009", AddrProblem::BareIpv6),
+            ("127.0.0.1:", bad_port("", 1)),
+            ("127.0.0.1:http", bad_port("http", 1)),
+            ("127.0.0.1:99999", bad_port("99999", 1)),
+            ("127.0.0.1:+80", bad_port("+80", 1)),
+            ("127.0.0.1:0", bad_port("0", 1)),
+        ] {
+            assert_eq!(problem(addr, false), Some(expected), "{addr}");
+        }
+        assert_eq!(problem("127.0.0.1:-1", true), Some(bad_port("-1", 0)));
+    }
+
+    #[test]
+    fn the_missing_port_is_said_in_one_sentence() {
+        let e = check_addr("127.0.0.1", false).expect_err("no port");
+        assert_eq!(
+            e.to_string(),
+            "invalid address 127.0.0.1: the port is missing (expected HOST:PORT, such as 127.0.0.1:50009)"
+        );
     }
 }
 

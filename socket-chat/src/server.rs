@@ -30,7 +30,7 @@
 use crate::conn::{ConnError, Connection};
 use crate::net::{Listener, Peer, Stream};
 use crate::wire::{self, Codec, Frame, MAX_DATAGRAM};
-use crate::{Mode, NOTICE_PREFIX, SERVER_SENDER, reply_to};
+use crate::{ERROR_PREFIX, Mode, NOTICE_PREFIX, SERVER_SENDER, reply_to};
 use common::escape::{Escaped, SHOWN};
 use common::message::ChatMessage;
 use common::serve::{Admitted, Limits, serve};
@@ -74,6 +74,26 @@ pub struct ServerConfig {
     /// limit; a client waiting in line waits for the server, not the other
     /// way round, and is bounded by the cap and [`WAITING_ROOM_BUDGET`].
     pub limits: Limits,
+}
+
+/// Why a [`ServerConfig`] cannot be served.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The operator would pass for the server itself in protobuf.
+    #[error(
+        "--name {SERVER_SENDER} is the sender of the server's own notices; choose another name"
+    )]
+    OperatorNamedServer,
+}
+
+impl ServerConfig {
+    /// Check that the configuration can be served as it is.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.operator_name == SERVER_SENDER {
+            return Err(ConfigError::OperatorNamedServer);
+        }
+        Ok(())
+    }
 }
 
 impl Default for ServerConfig {
@@ -182,7 +202,7 @@ pub async fn run(
 /// `error:` message in the server's codec, as any other refusal.
 fn busy_message(codec: Codec, max_connections: usize) -> Vec<u8> {
     let text = format!(
-        "error: the server is at its connection limit ({max_connections}); try again later"
+        "{ERROR_PREFIX}the server is at its connection limit ({max_connections}); try again later"
     );
     wire::encode(codec, &ChatMessage::now(SERVER_SENDER, text), true).to_vec()
 }
@@ -328,8 +348,21 @@ async fn serve_chat(conn: &mut Conn, peer: &str, shared: &Shared) -> Result<(), 
                     shared.say(|| format!("{NOTICE_PREFIX}not sent, wait for the client's message (--sync): {line}"));
                 }
                 Some(line) => {
-                    conn.send_text(&shared.config.operator_name, &line).await?;
-                    operators_turn = false;
+                    // Escaped in text framing, so that the client never
+                    // takes the operator's `* bom dia` for a notice.
+                    let text = wire::person_text(shared.config.codec, &line);
+                    let message = ChatMessage::now(&shared.config.operator_name, text);
+                    let len = wire::message_len(shared.config.codec, &message);
+                    let max = shared.config.max_message;
+                    if len > max {
+                        // The client accepts what the server does: no more.
+                        shared.say(|| format!(
+                            "{NOTICE_PREFIX}not sent, {len} bytes is more than --max-message ({max})"
+                        ));
+                    } else {
+                        conn.send(&message, true).await?;
+                        operators_turn = false;
+                    }
                 }
             },
         }
@@ -453,14 +486,28 @@ pub async fn run_udp(
                 }
                 Err(e) => {
                     warn!(%peer, error = %e, "bad datagram");
-                    (format!("error: {e}"), true)
+                    (format!("{ERROR_PREFIX}{e}"), true)
                 }
             };
-        let datagram = wire::encode_datagram(
+        let mut datagram = wire::encode_datagram(
             config.codec,
             &ChatMessage::now(SERVER_SENDER, reply),
             terminated,
         );
+        if datagram.len() > MAX_DATAGRAM {
+            // The system would refuse to send it, and the client would wait
+            // in vain: say why instead, in a datagram that fits.
+            let error = format!(
+                "{ERROR_PREFIX}the reply would be {} bytes, more than one UDP datagram carries ({MAX_DATAGRAM})",
+                datagram.len()
+            );
+            warn!(%peer, %error, "reply too long");
+            datagram = wire::encode_datagram(
+                config.codec,
+                &ChatMessage::now(SERVER_SENDER, error),
+                terminated,
+            );
+        }
         if let Err(e) = socket.send_to(&datagram, peer).await {
             debug!(%peer, error = %e, "reply not sent");
         }

@@ -19,14 +19,22 @@
 //! Over UDP the datagram itself is the frame: [`decode_datagram`] and
 //! [`encode_datagram`] use the same two encodings without any delimiter.
 //!
+//! In the chat, a client must tell the server's own lines (notices, errors)
+//! from what a person typed, which may look the same (`* bom dia`). In
+//! protobuf the sender says it (`server`); a text line has only its words,
+//! so a person's line that would read as the server's own is escaped, as
+//! SMTP does with a line that is a lone `.` ([`person_text`], [`said`]).
+//!
 //! Both framings refuse a message longer than a configured maximum *before*
 //! buffering it, and never reserve room for the length a peer announces, which
 //! bounds the memory one connection can take to what really arrived, at most
 //! [`max_frame_len`].
 
+use crate::{ERROR_PREFIX, NOTICE_PREFIX, SERVER_SENDER};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use common::message::ChatMessage;
 use prost::Message as _;
+use std::borrow::Cow;
 
 /// The protobuf types generated from `proto/chat.proto` by `build.rs`.
 pub mod pb {
@@ -269,6 +277,69 @@ pub fn encode_datagram(codec: Codec, message: &ChatMessage, terminated: bool) ->
     }
 }
 
+/// The length of `message` as the limit counts it: the line without its
+/// terminator, or the protobuf message without its length prefix.
+pub fn message_len(codec: Codec, message: &ChatMessage) -> usize {
+    match codec {
+        Codec::Text => message.text.len(),
+        Codec::Proto => to_pb(message).encoded_len(),
+    }
+}
+
+/// Put before a person's text line that would otherwise read as the
+/// server's own; the reader removes it.
+pub const ESCAPE: char = '\\';
+
+/// A chat message as its reader must take it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    /// The server's own: a notice (`* ...`) or an error (`error: ...`).
+    Server(String),
+    /// What a person typed, exactly.
+    Person(String),
+}
+
+/// The text that carries a line a person typed: in text framing, a line
+/// that begins with a notice's or an error's prefix, or with [`ESCAPE`]
+/// itself, gets an [`ESCAPE`] in front; every other line, and every
+/// protobuf message (whose sender tells who wrote it), travels as typed.
+///
+/// ```
+/// use socket_chat::wire::{Codec, person_text};
+/// assert_eq!(person_text(Codec::Text, "* bom dia"), "\\* bom dia");
+/// assert_eq!(person_text(Codec::Text, "bom dia"), "bom dia");
+/// assert_eq!(person_text(Codec::Proto, "* bom dia"), "* bom dia");
+/// ```
+pub fn person_text(codec: Codec, text: &str) -> Cow<'_, str> {
+    let looks_like_the_servers = text.starts_with(NOTICE_PREFIX)
+        || text.starts_with(ERROR_PREFIX)
+        || text.starts_with(ESCAPE);
+    if codec == Codec::Text && looks_like_the_servers {
+        Cow::Owned(format!("{ESCAPE}{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Who wrote a chat message the client received, and what they wrote: the
+/// reverse of [`person_text`]. In protobuf the sender `server` is the
+/// server; in text a line that begins with a notice's or an error's prefix
+/// is, and an [`ESCAPE`] in front of a person's line is removed.
+pub fn said(codec: Codec, message: ChatMessage) -> Said {
+    let text = message.text;
+    match codec {
+        Codec::Proto if message.sender == SERVER_SENDER => Said::Server(text),
+        Codec::Proto => Said::Person(text),
+        Codec::Text => match text.strip_prefix(ESCAPE) {
+            Some(escaped) => Said::Person(escaped.to_owned()),
+            None if text.starts_with(NOTICE_PREFIX) || text.starts_with(ERROR_PREFIX) => {
+                Said::Server(text)
+            }
+            None => Said::Person(text),
+        },
+    }
+}
+
 fn to_pb(m: &ChatMessage) -> pb::ChatMessage {
     pb::ChatMessage {
         sender: m.sender.clone(),
@@ -451,6 +522,74 @@ mod tests {
         assert_eq!(datagram.len(), to_pb(&m).encoded_len());
         let back = decode_datagram(Codec::Proto, &datagram, 100).expect("valid");
         assert_eq!(back.message, m);
+    }
+
+    /// What a client reads when the operator types `typed`.
+    fn round_trip(codec: Codec, typed: &str) -> Said {
+        let sent = ChatMessage::now("operator", person_text(codec, typed));
+        said(codec, sent)
+    }
+
+    #[test]
+    fn every_line_a_person_types_reads_as_typed_in_both_codecs() {
+        for codec in [Codec::Text, Codec::Proto] {
+            for typed in [
+                "* bom dia",
+                "error: nada",
+                "\\",
+                "\\* já escapada",
+                "\\\\dupla",
+                "*",
+                "*negrito*",
+                "error:",
+                "",
+                "bom dia",
+            ] {
+                assert_eq!(
+                    round_trip(codec, typed),
+                    Said::Person(typed.to_owned()),
+                    "{codec:?}: {typed:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_line_that_could_be_misread_is_escaped() {
+        for (typed, sent) in [
+            ("* bom dia", "\\* bom dia"),
+            ("error: nada", "\\error: nada"),
+            ("\\o/", "\\\\o/"),
+            ("*negrito*", "*negrito*"),
+            ("erro: nada", "erro: nada"),
+            ("bom dia", "bom dia"),
+        ] {
+            assert_eq!(person_text(Codec::Text, typed), sent, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn the_servers_own_lines_are_the_servers_in_both_codecs() {
+        for text in [
+            "* the operator is ready; go ahead",
+            "error: no complete message",
+        ] {
+            for codec in [Codec::Text, Codec::Proto] {
+                let message = ChatMessage::now(SERVER_SENDER, text);
+                assert_eq!(said(codec, message), Said::Server(text.to_owned()));
+            }
+        }
+    }
+
+    #[test]
+    fn in_protobuf_the_sender_decides_not_the_text() {
+        let message = ChatMessage::now("operator", "* bom dia");
+        assert_eq!(
+            said(Codec::Proto, message),
+            Said::Person("* bom dia".to_owned())
+        );
+        let message = ChatMessage::now(SERVER_SENDER, "olá");
+        assert_eq!(said(Codec::Proto, message), Said::Server("olá".to_owned()));
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod support;
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::testing::timeout;
 use support::{Raw, client, connect_and_wait_for_desk, start_server};
 
@@ -179,4 +179,137 @@ fn stopping_the_server_says_goodbye_to_the_open_chat() {
     assert!(raw.rest().is_empty());
     let done = server.finish();
     assert!(done.status.success(), "server failed: {}", done.stderr);
+}
+
+// ------------------------------------------- a person's line that looks like a notice
+//
+// Lines the server writes itself start with `* ` (notices) or `error: `.
+// A person may type the same: the operator's `* bom dia` is still the
+// operator's message, in both codecs and both chat styles. In text it
+// travels escaped (`\* bom dia`); in protobuf the sender says who wrote it.
+
+/// `--sync`: the operator's `* bom dia` is the answer the client waits for,
+/// and the conversation goes on (the deadlock).
+fn a_notice_lookalike_is_the_operators_answer_in_sync_mode(codec: &str) {
+    let mut server = start_server(&["--sync", "--codec", codec]);
+    let addr = server.socket_addr().to_string();
+    let mut ours = client().spawn(&["--sync", "--codec", codec, "--connect", &addr]);
+    ours.write_line("Olá");
+    server.expect_line("Cliente enviou: Olá");
+    server.write_line("* bom dia");
+    assert_eq!(ours.next_line(), "* bom dia");
+    ours.write_line("Tudo bem?");
+    server.expect_line("Cliente enviou: Tudo bem?");
+    server.write_line("Tudo ótimo.");
+    assert_eq!(ours.next_line(), "Tudo ótimo.");
+    let done = ours.finish();
+    assert!(done.status.success(), "client failed: {}", done.stderr);
+    assert_eq!(done.stderr, "", "nothing was taken for a notice");
+    assert!(
+        !server.consumed().iter().any(|l| l.contains("not sent")),
+        "the operator's answer was refused: {:?}",
+        server.consumed()
+    );
+}
+
+#[test]
+fn in_sync_mode_an_operator_line_like_a_notice_is_the_answer_in_text() {
+    a_notice_lookalike_is_the_operators_answer_in_sync_mode("text");
+}
+
+#[test]
+fn in_sync_mode_an_operator_line_like_a_notice_is_the_answer_in_protobuf() {
+    a_notice_lookalike_is_the_operators_answer_in_sync_mode("proto");
+}
+
+/// Asynchronous chat: the client prints the operator's `* bom dia` and
+/// `error: nada` as messages (stdout), not as the server's own (stderr).
+fn lookalikes_are_the_operators_messages_in_async_mode(codec: &str) {
+    let mut server = start_server(&["--codec", codec]);
+    let addr = server.socket_addr().to_string();
+    let mut ours = client().spawn(&["--codec", codec, "--connect", &addr]);
+    ours.write_line("Olá");
+    server.expect_line("Cliente enviou: Olá");
+    for line in ["* bom dia", "error: nada", "\\o/"] {
+        server.write_line(line);
+        assert_eq!(ours.next_line(), line);
+    }
+    let done = ours.finish();
+    assert!(done.status.success(), "client failed: {}", done.stderr);
+    assert_eq!(done.stderr, "", "nothing was taken for a notice");
+}
+
+#[test]
+fn an_operator_line_like_a_notice_is_a_message_in_text() {
+    lookalikes_are_the_operators_messages_in_async_mode("text");
+}
+
+#[test]
+fn an_operator_line_like_a_notice_is_a_message_in_protobuf() {
+    lookalikes_are_the_operators_messages_in_async_mode("proto");
+}
+
+/// The server's own notices are still notices: the client shows them on
+/// stderr, apart from the conversation.
+fn the_servers_goodbye_is_a_notice(codec: &str) {
+    let mut server = start_server(&["--codec", codec]);
+    let addr = server.socket_addr().to_string();
+    let mut ours = client().spawn(&["--codec", codec, "--connect", &addr]);
+    ours.write_line("Olá");
+    server.expect_line("Cliente enviou: Olá");
+    server.interrupt();
+    // The client's input stays open until it has seen the server close.
+    let deadline = Instant::now() + timeout();
+    while !ours.stderr().contains("the server closed the chat") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let done = ours.finish();
+    assert!(done.status.success(), "client failed: {}", done.stderr);
+    assert!(done.stdout.is_empty(), "stdout: {:?}", done.stdout);
+    assert_eq!(
+        done.stderr,
+        "* the server is shutting down; goodbye\n* the server closed the chat\n"
+    );
+}
+
+#[test]
+fn the_servers_notices_stay_notices_in_text() {
+    the_servers_goodbye_is_a_notice("text");
+}
+
+#[test]
+fn the_servers_notices_stay_notices_in_protobuf() {
+    the_servers_goodbye_is_a_notice("proto");
+}
+
+#[test]
+fn in_text_an_operator_line_like_a_notice_travels_escaped() {
+    let mut server = start_server(&[]);
+    let mut raw = connect_and_wait_for_desk(&mut server);
+    raw.send_line("Olá");
+    server.expect_line("Cliente enviou: Olá");
+    for (typed, sent) in [
+        ("* bom dia", "\\* bom dia"),
+        ("error: nada", "\\error: nada"),
+        ("\\o/", "\\\\o/"),
+        ("*negrito*", "*negrito*"),
+        ("bom dia", "bom dia"),
+    ] {
+        server.write_line(typed);
+        assert_eq!(raw.line(), sent, "typed {typed:?}");
+    }
+}
+
+#[test]
+fn an_operator_line_longer_than_the_limit_is_not_sent() {
+    // The client accepts what the server does: the operator is held to
+    // --max-message too (counted as sent, escape included).
+    let mut server = start_server(&["--max-message", "10"]);
+    let mut raw = connect_and_wait_for_desk(&mut server);
+    raw.send_line("Olá");
+    server.expect_line("Cliente enviou: Olá");
+    server.write_line("* 45678901");
+    server.expect_line("* not sent, 11 bytes is more than --max-message (10)");
+    server.write_line("* 4567890");
+    assert_eq!(raw.line(), "\\* 4567890");
 }

@@ -84,3 +84,17 @@ fn an_empty_line_is_a_message_too() {
     raw.send_line("");
     assert_eq!(raw.line(), "Eco=>");
 }
+
+#[test]
+fn an_address_to_listen_on_without_a_port_says_the_port_is_missing() {
+    let done = support::server()
+        .spawn(&["--mode", "echo", "--listen", "127.0.0.1"])
+        .finish();
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stdout.is_empty(), "stdout: {:?}", done.stdout);
+    assert_eq!(
+        done.stderr,
+        "error: invalid address 127.0.0.1: the port is missing \
+         (expected HOST:PORT, such as 127.0.0.1:50009)\n"
+    );
+}

@@ -87,3 +87,38 @@ fn the_chat_works_in_protobuf() {
         ("Marcos", "Olá, Maísa")
     );
 }
+
+#[test]
+fn in_protobuf_an_operator_line_like_a_notice_comes_from_the_operator_as_typed() {
+    let mut server = start_server(&["--codec", "proto", "--name", "Marcos"]);
+    let mut raw = Raw::connect(&server);
+    raw.send(&frame("Maísa", "Olá"));
+    server.expect_line("Cliente enviou: Olá");
+    server.write_line("* bom dia");
+    let reply = raw.proto();
+    assert_eq!(
+        (reply.sender.as_str(), reply.text.as_str()),
+        ("Marcos", "* bom dia")
+    );
+}
+
+#[test]
+fn the_operator_cannot_take_the_servers_name() {
+    // In protobuf the sender `server` marks the server's own notices.
+    let done = support::server()
+        .spawn(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--codec",
+            "proto",
+            "--name",
+            "server",
+        ])
+        .finish();
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stdout.is_empty(), "stdout: {:?}", done.stdout);
+    assert_eq!(
+        done.stderr,
+        "error: --name server is the sender of the server's own notices; choose another name\n"
+    );
+}

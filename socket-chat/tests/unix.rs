@@ -121,3 +121,20 @@ fn the_chat_works_over_a_unix_socket() {
     server.write_line("Olá, cliente");
     assert_eq!(ours.next_line(), "Olá, cliente");
 }
+
+#[test]
+fn a_socket_file_that_does_not_exist_is_one_line_with_each_reason_once() {
+    let dir = tempdir().expect("temp dir");
+    let path = socket_path(dir.path());
+    let missing = UnixStream::connect(&path).expect_err("no such file");
+    let path = path.to_str().expect("utf-8 temp path");
+    let done = client()
+        .spawn(&["--mode", "echo", "--transport", "unix", "--path", path])
+        .finish();
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stdout.is_empty(), "stdout: {:?}", done.stdout);
+    assert_eq!(
+        done.stderr,
+        format!("error: cannot connect to {path}: {missing} (is the server running?)\n")
+    );
+}

@@ -119,3 +119,60 @@ fn the_udp_client_reports_a_server_that_is_not_running() {
     assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
     assert!(stderr.starts_with("error: "), "stderr: {stderr}");
 }
+
+#[test]
+fn a_udp_message_whose_reply_cannot_fit_a_datagram_gets_an_error_that_fits() {
+    // 65,503 bytes fit in a datagram; `Eco=>` and them (65,508) do not.
+    let server = start_server(&["--mode", "echo", "--transport", "udp"]);
+    let socket = udp_socket();
+    socket
+        .send_to(&[b'a'; 65_503], server.socket_addr())
+        .expect("send");
+    let mut buf = vec![0u8; 70_000];
+    let n = socket.recv(&mut buf).expect("a reply datagram");
+    assert_eq!(
+        std::str::from_utf8(&buf[..n]),
+        Ok("error: the reply would be 65508 bytes, more than one UDP datagram carries (65507)")
+    );
+    socket.send_to(b"ok", server.socket_addr()).expect("send");
+    let n = socket.recv(&mut buf).expect("a reply datagram");
+    assert_eq!(&buf[..n], b"Eco=>ok");
+}
+
+#[test]
+fn a_udp_upper_case_reply_that_grows_past_a_datagram_gets_an_error_that_fits() {
+    // `ŉ` (2 bytes) is `ʼN` (3 bytes) in upper case: 32,000 of them fit in
+    // a datagram, their upper case (96,000 bytes) does not.
+    let server = start_server(&["--mode", "upper", "--transport", "udp"]);
+    let socket = udp_socket();
+    socket
+        .send_to("ŉ".repeat(32_000).as_bytes(), server.socket_addr())
+        .expect("send");
+    let mut buf = vec![0u8; 70_000];
+    let n = socket.recv(&mut buf).expect("a reply datagram");
+    assert_eq!(
+        std::str::from_utf8(&buf[..n]),
+        Ok("error: the reply would be 96000 bytes, more than one UDP datagram carries (65507)")
+    );
+}
+
+#[test]
+fn the_udp_client_refuses_a_message_no_datagram_can_carry_in_its_own_words() {
+    let server = start_server(&["--mode", "upper", "--transport", "udp"]);
+    let mut ours = client().spawn(&[
+        "--mode",
+        "upper",
+        "--transport",
+        "udp",
+        "--connect",
+        &server.socket_addr().to_string(),
+    ]);
+    ours.write_line(&"a".repeat(70_000));
+    let done = ours.finish();
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stdout.is_empty(), "stdout: {:?}", done.stdout);
+    assert_eq!(
+        done.stderr,
+        "error: the message takes 70000 bytes, more than one UDP datagram carries (65507); not sent\n"
+    );
+}

@@ -8,7 +8,7 @@ use common::cli::{print_line, stdin_lines};
 use socket_chat::Mode;
 use socket_chat::client::{SessionConfig, session};
 use socket_chat::net::{Transport, default_unix_path};
-use socket_chat::wire::Codec;
+use socket_chat::wire::{Codec, DEFAULT_MAX_MESSAGE};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,15 +44,22 @@ struct Args {
     /// UDP: seconds to wait for each reply.
     #[arg(long, default_value_t = 2.0, value_name = "SECS")]
     timeout: f64,
+    /// The server's --max-message: the client accepts every reply to a
+    /// message of that size (an echo is 5 bytes longer, an upper case up
+    /// to 3 times), plus 1 KiB for the server's notices.
+    #[arg(long, default_value_t = DEFAULT_MAX_MESSAGE, value_name = "BYTES")]
+    max_message: usize,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     common::cli::init_logging("warn");
-    let args = Args::parse();
+    common::cli::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let Ok(timeout) = Duration::try_from_secs_f64(args.timeout) else {
-        eprintln!("error: --timeout must be a positive number of seconds");
-        return ExitCode::FAILURE;
+        anyhow::bail!("--timeout must be a positive number of seconds");
     };
     let config = SessionConfig {
         mode: args.mode,
@@ -68,6 +75,7 @@ async fn main() -> ExitCode {
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "client".to_owned()),
         timeout,
+        max_message: args.max_message,
     };
     if std::io::stdin().is_terminal() {
         let hint = match config.mode {
@@ -77,11 +85,5 @@ async fn main() -> ExitCode {
         eprintln!("{hint}");
     }
     let notice = |line: &str| eprintln!("{line}");
-    match session(&config, stdin_lines(), print_line, notice).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    Ok(session(&config, stdin_lines(), print_line, notice).await?)
 }

@@ -8,7 +8,7 @@ use clap::Parser;
 use common::cli::{print_line, shutdown_on_signals, stdin_lines, stdout_transcript};
 use common::serve::LimitFlags;
 use socket_chat::Mode;
-use socket_chat::net::{Listener, Transport, default_unix_path};
+use socket_chat::net::{Listener, Transport, check_addr, default_unix_path};
 use socket_chat::server::{self, Console, ServerConfig};
 use socket_chat::wire::{Codec, DEFAULT_MAX_MESSAGE};
 use std::path::PathBuf;
@@ -63,6 +63,9 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .listen
         .clone()
         .unwrap_or_else(|| args.mode.default_addr().to_owned());
+    if args.transport != Transport::Unix {
+        check_addr(&addr, true)?;
+    }
     let config = ServerConfig {
         mode: args.mode,
         codec: args.codec,
@@ -71,6 +74,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         operator_name: args.name,
         limits: args.limits.limits(),
     };
+    config.check()?;
     let mut console = Console::default();
     if !args.quiet {
         console = console.with_transcript(stdout_transcript());

@@ -162,15 +162,22 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..runs {
         let start = Instant::now();
         script_bytes = client
-            .convert(&path, &options, &mut tokio::io::sink())
-            .await?;
+            .convert(&path, "vendas.xlsx", &options, &mut tokio::io::sink())
+            .await?
+            .bytes;
         end_to_end = end_to_end.min(start.elapsed());
     }
     shutdown.cancel();
     services.await??;
 
     let offline = best(runs, || {
-        convert_offline(&path, &options, &Default::default(), std::io::sink())?;
+        convert_offline(
+            &path,
+            "vendas.xlsx",
+            &options,
+            &Default::default(),
+            std::io::sink(),
+        )?;
         Ok(())
     })?;
 

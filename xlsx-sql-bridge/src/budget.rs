@@ -20,7 +20,7 @@
 //!   their `DIMENSIONS` record claims; and the OLE container around them has
 //!   sector chains that can loop.
 //!
-//! So before calamine sees the bytes, [`check`] reads the parts it would read
+//! So before calamine sees the bytes, `check_zip` and `check_xls` read the parts it would read
 //! (the shared strings, `content.xml`, the `.xls` records) with a streaming
 //! parser that keeps only counts, and adds up what calamine would allocate:
 //! the values and grids (their sizes on a 64-bit machine) and the heap blocks
@@ -275,15 +275,15 @@ pub(crate) fn check_zip<RS: Read + Seek>(
             continue;
         }
         parsed.push(i);
-        let entry = zip
-            .by_index(i)
-            .map_err(|e| ConvertError::Damaged(e.to_string()))?;
-        match format {
-            Format::Xlsx => xlsx_shared_strings(entry, &name, &mut tally)?,
-            Format::Xlsb => xlsb_shared_strings(entry, &mut tally)?,
-            Format::Ods => ods_content(entry, &mut tally)?,
-            Format::Xls => {}
-        }
+        zip.by_index(i)
+            .map_err(|e| ConvertError::Damaged(e.to_string()))
+            .and_then(|entry| match format {
+                Format::Xlsx => xlsx_shared_strings(entry, &name, &mut tally),
+                Format::Xlsb => xlsb_shared_strings(entry, &mut tally),
+                Format::Ods => ods_content(entry, &mut tally),
+                Format::Xls => Ok(()),
+            })
+            .map_err(|e| damaged_part(&name, e))?;
     }
     // Every other part calamine reads is read event by event (or record by
     // record): only an event longer than the limit could cost more than its
@@ -300,30 +300,53 @@ pub(crate) fn check_zip<RS: Read + Seek>(
         if size <= run {
             continue;
         }
-        let entry = zip
-            .by_index(i)
-            .map_err(|e| ConvertError::Damaged(e.to_string()))?;
-        if format == Format::Xlsb && normalized(&name).ends_with(".bin") {
-            let mut records = Records::new(entry);
-            while let Some((_, len)) = records.next_header()? {
-                if u64::from(len) > run {
-                    return Err(too_big(
-                        limits,
-                        u64::from(len),
-                        format!(
-                            "{name} holds a record of {} that the reader would hold whole",
-                            crate::workbook::human_bytes(u64::from(len))
-                        ),
-                    ));
-                }
-                records.skip(len)?;
-                tally.tick()?;
-            }
-        } else {
-            scan_runs(entry, &name, limits)?;
-        }
+        scan_part(format, zip, i, &name, limits, &mut tally).map_err(|e| damaged_part(&name, e))?;
     }
     Ok(())
+}
+
+/// Where a damaged part is found, the error names it.
+fn damaged_part(name: &str, e: ConvertError) -> ConvertError {
+    match e {
+        ConvertError::Damaged(reason) => crate::workbook::damaged_part(name, &reason),
+        e => e,
+    }
+}
+
+/// Check the part `i` (`name`), which is not a table of strings, for a run
+/// of text or a record longer than the limit.
+fn scan_part<RS: Read + Seek>(
+    format: Format,
+    zip: &mut zip::ZipArchive<RS>,
+    i: usize,
+    name: &str,
+    limits: &Limits,
+    tally: &mut Tally<'_>,
+) -> Result<(), ConvertError> {
+    let entry = zip
+        .by_index(i)
+        .map_err(|e| ConvertError::Damaged(e.to_string()))?;
+    let run = longest_run(limits);
+    if format == Format::Xlsb && normalized(name).ends_with(".bin") {
+        let mut records = Records::new(entry);
+        while let Some((_, len)) = records.next_header()? {
+            if u64::from(len) > run {
+                return Err(too_big(
+                    limits,
+                    u64::from(len),
+                    format!(
+                        "{name} holds a record of {} that the reader would hold whole",
+                        crate::workbook::human_bytes(u64::from(len))
+                    ),
+                ));
+            }
+            records.skip(len)?;
+            tally.tick()?;
+        }
+        Ok(())
+    } else {
+        scan_runs(entry, name, limits)
+    }
 }
 
 /// Read an entry to its end, failing if a run without `<` is too long.

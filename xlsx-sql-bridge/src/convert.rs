@@ -246,11 +246,21 @@ fn scan<RS: Read + Seek>(
     table_names: &mut NameSet,
 ) -> Result<Table, ConvertError> {
     let mut header: Option<Vec<(u32, Option<String>)>> = None;
+    let mut header_row = 0;
+    let mut header_errors = Vec::new();
     let mut stats: Vec<ColumnStats> = Vec::new();
     let mut rows = 0u64;
-    workbook.visit_rows(sheet, &mut |_row, cells| {
+    workbook.visit_rows(sheet, &mut |row, cells| {
         if header.is_none() {
             header = Some(cells.iter().map(|(c, v)| (*c, header_text(v))).collect());
+            header_row = row;
+            header_errors = cells
+                .iter()
+                .filter_map(|(c, v)| match v {
+                    Value::Error(reason) => Some((*c, reason.to_string())),
+                    _ => None,
+                })
+                .collect();
             return Ok(());
         }
         rows += 1;
@@ -269,6 +279,8 @@ fn scan<RS: Read + Seek>(
             name: table_names.claim(&table_base_name(sheet)),
             columns: Vec::new(),
             rows: 0,
+            header_row: 0,
+            header_errors: Vec::new(),
             too_wide: false,
         });
     };
@@ -311,6 +323,8 @@ fn scan<RS: Read + Seek>(
         name: table_names.claim(&table_base_name(sheet)),
         columns,
         rows,
+        header_row,
+        header_errors,
         too_wide: !fits,
     })
 }

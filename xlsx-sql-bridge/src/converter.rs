@@ -38,9 +38,10 @@
 //!   [`ConverterConfig::queue_timeout`] for a free slot; then the answer is
 //!   503 with `Retry-After`.
 
-use crate::api::{self, ConvertRequest, ErrorBody, UploadCreated};
+use crate::api::{self, ConvertRequest, UploadCreated};
 use crate::budget::Deadline;
 use crate::convert::{Conversion, Options};
+use crate::http::{content_length, error};
 use crate::workbook::{Limits, human_bytes};
 use crate::{ConvertError, REST_LOG, UploadDir};
 use axum::Router;
@@ -204,14 +205,6 @@ pub async fn run(
     served
 }
 
-/// An error answer: `{"error": message}` with `status`.
-pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = ErrorBody {
-        error: message.into(),
-    };
-    (status, axum::Json(body)).into_response()
-}
-
 /// The status for a conversion error.
 pub(crate) fn status_of(e: &ConvertError) -> StatusCode {
     match e {
@@ -243,16 +236,6 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         StatusCode::NOT_FOUND,
         format!("no such route: {}", uri.path()),
     )
-}
-
-/// The declared body length, if any.
-pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
 }
 
 /// `POST /uploads`: store the body under a fresh id.

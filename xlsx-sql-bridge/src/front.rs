@@ -24,12 +24,12 @@
 
 use crate::api::{self, ConvertRequest, ErrorBody, UploadCreated};
 use crate::convert::{MAX_BATCH, Options};
-use crate::converter::{content_length, error};
+use crate::http::{content_length, error, reason, text_at_most};
 use crate::workbook::human_bytes;
 use crate::{REST_LOG, UploadDir};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::multipart::Field;
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -46,6 +46,9 @@ use tokio_util::sync::CancellationToken;
 const INDEX_HTML: &str = include_str!("page/index.html");
 const APP_JS: &str = include_str!("page/app.js");
 const APP_CSS: &str = include_str!("page/app.css");
+
+/// How a form that cannot be read is described.
+const MALFORMED: &str = "the form is malformed";
 
 /// Room for the form's other fields and multipart boundaries.
 const FORM_SLACK: u64 = 1024 * 1024;
@@ -196,21 +199,47 @@ enum FormError {
     Disk(io::Error),
 }
 
+impl FormError {
+    /// What a failure to read the form means: past the body limit, the
+    /// upload is too large; otherwise the form is broken, and `what` says
+    /// how ("the form is malformed", "the upload was cut short").
+    fn from_multipart(e: &MultipartError, what: &str) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            FormError::TooLarge
+        } else {
+            FormError::Bad(format!("{what}: {}", e.body_text()))
+        }
+    }
+}
+
+/// The answer to a form the front could not take.
+fn refused(e: FormError, max_upload: u64) -> Response {
+    match e {
+        FormError::TooLarge => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the file is larger than the upload limit of {}",
+                human_bytes(max_upload)
+            ),
+        ),
+        FormError::Bad(message) => error(StatusCode::BAD_REQUEST, message),
+        FormError::Disk(e) => {
+            tracing::error!("cannot save an upload: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the front cannot save the upload: {e}"),
+            )
+        }
+    }
+}
+
 /// `POST /upload`: save the form's file, then the two calls to the converter.
 async fn upload(
     State(state): State<Arc<FrontState>>,
     headers: HeaderMap,
     mut form: Multipart,
 ) -> Response {
-    let too_large = || {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the file is larger than the upload limit of {}",
-                human_bytes(state.max_upload)
-            ),
-        )
-    };
+    let too_large = || refused(FormError::TooLarge, state.max_upload);
     let drain_cap = state
         .max_upload
         .saturating_mul(DRAIN_FACTOR)
@@ -225,13 +254,7 @@ async fn upload(
         let field = match form.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
-            Err(e) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    format!("the form is malformed: {}", e.body_text()),
-                );
-            }
+            Err(e) => return refused(FormError::from_multipart(&e, MALFORMED), state.max_upload),
         };
         let name = field.name().map(str::to_owned);
         if over_limit {
@@ -266,14 +289,7 @@ async fn upload(
         match result {
             Ok(()) => {}
             Err(FormError::TooLarge) => over_limit = true,
-            Err(FormError::Bad(message)) => return error(StatusCode::BAD_REQUEST, message),
-            Err(FormError::Disk(e)) => {
-                tracing::error!("cannot save an upload: {e}");
-                return error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("the front cannot save the upload: {e}"),
-                );
-            }
+            Err(e) => return refused(e, state.max_upload),
         }
     }
     if over_limit {
@@ -318,15 +334,7 @@ async fn save(state: &FrontState, mut field: Field<'_>) -> Result<Saved, FormErr
         let chunk = match field.chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(FormError::TooLarge);
-            }
-            Err(e) => {
-                return Err(FormError::Bad(format!(
-                    "the upload was cut short: {}",
-                    e.body_text()
-                )));
-            }
+            Err(e) => return Err(FormError::from_multipart(&e, "the upload was cut short")),
         };
         size += chunk.len() as u64;
         if size > state.max_upload {
@@ -348,15 +356,7 @@ async fn discard(mut field: Field<'_>) -> Result<(), FormError> {
         match field.chunk().await {
             Ok(Some(_)) => {}
             Ok(None) => return Ok(()),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(FormError::TooLarge);
-            }
-            Err(e) => {
-                return Err(FormError::Bad(format!(
-                    "the form is malformed: {}",
-                    e.body_text()
-                )));
-            }
+            Err(e) => return Err(FormError::from_multipart(&e, MALFORMED)),
         }
     }
 }
@@ -376,31 +376,10 @@ async fn small_text(mut field: Field<'_>) -> Result<String, FormError> {
                 }
             }
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(FormError::TooLarge);
-            }
-            Err(e) => {
-                return Err(FormError::Bad(format!(
-                    "the form is malformed: {}",
-                    e.body_text()
-                )));
-            }
+            Err(e) => return Err(FormError::from_multipart(&e, MALFORMED)),
         }
     }
     String::from_utf8(bytes).map_err(|_| FormError::Bad("a form field is not UTF-8 text".into()))
-}
-
-/// At most `max` bytes of a response's body, as text.
-pub(crate) async fn text_at_most(mut response: reqwest::Response, max: usize) -> String {
-    let mut bytes = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = max.saturating_sub(bytes.len());
-        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if bytes.len() >= max {
-            break;
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// The converter's error, passed on with its status (and `Retry-After`);
@@ -432,10 +411,10 @@ fn unreachable(state: &FrontState, url: &str, e: &reqwest::Error) -> Response {
     if e.is_timeout() {
         return timed_out(state, url);
     }
-    tracing::warn!(target: REST_LOG, "front -> converter: {url} failed: {}", escape(&error_chain(e), SHOWN));
+    tracing::warn!(target: REST_LOG, "front -> converter: {url} failed: {}", escape(&reason(e), SHOWN));
     error(
         StatusCode::BAD_GATEWAY,
-        format!("the converter at {url} is unreachable: {}", error_chain(e)),
+        format!("the converter at {url} is unreachable: {}", reason(e)),
     )
 }
 
@@ -463,21 +442,6 @@ async fn call(
         Ok(Err(e)) => Err(unreachable(state, url, &e)),
         Err(_) => Err(timed_out(state, url)),
     }
-}
-
-/// An error with its causes, `outer: inner: innermost`.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// The first REST call: `POST /uploads` with the saved bytes, streamed from

@@ -33,8 +33,9 @@
 //! [`converter`] and [`front`] are the two services (`run(listener, config,
 //! shutdown)`: the caller binds; both are served by `common::serve`, with
 //! its connection cap and timeouts), [`api`] the JSON that crosses between
-//! them, and [`client`] the command-line client, which uploads through the
-//! front or converts `--offline` with the same code.
+//! them (and `http` what they share about HTTP), and [`client`] the
+//! command-line client, which uploads through the front or converts
+//! `--offline` with the same code.
 
 pub mod api;
 pub mod budget;
@@ -42,6 +43,7 @@ pub mod client;
 pub mod convert;
 pub mod converter;
 pub mod front;
+mod http;
 pub mod sql;
 pub mod workbook;
 

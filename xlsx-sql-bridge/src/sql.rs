@@ -22,7 +22,11 @@
 //!   does.
 //! * **Empty cells** are `NULL`; **booleans** `TRUE` / `FALSE`; **dates** and
 //!   date-times `'YYYY-MM-DD HH:MM:SS'`; times of day and durations
-//!   `'HH:MM:SS'`; **error cells** (`#DIV/0!`) `NULL`, with a warning comment.
+//!   `'HH:MM:SS'`; **error cells** (`#DIV/0!`) and **formulas saved without
+//!   their result** `NULL`, with a warning comment that names the cell as
+//!   Excel does (`Notas!D2`). A script lists its first
+//!   [`LISTED_CELL_WARNINGS`] such cells one by one, then counts the rest in
+//!   one line at its end.
 //!
 //! With `--create-table` the script also declares each table, with column
 //! types inferred from the data ([`ColumnStats::sql_type`]), and wraps the
@@ -953,6 +957,11 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// The data rows (non-empty rows below the header).
     pub rows: u64,
+    /// The sheet's 0-based row that names the columns.
+    pub header_row: u32,
+    /// The header cells that hold no name: an error, or a formula saved
+    /// without its result (0-based column, and why).
+    pub header_errors: Vec<(u32, String)>,
     /// The `CREATE TABLE` row does not fit MySQL's row-size limits even
     /// with every long column as `TEXT`.
     pub too_wide: bool,
@@ -977,6 +986,56 @@ impl Default for ScriptOptions {
     }
 }
 
+/// The most cell warnings a script lists one by one; one line at its end
+/// counts the others, so that a sheet of a million formulas saved without
+/// their results does not make a million lines.
+pub const LISTED_CELL_WARNINGS: u64 = 100;
+
+/// A cell as Excel refers to it: `Notas!D2`, `'Plan 1'!C3` (a sheet name
+/// that is not a plain word, or that reads like a cell, is quoted, with its
+/// quotes doubled). `col` and `row` are 0-based.
+///
+/// ```
+/// use xlsx_sql_bridge::sql::cell_ref;
+/// assert_eq!(cell_ref("Notas", 3, 1), "Notas!D2");
+/// assert_eq!(cell_ref("Plan 1", 2, 2), "'Plan 1'!C3");
+/// assert_eq!(cell_ref("d'Ávila", 0, 0), "'d''Ávila'!A1");
+/// ```
+pub fn cell_ref(sheet: &str, col: u32, row: u32) -> String {
+    let plain = sheet
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && sheet
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        && !reads_like_a_cell(sheet);
+    let cell = format!("{}{}", column_letters(col), u64::from(row) + 1);
+    if plain {
+        format!("{sheet}!{cell}")
+    } else {
+        format!("'{}'!{cell}", sheet.replace('\'', "''"))
+    }
+}
+
+/// True if `name` could be taken for a cell (`A1`, `XFD1048576`) or an
+/// R1C1 reference (`R2C3`, `R`, `C`): Excel quotes such sheet names.
+fn reads_like_a_cell(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let letters = upper.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let a1 = (1..=3).contains(&letters) && letters < upper.len() && digits(&upper[letters..]);
+    let column = |s: &str| s.strip_prefix('C').is_some_and(digits);
+    let r1c1 = match upper.strip_prefix('R') {
+        Some(rest) => {
+            let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            rest.is_empty() || column(rest)
+        }
+        None => column(&upper),
+    };
+    a1 || r1c1
+}
+
 /// Writes the script, statement by statement, to any writer: the bytes go
 /// out as they are made (in 64 KiB pieces), so a script of any length takes
 /// the same small memory.
@@ -991,6 +1050,9 @@ pub struct ScriptWriter<W: Write> {
     batch_len: usize,
     batch_warnings: String,
     warnings: u64,
+    /// Cell warnings listed so far, and those only counted.
+    listed: u64,
+    unlisted: u64,
 }
 
 const FLUSH_AT: usize = 64 * 1024;
@@ -1009,12 +1071,37 @@ impl<W: Write> ScriptWriter<W> {
             batch_len: 0,
             batch_warnings: String::new(),
             warnings: 0,
+            listed: 0,
+            unlisted: 0,
         }
     }
 
-    /// The warning comments written so far.
+    /// The warnings so far, listed one by one or counted.
     pub fn warnings(&self) -> u64 {
         self.warnings
+    }
+
+    /// The comment line that warns about the cell `at` (sheet, 0-based
+    /// column and row): `reason`, then what became of the cell. Past the
+    /// first [`LISTED_CELL_WARNINGS`], none: the warning is only counted.
+    fn cell_warning(
+        &mut self,
+        at: (&str, u32, u32),
+        reason: &str,
+        outcome: &str,
+    ) -> Option<String> {
+        self.warnings += 1;
+        if self.listed >= LISTED_CELL_WARNINGS {
+            self.unlisted += 1;
+            return None;
+        }
+        self.listed += 1;
+        let (sheet, col, row) = at;
+        Some(format!(
+            "-- warning: {}: {}; {outcome}\n",
+            comment_text(&cell_ref(sheet, col, row)),
+            comment_text(reason)
+        ))
     }
 
     fn flush_if_full(&mut self) -> io::Result<()> {
@@ -1091,6 +1178,16 @@ impl<W: Write> ScriptWriter<W> {
                 comment_text(&table.sheet),
                 table.rows
             ));
+            for (col, reason) in &table.header_errors {
+                let named = table.columns.iter().find(|c| c.source == *col).map_or_else(
+                    || "the column is left out".to_owned(),
+                    |c| format!("the column is named {}", ident(&c.name)),
+                );
+                let at = (table.sheet.as_str(), *col, table.header_row);
+                if let Some(warning) = self.cell_warning(at, reason, &named) {
+                    self.buf.push_str(&warning);
+                }
+            }
         }
         self.insert_prefix.clear();
         self.insert_prefix.push_str("INSERT INTO ");
@@ -1123,20 +1220,16 @@ impl<W: Write> ScriptWriter<W> {
                 row_text.push_str(", ");
             }
             push_value(row_text, value, column.style);
+        }
+        self.batch_rows.push(')');
+        for (column, value) in table.columns.iter().zip(values) {
             if let Value::Error(reason) = value {
-                self.warnings += 1;
-                use std::fmt::Write as _;
-                let _ = writeln!(
-                    self.batch_warnings,
-                    "-- warning: sheet '{}', cell {}{}: {} written as NULL",
-                    comment_text(&table.sheet),
-                    column_letters(column.source),
-                    u64::from(row) + 1,
-                    comment_text(reason)
-                );
+                let at = (table.sheet.as_str(), column.source, row);
+                if let Some(warning) = self.cell_warning(at, reason, "written as NULL") {
+                    self.batch_warnings.push_str(&warning);
+                }
             }
         }
-        row_text.push(')');
         self.batch_len += 1;
         if self.batch_len >= self.options.batch {
             self.end_batch();
@@ -1167,6 +1260,13 @@ impl<W: Write> ScriptWriter<W> {
     /// the writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.end_batch();
+        if self.unlisted > 0 {
+            self.line(&format!(
+                "-- warning: {} more cells written as NULL are not listed (a script lists the first \
+                 {LISTED_CELL_WARNINGS})",
+                self.unlisted
+            ));
+        }
         if self.options.create_table {
             self.buf.push('\n');
             self.line("COMMIT;");
@@ -1351,6 +1451,8 @@ mod tests {
                 },
             ],
             rows: 3,
+            header_row: 0,
+            header_errors: Vec::new(),
             too_wide: false,
         }
     }
@@ -1384,7 +1486,7 @@ mod tests {
              \n\
              -- sheet 'Plan 1': 3 rows\n\
              INSERT INTO Table_Plan_1 (n, `order`) VALUES (1, 'a');\n\
-             -- warning: sheet 'Plan 1', cell C3: #N/A written as NULL\n\
+             -- warning: 'Plan 1'!C3: #N/A; written as NULL\n\
              INSERT INTO Table_Plan_1 (n, `order`) VALUES (2, NULL);\n\
              INSERT INTO Table_Plan_1 (n, `order`) VALUES (3, NULL);\n"
         );
@@ -1401,11 +1503,83 @@ mod tests {
         ), "{script}");
         assert!(
             script.contains(
-                "-- warning: sheet 'Plan 1', cell C3: #N/A written as NULL\n\
+                "-- warning: 'Plan 1'!C3: #N/A; written as NULL\n\
              INSERT INTO Table_Plan_1 (n, `order`) VALUES\n  (1, 'a'),\n  (2, NULL);\n\
              INSERT INTO Table_Plan_1 (n, `order`) VALUES\n  (3, NULL);\n\nCOMMIT;\n"
             ),
             "{script}"
+        );
+    }
+
+    #[test]
+    fn cells_are_named_as_excel_names_them() {
+        assert_eq!(cell_ref("Notas", 3, 1), "Notas!D2");
+        assert_eq!(cell_ref("Preços_2024", 27, 9), "Preços_2024!AB10");
+        for (sheet, quoted) in [
+            ("Plan 1", "'Plan 1'!A1"),
+            ("2024", "'2024'!A1"),
+            ("d'Ávila", "'d''Ávila'!A1"),
+            ("A1", "'A1'!A1"),
+            ("xfd1048576", "'xfd1048576'!A1"),
+            ("R2C3", "'R2C3'!A1"),
+            ("C", "'C'!A1"),
+            ("a-b", "'a-b'!A1"),
+        ] {
+            assert_eq!(cell_ref(sheet, 0, 0), quoted);
+        }
+        for plain in ["Rua", "Casa", "ABCD1", "Notas.2024"] {
+            assert_eq!(cell_ref(plain, 0, 0), format!("{plain}!A1"));
+        }
+    }
+
+    #[test]
+    fn a_script_lists_its_first_cell_warnings_and_counts_the_rest() {
+        let t = table();
+        let mut w = ScriptWriter::new(Vec::new(), ScriptOptions::default());
+        w.begin_table(&t).expect("write");
+        let error = Value::Error(Cow::Borrowed("#N/A"));
+        for row in 1..=150 {
+            w.row(&t, row, &[&error, &error]).expect("write");
+        }
+        w.end_table().expect("write");
+        assert_eq!(w.warnings(), 300);
+        let script = String::from_utf8(w.finish().expect("finish")).expect("UTF-8");
+        let warnings: Vec<&str> = script
+            .lines()
+            .filter(|l| l.starts_with("-- warning"))
+            .collect();
+        assert_eq!(warnings.len() as u64, LISTED_CELL_WARNINGS + 1);
+        assert_eq!(
+            warnings[0],
+            "-- warning: 'Plan 1'!A2: #N/A; written as NULL"
+        );
+        assert_eq!(
+            warnings[99],
+            "-- warning: 'Plan 1'!C51: #N/A; written as NULL"
+        );
+        assert_eq!(
+            warnings[100],
+            "-- warning: 200 more cells written as NULL are not listed (a script lists the first 100)"
+        );
+        assert!(
+            script.ends_with(&format!("{}\n", warnings[100])),
+            "the count comes last"
+        );
+    }
+
+    #[test]
+    fn a_header_cell_without_a_name_is_a_warning_naming_the_column() {
+        let t = Table {
+            header_row: 4,
+            header_errors: vec![(2, "#REF!".to_owned())],
+            ..table()
+        };
+        let mut w = ScriptWriter::new(Vec::new(), ScriptOptions::default());
+        w.begin_table(&t).expect("write");
+        let script = String::from_utf8(w.finish().expect("finish")).expect("UTF-8");
+        assert_eq!(
+            script,
+            "\n-- sheet 'Plan 1': 3 rows\n-- warning: 'Plan 1'!C5: #REF!; the column is named `order`\n"
         );
     }
 }

@@ -45,6 +45,12 @@ impl fmt::Display for Format {
     }
 }
 
+/// Why a formula cell without a cached result becomes `NULL`. Excel stores
+/// each formula's last result beside it; programs that write workbooks
+/// without calculating (openpyxl, and so pandas) store the formula alone.
+pub const UNCALCULATED: &str = "a formula saved without its result (openpyxl and pandas do not \
+     calculate formulas; open the workbook in a spreadsheet program and save it to store them)";
+
 /// The default memory budget of one conversion: 256 MiB.
 pub const DEFAULT_MAX_MEMORY: u64 = 256 << 20;
 
@@ -112,8 +118,11 @@ pub fn open<RS: Read + Seek>(mut rs: RS, limits: &Limits) -> Result<Workbook<RS>
         return Err(ConvertError::Empty);
     }
     let format = if head.starts_with(ZIP_MAGIC) || head.starts_with(EMPTY_ZIP_MAGIC) {
-        let (format, mut zip) = inspect_zip(rs, limits)?;
+        let (format, mut zip, parts) = inspect_zip(rs, limits)?;
+        // The estimate first: it refuses a workbook too large in
+        // milliseconds, where reading every part would take seconds.
         budget::check_zip(format, &mut zip, limits)?;
+        verify_parts(&mut zip, &parts, limits)?;
         rs = zip.into_inner();
         format
     } else if head.starts_with(OLE_MAGIC) {
@@ -198,14 +207,16 @@ fn is_text(head: &[u8]) -> bool {
         .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
 }
 
-/// Check a zip archive's directory and tell which workbook format it holds.
+/// Check a zip archive's directory and tell which workbook format it holds;
+/// with the archive, the names of its parts.
 fn inspect_zip<RS: Read + Seek>(
     rs: RS,
     limits: &Limits,
-) -> Result<(Format, zip::ZipArchive<RS>), ConvertError> {
+) -> Result<(Format, zip::ZipArchive<RS>, Vec<String>), ConvertError> {
     let zip = zip::ZipArchive::new(rs).map_err(|e| ConvertError::Damaged(e.to_string()))?;
     let mut total: u64 = 0;
     let mut names = Vec::with_capacity(zip.len());
+    let mut parts = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
         let entry = zip
             .by_index_data(i)
@@ -233,6 +244,7 @@ fn inspect_zip<RS: Read + Seek>(
             )));
         }
         names.push(name.to_ascii_lowercase());
+        parts.push(name);
     }
     let has = |wanted: &str| names.iter().any(|n| n.trim_start_matches('/') == wanted);
     let format = if has("xl/workbook.xml") {
@@ -248,7 +260,47 @@ fn inspect_zip<RS: Read + Seek>(
                 .into(),
         ));
     };
-    Ok((format, zip))
+    Ok((format, zip, parts))
+}
+
+/// A part of the archive is damaged: the error names it.
+pub(crate) fn damaged_part(part: &str, reason: &str) -> ConvertError {
+    if reason == "Invalid checksum" {
+        // The zip crate's words for a part whose bytes changed.
+        ConvertError::Damaged(format!("{part} does not match its checksum (CRC-32)"))
+    } else {
+        ConvertError::Damaged(format!("{part}: {reason}"))
+    }
+}
+
+/// Read every part of the archive to its end, which checks it against its
+/// CRC-32. The reader opens only the parts it needs and stops reading a
+/// sheet at `</sheetData>`, so damage elsewhere would go unseen, and damaged
+/// bytes that still inflate could pass for cells; a damaged workbook is
+/// refused instead, naming the part. (Within the zip-bomb limits above, and
+/// the conversion's deadline: reading costs time, not memory.)
+fn verify_parts<RS: Read + Seek>(
+    zip: &mut zip::ZipArchive<RS>,
+    parts: &[String],
+    limits: &Limits,
+) -> Result<(), ConvertError> {
+    let mut buf = vec![0u8; 64 * 1024];
+    for (i, part) in parts.iter().enumerate() {
+        let damaged = |e: &dyn fmt::Display| match reader_error(e) {
+            ConvertError::Damaged(reason) => damaged_part(part, &reason),
+            other => other,
+        };
+        let mut entry = zip.by_index(i).map_err(|e| damaged(&e))?;
+        loop {
+            match entry.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => limits.deadline.check()?,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(damaged(&e)),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `1536` → `1.5 KiB`.
@@ -318,23 +370,29 @@ impl<RS: Read + Seek> Workbook<RS> {
                 let mut cells = xlsx
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| reader_error(&e))?;
-                let mut rows = RowGrouper::new(&limits);
-                while let Some(cell) = cells.next_cell().map_err(|e| reader_error(&e))? {
-                    let (row, col) = cell.get_position();
-                    rows.push(row, col, value_from_ref(cell.get_value(), is_1904), visit)?;
-                }
-                rows.finish(visit)
+                stream_rows(&limits, visit, || {
+                    // The formula too, to tell a formula saved without its
+                    // result from an empty cell.
+                    let cell = cells
+                        .next_cell_with_formula_metadata()
+                        .map_err(|e| reader_error(&e))?;
+                    Ok(cell.map(|c| {
+                        let value = match (&c.value, &c.formula) {
+                            (DataRef::Empty, Some(_)) => Value::Error(Cow::Borrowed(UNCALCULATED)),
+                            (value, _) => value_from_ref(value, is_1904),
+                        };
+                        (c.pos, value)
+                    }))
+                })
             }
             Inner::Xlsb(xlsb) => {
                 let mut cells = xlsb
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| reader_error(&e))?;
-                let mut rows = RowGrouper::new(&limits);
-                while let Some(cell) = cells.next_cell().map_err(|e| reader_error(&e))? {
-                    let (row, col) = cell.get_position();
-                    rows.push(row, col, value_from_ref(cell.get_value(), is_1904), visit)?;
-                }
-                rows.finish(visit)
+                stream_rows(&limits, visit, || {
+                    let cell = cells.next_cell().map_err(|e| reader_error(&e))?;
+                    Ok(cell.map(|c| (c.get_position(), value_from_ref(c.get_value(), is_1904))))
+                })
             }
             Inner::Xls(_) | Inner::Ods(_) => {
                 let cached = self.cached.as_ref().is_some_and(|(name, _)| name == sheet);
@@ -361,6 +419,20 @@ impl<RS: Read + Seek> Workbook<RS> {
             }
         }
     }
+}
+
+/// A sheet streamed cell by cell (`.xlsx`, `.xlsb`): `next_cell` gives each
+/// cell's (row, column) and value, in the order the file stores them.
+fn stream_rows<'a>(
+    limits: &Limits,
+    visit: &mut RowVisitor<'_>,
+    mut next_cell: impl FnMut() -> Result<Option<((u32, u32), Value<'a>)>, ConvertError>,
+) -> Result<(), ConvertError> {
+    let mut rows = RowGrouper::new(limits);
+    while let Some(((row, col), value)) = next_cell()? {
+        rows.push(row, col, value, visit)?;
+    }
+    rows.finish(visit)
 }
 
 /// Groups a stream of cells into rows: consecutive cells of the same row.
@@ -754,13 +826,13 @@ mod zip_tests {
 
     #[test]
     fn the_format_is_read_from_the_entries() {
-        let (format, _) = inspect_zip(
+        let (format, _, _) = inspect_zip(
             Cursor::new(zip_with(&[("xl/workbook.bin", 10)])),
             &Limits::default(),
         )
         .expect("a workbook");
         assert_eq!(format, Format::Xlsb);
-        let (format, _) = inspect_zip(
+        let (format, _, _) = inspect_zip(
             Cursor::new(zip_with(&[("content.xml", 10)])),
             &Limits::default(),
         )

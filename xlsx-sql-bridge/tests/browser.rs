@@ -138,7 +138,77 @@ async fn the_page_converts_a_chosen_workbook_and_shows_it_with_line_numbers() {
     assert_eq!(gutter, numbers.join("\n"), "one number per line");
     assert!(!page.shown("#status").await, "the spinner is gone");
     assert!(!page.shown("#error").await);
+    assert!(
+        !page.shown("#warnings").await,
+        "no warnings without a cause"
+    );
     assert_eq!(page.text("#download-name").await, "Animals.sql");
+    page.close().await;
+}
+
+/// The warnings the page lists, in order.
+async fn listed_warnings(page: &Page) -> Vec<String> {
+    let listed = page
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#warning-list li')].map((li) => li.textContent);",
+            vec![],
+        )
+        .await
+        .expect("the listed warnings");
+    serde_json::from_value(listed).expect("a list of strings")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_lists_the_scripts_warnings() {
+    if !browser_available("the_page_lists_the_scripts_warnings") {
+        return;
+    }
+    let page = Page::open().await;
+    let sheet = fixtures::uncalculated(3);
+    let (_dir, path) = temp_file("notas.xlsx", &fixtures::xlsx(std::slice::from_ref(&sheet)));
+    page.choose(&path).await;
+    page.wait_for("done").await;
+    assert!(page.shown("#warnings").await, "the warnings are shown");
+    assert_eq!(
+        listed_warnings(&page).await,
+        support::uncalculated_warnings(&sheet)
+    );
+    assert!(!page.shown("#warnings-more").await);
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_lists_200_warnings_then_counts_the_rest() {
+    if !browser_available("the_page_lists_200_warnings_then_counts_the_rest") {
+        return;
+    }
+    let page = Page::open().await;
+    // A server whose script warns 250 times (ours lists at most 100 cells):
+    // the page's upload answered by a script made here.
+    page.client
+        .execute(
+            r#"const script = Array.from({ length: 250 },
+                 (_, i) => `-- warning: Folha!A${i + 2}: #N/A; written as NULL\nSELECT 1;\n`).join("");
+               const real = window.fetch;
+               window.fetch = (url, options) => url === "/upload"
+                 ? Promise.resolve(new Response(script, { headers: { "Content-Type": "application/sql" } }))
+                 : real(url, options);"#,
+            vec![],
+        )
+        .await
+        .expect("answer the upload here");
+    let (_dir, path) = temp_file("animals.xlsx", &fixtures::animals());
+    page.choose(&path).await;
+    page.wait_for("done").await;
+    let expected: Vec<String> = (0..200)
+        .map(|i| format!("Folha!A{}: #N/A; written as NULL", i + 2))
+        .collect();
+    assert_eq!(listed_warnings(&page).await, expected);
+    assert_eq!(
+        page.text("#warnings-more").await,
+        "50 more warnings in the script are not shown here."
+    );
     page.close().await;
 }
 

@@ -201,28 +201,16 @@ fn the_client_shows_the_504_of_a_hung_converter() {
 fn the_client_escapes_what_the_server_says() {
     // A "front" that answers an error whose sentence holds a newline, a
     // forged line and terminal escapes.
-    let fake = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
-    let url = format!("http://{}", fake.local_addr().expect("its address"));
-    let server = std::thread::spawn(move || {
-        let (mut conn, _) = fake.accept().expect("the client");
-        let mut head = Vec::new();
-        let mut byte = [0u8];
-        while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
-            head.push(byte[0]);
-        }
-        let body = r#"{"error":"bad\nerror: all fine\u001b[2J\u202e"}"#;
-        let answer = format!(
+    let body = r#"{"error":"bad\nerror: all fine\u001b[2J\u202e"}"#;
+    let url = support::fake_front(
+        format!(
             "HTTP/1.1 422 Unprocessable Entity\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
-        );
-        std::io::Write::write_all(&mut conn, answer.as_bytes()).expect("answer");
-        // Read the rest of the upload until the client leaves: closing with
-        // unread bytes would reset the connection under its feet.
-        let _ = std::io::copy(&mut conn, &mut std::io::sink());
-    });
+        )
+        .into_bytes(),
+    );
     let (_dir, path) = temp_file("animals.xlsx", &fixtures::animals());
     let done = run_client(&[path.to_str().expect("UTF-8"), "--url", &url]);
-    server.join().expect("the fake front");
     assert_eq!(done.status.code(), Some(1));
     let stderr = done.stderr.trim_end();
     assert_eq!(stderr.lines().count(), 1, "{stderr:?}");

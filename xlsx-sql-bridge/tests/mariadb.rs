@@ -8,7 +8,7 @@
 mod support;
 
 use support::Bridge;
-use support::fixtures::{self, Cell, Expect, Sheet, t};
+use support::fixtures::{self, Cell, Sheet, t};
 use support::mariadb::{MariaDb, available, db_matches};
 use support::testing::require;
 
@@ -205,5 +205,4 @@ fn a_wide_sheet_of_text_still_gets_its_table() {
     );
     db.load("largo", &body);
     assert_table_matches(&db, "largo", "Table_Largo", &header, &sheet);
-    let _ = Expect::Null;
 }

@@ -6,7 +6,7 @@ mod support;
 
 use support::fixtures::{self, Cell, Sheet, n, t};
 use support::parse::{self, Lit};
-use support::{Bridge, inserts};
+use support::{Bridge, LISTED_WARNINGS, UNCALCULATED, inserts};
 
 /// Convert `sheets` (as `.xlsx`) through a fresh bridge with form `fields`.
 fn script(sheets: &[Sheet], fields: &[(&str, &str)]) -> String {
@@ -231,13 +231,70 @@ fn error_cells_become_null_with_a_warning_comment() {
             num("6")
         ]
     );
-    for warning in [
-        "-- warning: sheet 'Tipos', cell O2: #DIV/0! written as NULL",
-        "-- warning: sheet 'Tipos', cell O4: #N/A written as NULL",
-        "-- warning: sheet 'Tipos', cell O7: #VALUE! written as NULL",
-    ] {
-        assert!(body.contains(warning), "no {warning:?} in\n{body}");
-    }
+    assert_eq!(
+        support::script_warnings(&body),
+        [
+            "Tipos!O2: #DIV/0!; written as NULL",
+            "Tipos!O4: #N/A; written as NULL",
+            "Tipos!O7: #VALUE!; written as NULL",
+        ]
+    );
+}
+
+#[test]
+fn a_formula_saved_without_its_result_is_null_with_a_warning_naming_the_cell() {
+    let sheet = fixtures::uncalculated(3);
+    let body = script(std::slice::from_ref(&sheet), &[]);
+    parse::assert_rows_match(&parse::parse(&body), "Table_Notas", &sheet);
+    assert_eq!(
+        support::script_warnings(&body),
+        [
+            format!("Notas!D2: {UNCALCULATED}; written as NULL"),
+            format!("Notas!D3: {UNCALCULATED}; written as NULL"),
+            format!("Notas!D4: {UNCALCULATED}; written as NULL"),
+        ]
+    );
+}
+
+#[test]
+fn a_header_formula_saved_without_its_result_is_a_warning_naming_the_column() {
+    // No header row of its own: the first row of cells names the columns.
+    let sheet = Sheet::new(
+        "Notas",
+        &["", "", ""],
+        vec![
+            vec![
+                t("Aluno"),
+                t("P1"),
+                Cell::Uncalculated("\"P\"&2".to_owned()),
+            ],
+            vec![t("Ana"), n(7.0), n(9.0)],
+        ],
+    );
+    let body = script(&[sheet], &[]);
+    assert_eq!(
+        support::script_warnings(&body),
+        [format!(
+            "Notas!C2: {UNCALCULATED}; the column is named column_C"
+        )]
+    );
+    assert_eq!(
+        inserts(&body),
+        ["INSERT INTO Table_Notas (Aluno, P1, column_C) VALUES ('Ana', 7, 9);"]
+    );
+}
+
+#[test]
+fn a_script_lists_its_first_100_cell_warnings_then_counts_the_rest() {
+    let sheet = fixtures::uncalculated(250);
+    let body = script(std::slice::from_ref(&sheet), &[("create_table", "on")]);
+    let mut expected = support::uncalculated_warnings(&sheet);
+    expected.truncate(LISTED_WARNINGS);
+    expected.push(
+        "150 more cells written as NULL are not listed (a script lists the first 100)".to_owned(),
+    );
+    assert_eq!(support::script_warnings(&body), expected);
+    parse::assert_rows_match(&parse::parse(&body), "Table_Notas", &sheet);
 }
 
 #[test]
@@ -441,5 +498,4 @@ fn numbers_of_a_mixed_column_follow_the_columns_style() {
             text("-")
         ]
     );
-    let _ = Cell::Empty;
 }

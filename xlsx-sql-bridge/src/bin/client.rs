@@ -7,7 +7,7 @@ use clap::Parser;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use xlsx_sql_bridge::client::{Client, ClientError, convert_offline};
+use xlsx_sql_bridge::client::{Client, ClientError, Warnings, convert_offline};
 use xlsx_sql_bridge::convert::Options;
 use xlsx_sql_bridge::workbook::Limits;
 
@@ -21,6 +21,10 @@ const SHOWN_ERROR: usize = 1000;
 struct Args {
     /// The workbook; `-` reads it from standard input.
     file: PathBuf,
+    /// The workbook's name, for the script's first comment (default: FILE's
+    /// name; `stdin` when FILE is `-`).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     /// The front's URL.
     #[arg(long, default_value_t = format!("http://{}", common::addr::XLSX_FRONT))]
     url: String,
@@ -59,7 +63,7 @@ fn main() -> ExitCode {
             // workbook: shown escaped, never as terminal control codes.
             eprintln!(
                 "error: {}",
-                common::escape::escape(&e.to_string(), SHOWN_ERROR)
+                common::escape::escape(&common::cli::one_line(&e), SHOWN_ERROR)
             );
             ExitCode::FAILURE
         }
@@ -78,14 +82,28 @@ fn run(args: &Args) -> Result<(), ClientError> {
     // A workbook on stdin is spooled to a private file first: both the
     // upload and the reader need its length and random access.
     let spooled;
-    let input: &Path = if args.file.as_os_str() == "-" {
+    let from_stdin = args.file.as_os_str() == "-";
+    let input: &Path = if from_stdin {
         spooled = spool_stdin()?;
         &spooled
     } else {
         &args.file
     };
-    match &args.output {
-        None => write_script(args, input, &options, Output::Stdout),
+    // The spooled copy's name is a temporary file's: never shown.
+    let name = match (&args.name, from_stdin) {
+        (Some(name), _) => name.clone(),
+        (None, true) => "stdin".to_owned(),
+        (None, false) => args.file.file_name().map_or_else(
+            || "workbook".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+    };
+    let input = Input {
+        path: input,
+        name: &name,
+    };
+    let warnings = match &args.output {
+        None => write_script(args, &input, &options, Output::Stdout)?,
         Some(path) => {
             // Write beside the target, then rename: the file is either the
             // whole script or untouched.
@@ -97,17 +115,29 @@ fn run(args: &Args) -> Result<(), ClientError> {
                 .prefix(".xlsx-sql-bridge-")
                 .tempfile_in(dir)
                 .map_err(ClientError::Write)?;
-            write_script(
+            let warnings = write_script(
                 args,
-                input,
+                &input,
                 &options,
                 Output::File(temp.reopen().map_err(ClientError::Write)?),
             )?;
             temp.persist(path)
                 .map_err(|e| ClientError::Write(e.error))?;
-            Ok(())
+            warnings
         }
+    };
+    // After the script: on a terminal they would be lost in it otherwise.
+    // They quote sheet names, and what a server sent: escaped.
+    for line in warnings.lines() {
+        eprintln!("{}", common::escape::escape(&line, SHOWN_ERROR));
     }
+    Ok(())
+}
+
+/// The workbook: where its bytes are, and the name the script gives it.
+struct Input<'a> {
+    path: &'a Path,
+    name: &'a str,
 }
 
 enum Output {
@@ -117,22 +147,29 @@ enum Output {
 
 fn write_script(
     args: &Args,
-    input: &Path,
+    input: &Input<'_>,
     options: &Options,
     output: Output,
-) -> Result<(), ClientError> {
+) -> Result<Warnings, ClientError> {
     if args.offline {
         let limits = Limits {
             max_memory: args.conversion_memory << 20,
             ..Limits::default()
         };
         match output {
-            Output::Stdout => {
-                convert_offline(input, options, &limits, io::stdout().lock()).map(|_| ())
-            }
+            Output::Stdout => convert_offline(
+                input.path,
+                input.name,
+                options,
+                &limits,
+                io::stdout().lock(),
+            )
+            .map(|(_, warnings)| warnings),
             Output::File(file) => {
-                let (file, _) = convert_offline(input, options, &limits, file)?;
-                file.sync_all().map_err(ClientError::Write)
+                let (file, warnings) =
+                    convert_offline(input.path, input.name, options, &limits, file)?;
+                file.sync_all().map_err(ClientError::Write)?;
+                Ok(warnings)
             }
         }
     } else {
@@ -145,12 +182,18 @@ fn write_script(
             match output {
                 Output::Stdout => {
                     let mut out = tokio::io::stdout();
-                    client.convert(input, options, &mut out).await.map(|_| ())
+                    client
+                        .convert(input.path, input.name, options, &mut out)
+                        .await
+                        .map(|delivered| delivered.warnings)
                 }
                 Output::File(file) => {
                     let mut out = tokio::fs::File::from_std(file);
-                    client.convert(input, options, &mut out).await?;
-                    out.sync_all().await.map_err(ClientError::Write)
+                    let delivered = client
+                        .convert(input.path, input.name, options, &mut out)
+                        .await?;
+                    out.sync_all().await.map_err(ClientError::Write)?;
+                    Ok(delivered.warnings)
                 }
             }
         })

@@ -6,6 +6,12 @@
 // Lines shown on the page; Copy and Download always take the whole script.
 const SHOWN_LINES = 5000;
 
+// The script's warnings (its "-- warning: " comments, cells written as NULL
+// and why) listed above it: at most this many, then how many more. The
+// converter's script lists at most 100 cells; this bounds any other server.
+const SHOWN_WARNINGS = 200;
+const WARNING = "-- warning: ";
+
 const $ = (id) => document.getElementById(id);
 const form = $("form");
 const input = $("file");
@@ -158,6 +164,7 @@ function show(text) {
   const inserts = lines.filter((l) => l.startsWith("INSERT INTO")).length;
   $("summary").textContent =
     `${lines.length.toLocaleString()} lines, ${inserts.toLocaleString()} INSERT statements, ${humanBytes(new Blob([text]).size)}`;
+  showWarnings(lines.filter((l) => l.startsWith(WARNING)).map((l) => l.slice(WARNING.length)));
   $("truncated").hidden = lines.length <= SHOWN_LINES;
   $("truncated").textContent =
     `Showing the first ${SHOWN_LINES.toLocaleString()} of ${lines.length.toLocaleString()} lines; Copy and Download take the whole script.`;
@@ -166,6 +173,23 @@ function show(text) {
   $("result").hidden = false;
   button.disabled = false;
   setState("done");
+}
+
+function showWarnings(warnings) {
+  const list = $("warning-list");
+  // Text nodes only: a warning quotes sheet names from the workbook.
+  list.replaceChildren(...warnings.slice(0, SHOWN_WARNINGS).map((warning) => {
+    const item = document.createElement("li");
+    item.textContent = warning;
+    return item;
+  }));
+  const count = warnings.length;
+  $("warnings-title").textContent =
+    `${count.toLocaleString()} ${count === 1 ? "warning" : "warnings"} in the script:`;
+  const more = count - SHOWN_WARNINGS;
+  $("warnings-more").hidden = more <= 0;
+  $("warnings-more").textContent = `${more.toLocaleString()} more warnings in the script are not shown here.`;
+  $("warnings").hidden = count === 0;
 }
 
 function flash(target, text) {

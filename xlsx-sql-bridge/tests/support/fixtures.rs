@@ -26,6 +26,9 @@ pub enum Cell {
     Formula(String, Box<Cell>),
     /// A formula whose cached result is an error, e.g. `#DIV/0!`.
     Error(String),
+    /// A formula saved without any result, as openpyxl (and so pandas)
+    /// saves them: `.xlsx` only (the other formats always store one).
+    Uncalculated(String),
 }
 
 pub fn n(value: f64) -> Cell {
@@ -95,7 +98,7 @@ pub enum Expect {
 /// and empty cells as NULL.
 pub fn expect(cell: &Cell) -> Expect {
     match cell {
-        Cell::Empty | Cell::Error(_) => Expect::Null,
+        Cell::Empty | Cell::Error(_) | Cell::Uncalculated(_) => Expect::Null,
         Cell::Num(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Expect::Int(*f as i64),
         Cell::Num(f) => Expect::Float(*f),
         Cell::Text(s) if s.is_empty() => Expect::Null,
@@ -191,12 +194,58 @@ pub fn xlsx(sheets: &[Sheet]) -> Vec<u8> {
                     Cell::Error(code) => {
                         ws.write_formula(r, c, Formula::new("=1/0").set_result(code))
                     }
+                    Cell::Uncalculated(formula) => {
+                        ws.write_formula(r, c, Formula::new(formula).set_result(NO_RESULT))
+                    }
                 };
                 written.map(|_| ()).expect("write a cell");
             }
         }
     }
-    workbook.save_to_buffer().expect("an xlsx workbook")
+    let book = workbook.save_to_buffer().expect("an xlsx workbook");
+    let uncalculated = sheets
+        .iter()
+        .flat_map(|s| s.rows.iter().flatten())
+        .any(|c| matches!(c, Cell::Uncalculated(_)));
+    if uncalculated {
+        without_results(&book)
+    } else {
+        book
+    }
+}
+
+/// The result the writer stores for an [`Cell::Uncalculated`] formula, which
+/// [`without_results`] then takes out.
+const NO_RESULT: &str = "NO-RESULT-7d1f";
+
+/// The `.xlsx` `book` with every formula cell whose result is [`NO_RESULT`]
+/// written as openpyxl writes a formula: `<c r="C2"><f>A2*B2</f><v /></c>`,
+/// no type and an empty value. (`rust_xlsxwriter` always stores a result.)
+fn without_results(book: &[u8]) -> Vec<u8> {
+    let marked = format!("<v>{NO_RESULT}</v>");
+    let typed = r#" t="str""#;
+    let mut original = zip::ZipArchive::new(std::io::Cursor::new(book)).expect("a zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..original.len() {
+        let mut entry = original.by_index(i).expect("an entry");
+        let name = entry.name().expect("a name").into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).expect("read");
+        if name.starts_with("xl/worksheets/") {
+            let mut xml = String::from_utf8(bytes).expect("UTF-8 XML");
+            while let Some(at) = xml.find(&marked) {
+                let cell = xml[..at].rfind("<c ").expect("the cell's start");
+                let type_at = cell + xml[cell..at].find(typed).expect("a string result");
+                xml.replace_range(at..at + marked.len(), "<v />");
+                xml.replace_range(type_at..type_at + typed.len(), "");
+            }
+            bytes = xml.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("an entry");
+        out.write_all(&bytes).expect("write");
+    }
+    out.finish().expect("a zip").into_inner()
 }
 
 /// The workbook of the paper's figure (`fixtures/animals.xlsx`).
@@ -404,6 +453,7 @@ fn xlsb_cell(ws: &mut Vec<u8>, col: u32, cell: &Cell) {
             body.push(xlsb_error_code(code));
             record(ws, 0x0003, &body);
         }
+        Cell::Uncalculated(_) => panic!(".xlsb formula records always hold a result"),
     }
 }
 
@@ -465,6 +515,7 @@ fn ods_cell(cell: &Cell) -> String {
             )
         }
         Cell::Error(code) => panic!(".ods stores error results as text ({code}); leave them out"),
+        Cell::Uncalculated(_) => panic!("the .ods writer stores every formula's result"),
     }
 }
 
@@ -598,7 +649,7 @@ fn xls_cell(cell: &Cell) -> serde_json::Value {
         }
         Cell::TimeOfDay(h, mi, s) => json!({"kind": "time", "value": [h, mi, s]}),
         Cell::Duration(secs) => json!({"kind": "duration", "value": secs}),
-        Cell::Formula(..) | Cell::Error(_) => {
+        Cell::Formula(..) | Cell::Error(_) | Cell::Uncalculated(_) => {
             panic!("xlwt cannot cache formula results; leave them out")
         }
     }
@@ -639,6 +690,27 @@ pub fn zip_bomb() -> Vec<u8> {
         zip.write_all(&block).expect("write");
     }
     zip.finish().expect("finish the zip").into_inner()
+}
+
+/// A sheet as openpyxl or pandas writes it: `rows` students, two marks
+/// each, and their average as a formula saved without its result (column D,
+/// from row 2).
+pub fn uncalculated(rows: u32) -> Sheet {
+    Sheet::new(
+        "Notas",
+        &["Aluno", "P1", "P2", "Media"],
+        (0..rows)
+            .map(|i| {
+                let r = i + 2;
+                vec![
+                    t(&format!("Aluno {i}")),
+                    n(f64::from(i % 11)),
+                    n(f64::from((i + 3) % 11)),
+                    Cell::Uncalculated(format!("(B{r}+C{r})/2")),
+                ]
+            })
+            .collect(),
+    )
 }
 
 /// A small workbook with a few kinds of value (for format tests).

@@ -22,6 +22,42 @@ use common::testing::{Launcher, Program, timeout};
 #[allow(unused_imports)] // not every test file needs it
 pub use common::testing;
 
+/// Why a formula saved without its result becomes `NULL`, as the script's
+/// warning says it.
+pub const UNCALCULATED: &str = "a formula saved without its result (openpyxl and pandas do not \
+     calculate formulas; open the workbook in a spreadsheet program and save it to store them)";
+
+/// The most cell warnings a script lists one by one.
+pub const LISTED_WARNINGS: usize = 100;
+
+/// The warnings a script must give the formulas saved without their result
+/// in `sheet` (whose name needs no quotes), in order, as `Notas!D2: ...;
+/// written as NULL` (without the comment's `-- warning: `).
+pub fn uncalculated_warnings(sheet: &fixtures::Sheet) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (r, row) in sheet.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if matches!(cell, fixtures::Cell::Uncalculated(_)) {
+                let column = char::from(b'A' + u8::try_from(c).expect("a column before Z"));
+                warnings.push(format!(
+                    "{}!{column}{}: {UNCALCULATED}; written as NULL",
+                    sheet.name,
+                    r + 2
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// The script's warning comments, without their `-- warning: `.
+pub fn script_warnings(script: &str) -> Vec<&str> {
+    script
+        .lines()
+        .filter_map(|l| l.strip_prefix("-- warning: "))
+        .collect()
+}
+
 /// The server under test.
 pub fn server() -> Launcher {
     Launcher::new(
@@ -243,6 +279,41 @@ pub fn converter_convert(converter_url: &str, json: serde_json::Value) -> Answer
         "application/json",
         json.to_string().into_bytes(),
     )
+}
+
+/// A "front" that answers every upload with `answer` (a whole HTTP
+/// response) and closes: its URL. It reads the request's head, answers, then
+/// reads the rest of the upload until the client leaves (closing with unread
+/// bytes would reset the connection under the client's feet). Serves as
+/// many clients as come, for as long as the test process lives.
+pub fn fake_front(answer: Vec<u8>) -> String {
+    let fake = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let url = format!("http://{}", fake.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        while let Ok((mut conn, _)) = fake.accept() {
+            let mut head = Vec::new();
+            let mut byte = [0u8];
+            while !head.ends_with(b"\r\n\r\n")
+                && std::io::Read::read(&mut conn, &mut byte).unwrap_or(0) == 1
+            {
+                head.push(byte[0]);
+            }
+            if std::io::Write::write_all(&mut conn, &answer).is_ok() {
+                let _ = std::io::copy(&mut conn, &mut std::io::sink());
+            }
+        }
+    });
+    url
+}
+
+/// A whole `200 OK` answer whose body is `script`.
+pub fn script_answer(script: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/sql; charset=utf-8\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{script}",
+        script.len()
+    )
+    .into_bytes()
 }
 
 /// Run our client (or its replacement) with `args`; the finished process.

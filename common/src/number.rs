@@ -94,6 +94,12 @@ pub enum ParseNumberError {
     /// Too large or too small in magnitude.
     #[error("{0} is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude")]
     OutOfRange(String),
+    /// A result with more digits than any calculator's answer has.
+    #[error("{0} has more than 10000 significant digits, more than any answer may have")]
+    ResultTooLong(String),
+    /// A result beyond the magnitudes any calculator's answer has.
+    #[error("{0} is out of range: an answer is 0 or between 1e-10000 and 1e+10001 in magnitude")]
+    ResultOutOfRange(String),
 }
 
 /// Why an operation has no answer.
@@ -403,65 +409,117 @@ impl FromStr for Number {
 
     /// Decimal notation as people type it: `7`, `-3`, `+2`, `0.1`, `.5`,
     /// `1.`, `1e3`, `2.5E-2`. Not `NaN`, `inf`, `1,5`, `0x10` or `1_000`.
+    /// Within the bounds of an input.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let s = text.trim();
-        if s.is_empty() {
-            return Err(ParseNumberError::Empty);
-        }
-        let lower = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
-        if matches!(lower.as_str(), "nan" | "inf" | "infinity") {
-            return Err(ParseNumberError::NotFinite(quoted(s)));
-        }
-        let (mantissa, exponent) = match s.find(['e', 'E']) {
-            Some(i) => (&s[..i], Some(&s[i + 1..])),
-            None => (s, None),
-        };
-        let invalid = || ParseNumberError::Invalid(quoted(s));
-        let out_of_range = || ParseNumberError::OutOfRange(quoted(s));
-        let unsigned = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
-        let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-        let digits_only = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-        if (int.is_empty() && frac.is_empty()) || !digits_only(int) || !digits_only(frac) {
-            return Err(invalid());
-        }
-        let exponent: i64 = match exponent {
-            None => 0,
-            Some(e) => {
-                let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
-                if digits.is_empty() || !digits_only(digits) {
-                    return Err(invalid());
-                }
-                // An absurd exponent is out of range, not "not a number".
-                e.parse().map_err(|_| out_of_range())?
-            }
-        };
-        // The value is int.frac × 10^exponent. Leading zeros of the integer
-        // part and trailing zeros of the whole are not significant.
-        let all = format!("{int}{frac}");
-        let trimmed = all.trim_start_matches('0');
-        let significant = trimmed.trim_end_matches('0');
-        if significant.is_empty() {
-            return Ok(Number::zero());
-        }
-        if significant.len() > MAX_DIGITS {
-            return Err(ParseNumberError::TooManyDigits(quoted(s)));
-        }
-        let zeros_at_end = (trimmed.len() - significant.len()) as i64;
-        // value = significant × 10^power
-        let power = exponent
-            .checked_sub(frac.len() as i64)
-            .and_then(|p| p.checked_add(zeros_at_end))
-            .ok_or_else(out_of_range)?;
-        let order = power.saturating_add(significant.len() as i64 - 1);
-        if !(-MAX_EXPONENT..=MAX_EXPONENT).contains(&order) {
-            return Err(out_of_range());
-        }
-        let mut digits: BigInt = significant.parse().map_err(|_| invalid())?;
-        if mantissa.starts_with('-') {
-            digits = -digits;
-        }
-        Ok(Number::new(BigDecimal::new(digits, -power)))
+        parse(text, &INPUT)
     }
+}
+
+/// What a text may hold to be read as a number.
+struct Bounds {
+    digits: usize,
+    exponent: i64,
+}
+
+/// The bounds of what a calculator accepts.
+const INPUT: Bounds = Bounds {
+    digits: MAX_DIGITS,
+    exponent: MAX_EXPONENT,
+};
+
+/// The bounds of what a calculator may answer: every result of inputs
+/// within [`INPUT`] (the longest, a power, has under 7,000 digits and a
+/// magnitude within 1e±10000).
+const RESULT: Bounds = Bounds {
+    digits: MAX_RESULT_DIGITS,
+    exponent: MAX_POWER_EXPONENT,
+};
+
+/// The most significant digits a result read by [`Number::parse_result`] may
+/// have.
+pub const MAX_RESULT_DIGITS: usize = 10_000;
+
+impl Number {
+    /// A number a calculator answered: the notation of [`FromStr`], within
+    /// the wider bounds of results ([`MAX_RESULT_DIGITS`] digits, magnitude
+    /// within `1e±10000`), so that a client reads every answer a server
+    /// following these rules can give (`2 ** -9965` has 6,973 digits).
+    pub fn parse_result(text: &str) -> Result<Number, ParseNumberError> {
+        parse(text, &RESULT)
+    }
+
+    /// [`Number::from_json`] within the bounds of results.
+    pub fn from_json_result(json: &str) -> Result<Number, JsonNumberError> {
+        read_json(json, &RESULT)
+    }
+}
+
+fn parse(text: &str, bounds: &Bounds) -> Result<Number, ParseNumberError> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err(ParseNumberError::Empty);
+    }
+    let lower = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
+    if matches!(lower.as_str(), "nan" | "inf" | "infinity") {
+        return Err(ParseNumberError::NotFinite(quoted(s)));
+    }
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let invalid = || ParseNumberError::Invalid(quoted(s));
+    let out_of_range = || ParseNumberError::OutOfRange(quoted(s));
+    let unsigned = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits_only = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits_only(int) || !digits_only(frac) {
+        return Err(invalid());
+    }
+    let exponent: i64 = match exponent {
+        None => 0,
+        Some(e) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !digits_only(digits) {
+                return Err(invalid());
+            }
+            // An absurd exponent is out of range, not "not a number".
+            e.parse().map_err(|_| out_of_range())?
+        }
+    };
+    // The value is int.frac × 10^exponent. Leading zeros of the integer
+    // part and trailing zeros of the whole are not significant.
+    let all = format!("{int}{frac}");
+    let trimmed = all.trim_start_matches('0');
+    let significant = trimmed.trim_end_matches('0');
+    if significant.is_empty() {
+        return Ok(Number::zero());
+    }
+    if significant.len() > bounds.digits {
+        return Err(if bounds.digits == MAX_DIGITS {
+            ParseNumberError::TooManyDigits(quoted(s))
+        } else {
+            ParseNumberError::ResultTooLong(quoted(s))
+        });
+    }
+    let zeros_at_end = (trimmed.len() - significant.len()) as i64;
+    // value = significant × 10^power
+    let power = exponent
+        .checked_sub(frac.len() as i64)
+        .and_then(|p| p.checked_add(zeros_at_end))
+        .ok_or_else(out_of_range)?;
+    let order = power.saturating_add(significant.len() as i64 - 1);
+    if !(-bounds.exponent..=bounds.exponent).contains(&order) {
+        return Err(if bounds.exponent == MAX_EXPONENT {
+            out_of_range()
+        } else {
+            ParseNumberError::ResultOutOfRange(quoted(s))
+        });
+    }
+    let mut digits: BigInt = significant.parse().map_err(|_| invalid())?;
+    if mantissa.starts_with('-') {
+        digits = -digits;
+    }
+    Ok(Number::new(BigDecimal::new(digits, -power)))
 }
 
 impl fmt::Display for Number {
@@ -502,6 +560,12 @@ impl From<i64> for Number {
     }
 }
 
+impl From<i32> for Number {
+    fn from(value: i32) -> Self {
+        Number::from(i64::from(value))
+    }
+}
+
 impl From<u64> for Number {
     fn from(value: u64) -> Self {
         Number::new(BigDecimal::from(value))
@@ -535,15 +599,46 @@ impl Number {
     /// A number from the text of one JSON value: a number (`0.1`) or a
     /// string holding one (`"0.1"`). The reader behind [`Deserialize`].
     pub fn from_json(json: &str) -> Result<Number, JsonNumberError> {
-        let json = json.trim();
-        match json.bytes().next() {
-            Some(b'-' | b'0'..=b'9') => json.parse().map_err(JsonNumberError::Number),
-            Some(b'"') => serde_json::from_str::<String>(json)
-                .map_err(|_| JsonNumberError::NotANumber(quoted(json)))?
-                .parse()
-                .map_err(JsonNumberError::Number),
-            _ => Err(JsonNumberError::NotANumber(quoted(json))),
+        read_json(json, &INPUT)
+    }
+}
+
+fn read_json(json: &str, bounds: &Bounds) -> Result<Number, JsonNumberError> {
+    let json = json.trim();
+    match json.bytes().next() {
+        Some(b'-' | b'0'..=b'9') => parse(json, bounds).map_err(JsonNumberError::Number),
+        Some(b'"') => {
+            let text = serde_json::from_str::<String>(json)
+                .map_err(|_| JsonNumberError::NotANumber(quoted(json)))?;
+            parse(&text, bounds).map_err(JsonNumberError::Number)
         }
+        // Not quoted: `true is not a number`, not `"true" …`, which would
+        // read as a string.
+        _ => Err(JsonNumberError::NotANumber(
+            crate::escape::escape(json, QUOTED).into_owned(),
+        )),
+    }
+}
+
+/// A number a calculator computed, for reading answers: its serde reads a
+/// JSON number within the bounds of results ([`Number::parse_result`])
+/// instead of those of inputs, and writes it as [`Number`] does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Computed(pub Number);
+
+impl Serialize for Computed {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Computed {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        Number::from_json_result(raw.get())
+            .map(Computed)
+            .map_err(D::Error::custom)
     }
 }
 
@@ -888,6 +983,43 @@ mod tests {
         assert!(parse("1e1000").is_err());
         let pair: Vec<Number> = serde_json::from_str("[1, 2.50]").expect("two numbers");
         assert_eq!(pair, [n("1"), n("2.5")]);
+    }
+
+    #[test]
+    fn every_answer_reads_back_as_a_result_but_not_as_an_input() {
+        let longest = ok(Pow, "2", "-9965");
+        assert!(longest.parse::<Number>().is_err());
+        assert_eq!(
+            Number::parse_result(&longest).map(|n| n.to_string()),
+            Ok(longest.clone())
+        );
+        assert_eq!(
+            Number::parse_result("1e+1998").map(|n| n.to_string()),
+            Ok("1e+1998".to_owned())
+        );
+        assert!(matches!(
+            Number::parse_result("1e10002"),
+            Err(ParseNumberError::ResultOutOfRange(_))
+        ));
+        assert!(matches!(
+            Number::parse_result(&"7".repeat(10_001)),
+            Err(ParseNumberError::ResultTooLong(_))
+        ));
+        let computed: Computed = serde_json::from_str(&longest).expect("an answer");
+        assert_eq!(computed.0.to_string(), longest);
+        assert!(serde_json::from_str::<Number>(&longest).is_err());
+    }
+
+    #[test]
+    fn a_json_value_that_is_no_number_is_named_as_written() {
+        assert_eq!(
+            Number::from_json("true").map_err(|e| e.to_string()),
+            Err("true is not a number".to_owned())
+        );
+        assert_eq!(
+            Number::from_json("\"abc\"").map_err(|e| e.to_string()),
+            Err("\"abc\" is not a number".to_owned())
+        );
     }
 
     #[test]

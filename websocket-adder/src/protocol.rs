@@ -403,11 +403,11 @@ mod tests {
         assert!(error(r#"{"a":3,"b":4"#).starts_with("invalid JSON request"));
         assert_eq!(
             error(r#"{"a":true,"b":4}"#),
-            r#""a" must be a number, like {"a": 3, "b": 4}: "true" is not a number"#
+            r#""a" must be a number, like {"a": 3, "b": 4}: true is not a number"#
         );
         assert_eq!(
             error(r#"{"a":3,"b":[4]}"#),
-            r#""b" must be a number, like {"a": 3, "b": 4}: "[4]" is not a number"#
+            r#""b" must be a number, like {"a": 3, "b": 4}: [4] is not a number"#
         );
         assert_eq!(
             error(r#"{"a":"NaN","b":4}"#),

@@ -8,7 +8,7 @@ use jsonrpsee::core::client::ClientT as _;
 use jsonrpsee::rpc_params;
 use rpc_calculator::api::CalculatorClient as _;
 use serde_json::json;
-use support::{Http, json_rpc, post_json, result_text, runtime, start_server};
+use support::{Http, WebSocket, json_rpc, post_json, result_text, runtime, start_server};
 
 #[test]
 fn the_five_procedures_answer_the_exercise() {
@@ -325,6 +325,34 @@ fn a_batch_entry_with_extra_params_is_refused_alone() {
             )}),
         ]
     );
+}
+
+#[test]
+fn extra_params_over_a_websocket_are_invalid_params_naming_them() {
+    let server = start_server(&[]);
+    let mut ws = WebSocket::connect(&server);
+    for method in TWO_NUMBER_METHODS {
+        for (params, why) in [
+            (
+                "[1,2,3]".to_owned(),
+                format!("{method} takes 2 parameters (a, b), got 3; extra: position 3"),
+            ),
+            (
+                r#"{"a":1,"b":2,"c":3}"#.to_owned(),
+                format!("{method} takes 2 parameters (a, b); extra: \"c\""),
+            ),
+        ] {
+            let reply = ws.call(&format!(
+                r#"{{"jsonrpc":"2.0","id":9,"method":"{method}","params":{params}}}"#
+            ));
+            let reply: serde_json::Value = serde_json::from_str(&reply).expect("a JSON reply");
+            assert_eq!(
+                reply,
+                json!({"jsonrpc": "2.0", "id": 9, "error": invalid_params(why)}),
+                "{method} {params}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -20,7 +20,6 @@ use common::number::{Number, Operation};
 use common::testing::{Launcher, built_binary};
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
-use rpc_calculator::api::JsonNumber;
 use rpc_calculator::client::{Transport, XmlError, XmlRpcClient, url_for};
 use std::io::BufRead as _;
 use std::process::{Child, Command, Stdio};
@@ -152,7 +151,7 @@ fn row(what: &str, rate: f64) {
 
 /// The `i`-th call: `add(i, 10)`, whose result is known.
 fn operands(i: u64) -> (Number, Number) {
-    (Number::from(i as i64), Number::from(10))
+    (Number::from(i), Number::from(10u64))
 }
 
 /// Calls per second with `clients` JSON-RPC clients, each keeping
@@ -182,10 +181,8 @@ where
                 let mut count = 0u64;
                 while Instant::now() < deadline {
                     let (a, b) = operands(count);
-                    let sum: JsonNumber = client
-                        .request("add", rpc_params![JsonNumber(a), JsonNumber(b)])
-                        .await?;
-                    anyhow::ensure!(sum.0 == Operation::Add.apply(a, b)?, "wrong sum {sum}");
+                    let sum: Number = client.request("add", rpc_params![&a, &b]).await?;
+                    anyhow::ensure!(sum == Operation::Add.apply(&a, &b)?, "wrong sum {sum}");
                     count += 1;
                 }
                 Ok(count)
@@ -227,7 +224,7 @@ async fn xml_rpc(duration: Duration, clients: usize, url: &str) -> anyhow::Resul
                 };
                 let sum = rpc_calculator::xmlrpc::number_from_value(&value)
                     .map_err(anyhow::Error::msg)?;
-                anyhow::ensure!(sum == Operation::Add.apply(a, b)?, "wrong sum {sum}");
+                anyhow::ensure!(sum == Operation::Add.apply(&a, &b)?, "wrong sum {sum}");
                 count += 1;
             }
             Ok((count, failed))

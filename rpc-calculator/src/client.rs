@@ -8,11 +8,13 @@
 //! * `xml`: XML-RPC to `/RPC2`, the slide's protocol (works against Python's
 //!   `SimpleXMLRPCServer` too).
 //!
-//! The JSON-RPC methods are generated from the [`Calculator`](crate::api)
-//! trait (`CalculatorClient`): `client.add(a, b).await` builds the request,
-//! sends it, waits and decodes, like calling a local function.
+//! The JSON-RPC methods are generated from the `CalculatorAnswers` trait in
+//! [`api`](crate::api) ([`CalculatorAnswersClient`](crate::api::CalculatorAnswersClient)):
+//! `client.add(a, b).await` builds the request,
+//! sends it, waits and decodes, like calling a local function. Results come
+//! back as [`Answer`]s, the number's text with every digit the server sent.
 
-use crate::api::{CalculatorClient as _, JsonNumber, label};
+use crate::api::{Answer, CalculatorAnswersClient as _, label};
 use crate::xmlrpc;
 use bytes::Bytes;
 use common::escape::{Escaped, SHOWN};
@@ -84,7 +86,7 @@ impl ClientError {
 }
 
 /// One result of `calculate` or of the five calls: an operation and its outcome.
-pub type Labelled = (Operation, Result<Number, ClientError>);
+pub type Labelled = (Operation, Result<Answer, ClientError>);
 
 /// A connection to the calculator.
 pub struct Client {
@@ -170,29 +172,27 @@ impl Client {
         &self.url
     }
 
-    /// Call one of the five procedures.
-    pub async fn call(&self, op: Operation, a: Number, b: Number) -> Result<Number, ClientError> {
-        let (a, b) = (JsonNumber(a), JsonNumber(b));
+    /// Call one of the five procedures: the result as the server wrote it.
+    pub async fn call(&self, op: Operation, a: &Number, b: &Number) -> Result<Answer, ClientError> {
         let answer = match &self.inner {
             Inner::Http(c) => json_call(c, op, a, b).await,
             Inner::Ws(c) => json_call(c, op, a, b).await,
             Inner::Xml(c) => {
-                let params = vec![xml_param(a.0), xml_param(b.0)];
-                let value = self
-                    .xml(c.call(crate::api::method_name(op), params))
-                    .await?;
-                return xmlrpc::number_from_value(&value).map_err(ClientError::InvalidReply);
+                let params = vec![xml_param(a), xml_param(b)];
+                let value = self.xml(c.call(op.name(), params)).await?;
+                return xmlrpc::number_from_value(&value)
+                    .map(|n| Answer::from(&n))
+                    .map_err(ClientError::InvalidReply);
             }
         };
-        answer.map(|n| n.0).map_err(|e| self.rpc_error(e))
+        answer.map_err(|e| self.rpc_error(e))
     }
 
     /// Call `calculate`: all five results in one round trip.
-    pub async fn calculate(&self, a: Number, b: Number) -> Result<Vec<Labelled>, ClientError> {
-        let (ja, jb) = (JsonNumber(a), JsonNumber(b));
+    pub async fn calculate(&self, a: &Number, b: &Number) -> Result<Vec<Labelled>, ClientError> {
         let calc = match &self.inner {
-            Inner::Http(c) => c.calculate(ja, jb).await,
-            Inner::Ws(c) => c.calculate(ja, jb).await,
+            Inner::Http(c) => c.calculate(a.clone(), b.clone()).await,
+            Inner::Ws(c) => c.calculate(a.clone(), b.clone()).await,
             Inner::Xml(c) => {
                 let value = self
                     .xml(c.call("calculate", vec![xml_param(a), xml_param(b)]))
@@ -201,7 +201,10 @@ impl Client {
                     xmlrpc::calculation_from_value(&value).map_err(ClientError::InvalidReply)?;
                 return Ok(results
                     .into_iter()
-                    .map(|(op, r)| (op, r.map_err(|f| remote(f.code(), f.string()))))
+                    .map(|(op, r)| {
+                        let r = r.map(|n| Answer::from(&n));
+                        (op, r.map_err(|f| remote(f.code(), f.string())))
+                    })
                     .collect());
             }
         }
@@ -220,8 +223,8 @@ impl Client {
     /// `on_result` sees each result as it arrives.
     pub async fn one_by_one(
         &self,
-        a: Number,
-        b: Number,
+        a: &Number,
+        b: &Number,
         mut on_result: impl FnMut(Labelled),
     ) -> Result<(), ClientError> {
         for op in Operation::ALL {
@@ -242,8 +245,8 @@ impl Client {
     /// one connection, told apart by their JSON-RPC ids.
     pub async fn all_at_once(
         &self,
-        a: Number,
-        b: Number,
+        a: &Number,
+        b: &Number,
         mut on_result: impl FnMut(Labelled),
     ) -> Result<(), ClientError> {
         let mut pending: FuturesUnordered<_> = Operation::ALL
@@ -307,15 +310,11 @@ impl Client {
     }
 }
 
-async fn json_call<C>(
-    client: &C,
-    op: Operation,
-    a: JsonNumber,
-    b: JsonNumber,
-) -> Result<JsonNumber, RpcError>
+async fn json_call<C>(client: &C, op: Operation, a: &Number, b: &Number) -> Result<Answer, RpcError>
 where
     C: jsonrpsee::core::client::ClientT + Sync,
 {
+    let (a, b) = (a.clone(), b.clone());
     match op {
         Operation::Add => client.add(a, b).await,
         Operation::Sub => client.sub(a, b).await,
@@ -348,17 +347,12 @@ fn unreachable(url: &str, e: &RpcError) -> ClientError {
 }
 
 /// A number as an XML-RPC parameter: `<int>` or `<i8>` when it is whole
-/// (as Python sends integers), `<double>` when a double holds it exactly,
-/// and otherwise its digits in a `<string>`, which this server reads
-/// exactly and other servers refuse, rather than a silently rounded double.
-fn xml_param(n: Number) -> dxr::Value {
-    match xmlrpc::value_from_number(n) {
-        Ok(dxr::Value::Double(d)) if Number::from_f64(d) != Ok(n) => {
-            dxr::Value::String(n.to_string())
-        }
-        Ok(value) => value,
-        Err(_) => dxr::Value::String(n.to_string()),
-    }
+/// (as Python sends integers), `<double>` when a double holds it (its
+/// shortest text is the number), and otherwise its digits in a `<string>`,
+/// which this server reads exactly and other servers refuse, rather than a
+/// silently rounded double.
+fn xml_param(n: &Number) -> dxr::Value {
+    xmlrpc::exact_value(n).unwrap_or_else(|| dxr::Value::String(n.to_string()))
 }
 
 /// The line the console prints for one result: `Somar: 25`, or
@@ -444,26 +438,27 @@ mod tests {
 
     #[test]
     fn xml_parameters_never_round_silently() {
-        assert_eq!(xml_param(n("15")), dxr::Value::Integer(15));
+        assert_eq!(xml_param(&n("15")), dxr::Value::Integer(15));
         assert_eq!(
-            xml_param(n("576650390625")),
+            xml_param(&n("576650390625")),
             dxr::Value::Long(576_650_390_625)
         );
-        assert_eq!(xml_param(n("0.5")), dxr::Value::Double(0.5));
-        assert_eq!(xml_param(n("0.1")), dxr::Value::Double(0.1));
+        assert_eq!(xml_param(&n("0.5")), dxr::Value::Double(0.5));
+        assert_eq!(xml_param(&n("0.1")), dxr::Value::Double(0.1));
+        assert_eq!(xml_param(&n("1e308")), dxr::Value::Double(1e308));
         assert_eq!(
-            xml_param(n("0.12345678901234567890")),
+            xml_param(&n("0.12345678901234567890")),
             dxr::Value::String("0.1234567890123456789".into())
         );
         assert_eq!(
-            xml_param(n("12345678901234567890123")),
+            xml_param(&n("12345678901234567890123")),
             dxr::Value::String("12345678901234567890123".into())
         );
     }
 
     #[test]
     fn results_are_labelled_as_the_exercise_console() {
-        let ok: Labelled = (Operation::Pow, Ok(n("576650390625")));
+        let ok: Labelled = (Operation::Pow, Ok(Answer::from(&n("576650390625"))));
         assert_eq!(result_line(&ok), "Potência: 576650390625");
         let failed: Labelled = (Operation::Div, Err(remote(1, "division by zero")));
         assert_eq!(result_line(&failed), "Dividir: error: division by zero");

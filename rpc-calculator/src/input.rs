@@ -13,8 +13,18 @@
 //!   answer may also be the whole pair (`15 10`). Here the prompts say
 //!   which number a line is, so the pair is the two answers. A refused
 //!   answer is asked again.
+//!
+//! Both read numbers with [`number`], the parser the command line's `A B`
+//! uses too, so a number typed anywhere is the same number.
 
-use common::number::Number;
+use common::number::{Number, ParseNumberError};
+
+/// A number as people type it (`7`, `-3`, `0.1`, `.5`, `1e308`, up to 100
+/// significant digits): the one parser of the client's numbers, whether
+/// they come from the command line, a pipe or a prompt.
+pub fn number(text: &str) -> Result<Number, ParseNumberError> {
+    text.parse()
+}
 
 /// The prompt for the first number of a pair, as in the slide.
 pub const FIRST_PROMPT: &str = "1º número: ";
@@ -64,32 +74,32 @@ impl Pairs {
         let at = self.line;
         let numbers = match line
             .split_whitespace()
-            .map(str::parse::<Number>)
+            .map(number)
             .collect::<Result<Vec<Number>, _>>()
         {
             Ok(numbers) => numbers,
             Err(e) => return Some(Err(format!("line {at}: {e}"))),
         };
-        match (self.source, self.first, numbers.as_slice()) {
+        let waiting = self.first.is_some();
+        match (self.source, waiting, numbers.as_slice()) {
             (_, _, []) => None,
-            (Source::Lines, _, [a, b]) | (Source::Prompts, None, [a, b]) => Some(Ok((*a, *b))),
+            (Source::Lines, _, [a, b]) | (Source::Prompts, false, [a, b]) => {
+                Some(Ok((a.clone(), b.clone())))
+            }
             (Source::Lines, _, more) => Some(Err(format!(
                 "line {at}: expected two numbers (A B), found {}",
                 more.len()
             ))),
-            (Source::Prompts, None, [a]) => {
-                self.first = Some(*a);
+            (Source::Prompts, false, [a]) => {
+                self.first = Some(a.clone());
                 None
             }
-            (Source::Prompts, Some(a), [b]) => {
-                self.first = None;
-                Some(Ok((a, *b)))
-            }
-            (Source::Prompts, None, more) => Some(Err(format!(
+            (Source::Prompts, true, [b]) => self.first.take().map(|a| Ok((a, b.clone()))),
+            (Source::Prompts, false, more) => Some(Err(format!(
                 "line {at}: expected one number or two (A B), found {}",
                 more.len()
             ))),
-            (Source::Prompts, Some(_), more) => Some(Err(format!(
+            (Source::Prompts, true, more) => Some(Err(format!(
                 "line {at}: expected one number (the second), found {}",
                 more.len()
             ))),
@@ -155,9 +165,9 @@ mod tests {
         assert_eq!(p.prompt(), FIRST_PROMPT);
         assert_eq!(p.feed("15"), None);
         assert_eq!(p.prompt(), SECOND_PROMPT);
-        assert_eq!(p.feed("10"), Some(Ok((15.into(), 10.into()))));
+        assert_eq!(p.feed("10"), Some(Ok((15i64.into(), 10i64.into()))));
         assert_eq!(p.prompt(), FIRST_PROMPT);
-        assert_eq!(p.feed("3 4"), Some(Ok((3.into(), 4.into()))));
+        assert_eq!(p.feed("3 4"), Some(Ok((3i64.into(), 4i64.into()))));
         assert_eq!(p.finish(), Ok(()));
     }
 
@@ -182,5 +192,21 @@ mod tests {
             p.finish(),
             Err("the number 15 has no pair (the input ended)".to_owned())
         );
+    }
+
+    #[test]
+    fn a_pipe_and_the_prompts_read_numbers_as_the_command_line_does() {
+        let long = "123456789012345678901234567890.123456789012345678901234567890";
+        let big = "1e308";
+        let typed = (
+            number(long).expect("60 digits"),
+            number(big).expect("1e308"),
+        );
+        assert_eq!(typed.1.to_string(), "1e+308");
+        let mut pipe = Pairs::new(Source::Lines);
+        assert_eq!(pipe.feed(&format!("{long} {big}")), Some(Ok(typed.clone())));
+        let mut prompts = Pairs::new(Source::Prompts);
+        assert_eq!(prompts.feed(long), None);
+        assert_eq!(prompts.feed(big), Some(Ok(typed)));
     }
 }

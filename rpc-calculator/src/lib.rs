@@ -33,9 +33,13 @@
 //!   ```
 //!
 //! The procedures (`add`, `sub`, `mul`, `pow`, `div`, and `calculate` for
-//! all five at once) compute exactly with [`common::number`]: `pow(15, 10)`
-//! is `576650390625`, `div(15, 10)` is `1.5`, and what has no exact answer
-//! (division by zero, overflow) is an error, never a wrong number.
+//! all five at once) compute with [`common::number`]'s arbitrary-precision
+//! decimals: `add(1e28, 0.1)` is `10000000000000000000000000000.1`,
+//! `pow(15, 40)` has its 48 digits, a quotient that does not end is rounded
+//! to 34 digits, and what has no answer (division by zero, a power beyond
+//! the bounds) is an error, never a wrong number. JSON-RPC carries every
+//! result exactly; XML-RPC, whose numbers are integers and doubles, carries
+//! what it can ([`xmlrpc::result_value`]) and says so when it cannot.
 //!
 //! Modules: [`api`] the remote interface (the `#[rpc]` trait and its types),
 //! [`procedures`] its one implementation, [`xmlrpc`] the XML-RPC envelope
@@ -49,3 +53,15 @@ pub mod input;
 pub mod procedures;
 pub mod server;
 pub mod xmlrpc;
+
+/// The number rules, as both binaries' `--help` states them.
+pub const NUMBERS_HELP: &str = "\
+Numbers: add, sub and mul are exact, every digit (add 1e28 0.1 = 10000000000000000000000000000.1);
+div is exact when the quotient ends (div 1e-28 1e28 = 1e-56), otherwise rounded to 34 significant
+digits, half to even (div 1 3 = 0.3333333333333333333333333333333333); pow is exact for a whole
+exponent, refused when the exact value would be beyond 1e±10000 or need more than 3000 digits, and
+computed in doubles for a fractional one (pow 2 0.5 = 1.4142135623730951). Inputs: at most 100
+significant digits, 0 or between 1e-999 and 1e+1000 in magnitude (1e308 is fine).
+JSON-RPC carries every result exactly. XML-RPC carries doubles: a quotient that does not end
+arrives rounded to the nearest double, as Python's own server computes it; any other result no
+XML-RPC number holds exactly (add 1e28 0.1) is a fault saying that JSON-RPC carries it exactly.";

@@ -6,11 +6,9 @@
 //! thing over JSON and another over XML. It also writes the server's
 //! transcript, one line per call, as the slide's server printed each sum.
 
-use crate::api::{
-    CalcError, Calculation, CalculatorServer, JsonNumber, apply, error_object, method_name,
-};
+use crate::api::{Calculation, CalculatorServer, error_object};
 use common::escape::{Escaped, SHOWN};
-use common::number::{Number, Operation};
+use common::number::{ArithmeticError, Number, Operation};
 use jsonrpsee::Extensions;
 use jsonrpsee::core::RpcResult;
 use std::fmt;
@@ -90,12 +88,12 @@ impl Procedures {
         &self,
         origin: Option<&Origin>,
         op: Operation,
-        a: Number,
-        b: Number,
-    ) -> Result<Number, CalcError> {
-        let result = apply(op, a, b);
+        a: &Number,
+        b: &Number,
+    ) -> Result<Number, ArithmeticError> {
+        let result = op.apply(a, b);
         self.say(origin, || {
-            format!("{}({a}, {b}) = {}", method_name(op), shown(&result))
+            format!("{}({a}, {b}) = {}", op.name(), shown(&result))
         });
         result
     }
@@ -116,7 +114,7 @@ impl Procedures {
     }
 
     /// Run all five: `calculate(15, 10) = {add: 25, ...}`.
-    pub fn calculate(&self, origin: Option<&Origin>, a: Number, b: Number) -> Calculation {
+    pub fn calculate(&self, origin: Option<&Origin>, a: &Number, b: &Number) -> Calculation {
         let calc = Calculation::compute(a, b);
         self.say(origin, || {
             let parts: Vec<String> = Operation::ALL
@@ -126,7 +124,7 @@ impl Procedures {
                         Ok(n) => n.to_string(),
                         Err(e) => format!("error: {}", e.message()),
                     };
-                    format!("{}: {result}", method_name(*op))
+                    format!("{}: {result}", op.name())
                 })
                 .collect();
             format!("calculate({a}, {b}) = {{{}}}", parts.join(", "))
@@ -134,20 +132,13 @@ impl Procedures {
         calc
     }
 
-    fn rpc(
-        &self,
-        ext: &Extensions,
-        op: Operation,
-        a: JsonNumber,
-        b: JsonNumber,
-    ) -> RpcResult<JsonNumber> {
-        self.compute(ext.get::<Origin>(), op, a.0, b.0)
-            .map(JsonNumber)
+    fn rpc(&self, ext: &Extensions, op: Operation, a: Number, b: Number) -> RpcResult<Number> {
+        self.compute(ext.get::<Origin>(), op, &a, &b)
             .map_err(|e| error_object(&e))
     }
 }
 
-fn shown(result: &Result<Number, CalcError>) -> String {
+fn shown(result: &Result<Number, ArithmeticError>) -> String {
     match result {
         Ok(n) => n.to_string(),
         Err(e) => format!("error: {e}"),
@@ -155,28 +146,28 @@ fn shown(result: &Result<Number, CalcError>) -> String {
 }
 
 impl CalculatorServer for Procedures {
-    fn add(&self, ext: &Extensions, a: JsonNumber, b: JsonNumber) -> RpcResult<JsonNumber> {
+    fn add(&self, ext: &Extensions, a: Number, b: Number) -> RpcResult<Number> {
         self.rpc(ext, Operation::Add, a, b)
     }
 
-    fn sub(&self, ext: &Extensions, a: JsonNumber, b: JsonNumber) -> RpcResult<JsonNumber> {
+    fn sub(&self, ext: &Extensions, a: Number, b: Number) -> RpcResult<Number> {
         self.rpc(ext, Operation::Sub, a, b)
     }
 
-    fn mul(&self, ext: &Extensions, a: JsonNumber, b: JsonNumber) -> RpcResult<JsonNumber> {
+    fn mul(&self, ext: &Extensions, a: Number, b: Number) -> RpcResult<Number> {
         self.rpc(ext, Operation::Mul, a, b)
     }
 
-    fn pow(&self, ext: &Extensions, a: JsonNumber, b: JsonNumber) -> RpcResult<JsonNumber> {
+    fn pow(&self, ext: &Extensions, a: Number, b: Number) -> RpcResult<Number> {
         self.rpc(ext, Operation::Pow, a, b)
     }
 
-    fn div(&self, ext: &Extensions, a: JsonNumber, b: JsonNumber) -> RpcResult<JsonNumber> {
+    fn div(&self, ext: &Extensions, a: Number, b: Number) -> RpcResult<Number> {
         self.rpc(ext, Operation::Div, a, b)
     }
 
-    fn calculate(&self, ext: &Extensions, a: JsonNumber, b: JsonNumber) -> RpcResult<Calculation> {
-        Ok(Procedures::calculate(self, ext.get::<Origin>(), a.0, b.0))
+    fn calculate(&self, ext: &Extensions, a: Number, b: Number) -> RpcResult<Calculation> {
+        Ok(Procedures::calculate(self, ext.get::<Origin>(), &a, &b))
     }
 }
 
@@ -196,9 +187,10 @@ mod tests {
             protocol: Protocol::XmlRpc,
             peer: "127.0.0.1:5000".parse().expect("address"),
         };
-        let _ = procedures.compute(Some(&origin), Operation::Add, 15.into(), 10.into());
-        let _ = procedures.compute(None, Operation::Div, 1.into(), 0.into());
-        let _ = procedures.calculate(None, 15.into(), 10.into());
+        let n = |i: i64| Number::from(i);
+        let _ = procedures.compute(Some(&origin), Operation::Add, &n(15), &n(10));
+        let _ = procedures.compute(None, Operation::Div, &n(1), &n(0));
+        let _ = procedures.calculate(None, &n(15), &n(10));
         procedures.unknown(None, "ad\nd\x1b[2J", "1, 2");
         assert_eq!(
             *lines.lock().expect("lock"),

@@ -69,7 +69,8 @@ use tracing::{info, warn};
 /// client can read the refusal; past this it closes the connection.
 pub const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 
-/// Default largest request body: 1 MiB (a call is about 60 bytes).
+/// Default largest request body: 1 MiB (a call is about 60 bytes; with two
+/// numbers at their longest, 100 digits written out in full, about 2 KB).
 pub const DEFAULT_MAX_BODY: u32 = 1024 * 1024;
 
 /// How the server behaves.

@@ -20,18 +20,26 @@
 //!
 //! Types: Python's `xmlrpc.client` sends `15` as `<int>` and `1.5` as
 //! `<double>`; both are accepted, as are `<i4>`, `<i8>` and a number in a
-//! `<string>`. Results go back as `<int>` when they fit 32 bits, as `<i8>`
-//! (a common extension that Python reads) when they fit 64, and as `<double>`
-//! when they have decimals. XML-RPC has no wider integer, so a whole result
-//! beyond 64 bits that no double holds exactly is a fault, not a rounded
-//! number.
+//! `<string>` (read exactly, every digit). A `<double>` is read as the
+//! fewest digits that give back the same double (`0.1`, not
+//! `0.1000000000000000055511151231257827`).
+//!
+//! XML-RPC's numbers are only 32- and 64-bit integers and doubles, so a
+//! result ([`result_value`]) goes back as `<int>` when it fits 32 bits, as
+//! `<i8>` (a common extension that Python reads) when it fits 64, and as
+//! `<double>` when a double holds it (its shortest text is the result:
+//! `1.5`, `0.3`). A result that was rounded anyway, a quotient that does
+//! not end (`1 / 3`, `pow(3, -1)`), travels as the nearest double, as
+//! Python's own server computes it. Any other result (`add(1e28, 0.1)`, an
+//! exact 70-digit power) is a fault saying that JSON-RPC carries it exactly,
+//! never a silently rounded number.
 //!
 //! The XML-RPC specification defines no fault codes. Protocol faults here
 //! use the codes of the "specification for fault code interoperability"
 //! that many servers share (the same numbers as JSON-RPC's), and arithmetic
 //! faults the calculator's own [`crate::api::code`]s.
 
-use crate::api::{self, error_code, label, method_name};
+use crate::api::{self, error_code, label};
 use crate::procedures::{Origin, Procedures};
 use common::escape::Escaped;
 use common::number::{Number, Operation};
@@ -135,24 +143,21 @@ fn call(body: &[u8], procedures: &Procedures, origin: Option<&Origin>) -> Result
     if let Some(op) = api::operation(name) {
         let (a, b) = two_numbers(name, params)?;
         return procedures
-            .compute(origin, op, a, b)
+            .compute(origin, op, &a, &b)
             .map_err(|e| Fault::new(error_code(&e), e.to_string()))
-            .and_then(value_from_number);
+            .and_then(|n| result_value(op, &a, &b, &n));
     }
     match name {
         "calculate" => {
             let (a, b) = two_numbers(name, params)?;
-            let calc = procedures.calculate(origin, a, b);
+            let calc = procedures.calculate(origin, &a, &b);
             let mut members = BTreeMap::new();
             for op in Operation::ALL {
                 let entry = match &calc.get(op).0 {
-                    Ok(n) => value_from_number(*n),
+                    Ok(n) => result_value(op, &a, &b, n),
                     Err(e) => Err(Fault::new(e.code(), e.message().to_owned())),
                 };
-                members.insert(
-                    method_name(op).to_owned(),
-                    entry.unwrap_or_else(fault_struct),
-                );
+                members.insert(op.name().to_owned(), entry.unwrap_or_else(fault_struct));
             }
             Ok(Value::Struct(members))
         }
@@ -298,31 +303,74 @@ pub fn number_from_value(value: &Value) -> Result<Number, String> {
     }
 }
 
-/// The XML-RPC value that carries `n`: `<int>`, `<i8>` or `<double>`; a fault
-/// if no XML-RPC type holds it exactly.
-pub fn value_from_number(n: Number) -> Result<Value, Fault> {
-    if !n.is_integer() {
-        // Decimals travel as doubles: the nearest one is what every XML-RPC
-        // peer reads, and what Python itself computes for 1/3.
-        return Ok(Value::Double(n.to_f64()));
-    }
+/// The XML-RPC value that holds `n` exactly: `<int>` or `<i8>` for a whole
+/// number that fits 64 bits, `<double>` for a number a double holds (the
+/// double's shortest text is `n`: `0.1`, `1e+308`); `None` for any other.
+pub fn exact_value(n: &Number) -> Option<Value> {
     if let Some(i) = n.to_i64() {
-        return Ok(match i32::try_from(i) {
-            Ok(small) => Value::Integer(small),
-            Err(_) => Value::Long(i),
-        });
+        return Some(i32::try_from(i).map_or(Value::Long(i), Value::Integer));
     }
     let double = n.to_f64();
-    if Number::from_f64(double) == Ok(n) {
-        return Ok(Value::Double(double));
+    (Number::from_f64(double).as_ref() == Ok(n)).then_some(Value::Double(double))
+}
+
+/// The XML-RPC value that carries `result`, the result of `op(a, b)`:
+/// exactly when an XML-RPC number holds it ([`exact_value`]); as the nearest
+/// double when the result was rounded anyway (a quotient that does not end)
+/// and that double is a normal one; otherwise a fault that says JSON-RPC
+/// carries it exactly.
+pub fn result_value(
+    op: Operation,
+    a: &Number,
+    b: &Number,
+    result: &Number,
+) -> Result<Value, Fault> {
+    if let Some(value) = exact_value(result) {
+        return Ok(value);
     }
+    let nearest = result.to_f64();
+    // A subnormal double has too few bits to be "the nearest double" in any
+    // useful sense (1e-323 / 3 would arrive as 5e-324), and 0 or an
+    // infinity is not the quotient at all.
+    if rounded(op, a, b, result) && nearest.is_normal() {
+        return Ok(Value::Double(nearest));
+    }
+    let text = result.to_string();
     Err(Fault::new(
-        api::code::OVERFLOW,
+        api::code::NOT_IN_XML_RPC,
         format!(
-            "the result {n} does not fit XML-RPC's numbers (64-bit integers, doubles); \
-             JSON-RPC carries it exactly"
+            "the result {} does not fit XML-RPC's numbers (64-bit integers, doubles); \
+             JSON-RPC carries it exactly",
+            Escaped::new(&text, SHOWN_DIGITS)
         ),
     ))
+}
+
+/// How many characters of a result a fault quotes (a result can have
+/// thousands of digits).
+const SHOWN_DIGITS: usize = 60;
+
+/// True if `result` is not the exact value of `op(a, b)` but a rounded one:
+/// a quotient that does not end, rounded to 34 digits (a negative power
+/// divides, so `pow(3, -1)` too), or a fractional power, computed in
+/// doubles. Sums, differences, products and the other powers are exact.
+fn rounded(op: Operation, a: &Number, b: &Number, result: &Number) -> bool {
+    let one = Number::from(1i64);
+    match op {
+        // An exact quotient times the divisor gives back the dividend.
+        Operation::Div => result.checked_mul(b).as_ref() != Ok(a),
+        // a^-n ends exactly when 1/a does: the same prime factors divide.
+        Operation::Pow if b.is_integer() => {
+            b.is_negative()
+                && one
+                    .checked_div(a)
+                    .and_then(|inverse| inverse.checked_mul(a))
+                    .as_ref()
+                    != Ok(&one)
+        }
+        Operation::Pow => true,
+        Operation::Add | Operation::Sub | Operation::Mul => false,
+    }
 }
 
 /// Why a body that dxr could not read is not an XML-RPC call: not
@@ -436,7 +484,7 @@ pub fn calculation_from_value(value: &Value) -> Result<Vec<XmlOutcome>, String> 
     Operation::ALL
         .iter()
         .map(|op| {
-            let name = method_name(*op);
+            let name = op.name();
             let entry = members.get(name).ok_or_else(|| {
                 format!("the struct from calculate has no {name:?} ({})", label(*op))
             })?;
@@ -509,13 +557,55 @@ mod tests {
     #[test]
     fn a_result_no_xml_rpc_type_holds_is_a_fault() {
         let body = call_xml("pow", &(param("<int>15</int>") + &param("<int>20</int>")));
-        let fault = answer(&body).expect_err("a fault");
-        assert_eq!(fault.code(), api::code::OVERFLOW);
-        assert!(
-            fault.string().contains("332525673007965087890625"),
-            "{}",
-            fault.string()
+        assert_eq!(
+            answer(&body),
+            Err(Fault::new(
+                api::code::NOT_IN_XML_RPC,
+                "the result 332525673007965087890625 does not fit XML-RPC's numbers \
+                 (64-bit integers, doubles); JSON-RPC carries it exactly"
+                    .into()
+            ))
         );
+    }
+
+    fn n(s: &str) -> Number {
+        s.parse().expect("a number")
+    }
+
+    /// What `op(a, b)` is over XML-RPC.
+    fn carried(op: Operation, a: &str, b: &str) -> Result<Value, i32> {
+        let (a, b) = (n(a), n(b));
+        let result = op.apply(&a, &b).expect("computes");
+        result_value(op, &a, &b, &result).map_err(|f| f.code())
+    }
+
+    #[test]
+    fn results_travel_exactly_or_rounded_only_when_they_were_rounded_anyway() {
+        use Operation::{Add, Div, Mul, Pow, Sub};
+        let not_carried = Err(api::code::NOT_IN_XML_RPC);
+        // Integers that fit, and what a double holds.
+        assert_eq!(carried(Add, "15", "10"), Ok(Value::Integer(25)));
+        assert_eq!(carried(Mul, "1e10", "10"), Ok(Value::Long(100_000_000_000)));
+        assert_eq!(carried(Add, "0.1", "0.2"), Ok(Value::Double(0.3)));
+        assert_eq!(carried(Div, "1e-28", "1e28"), Ok(Value::Double(1e-56)));
+        assert_eq!(carried(Mul, "1e308", "1"), Ok(Value::Double(1e308)));
+        assert_eq!(carried(Pow, "2", "0.5"), Ok(Value::Double(2f64.sqrt())));
+        // Quotients that do not end: rounded anyway, so the nearest double.
+        assert_eq!(carried(Div, "1", "3"), Ok(Value::Double(1.0 / 3.0)));
+        assert_eq!(carried(Div, "1e-28", "3"), Ok(Value::Double(1e-28 / 3.0)));
+        assert_eq!(carried(Pow, "3", "-1"), Ok(Value::Double(1.0 / 3.0)));
+        // ... unless that double is not a normal one.
+        assert_eq!(carried(Div, "1e-400", "3"), not_carried);
+        assert_eq!(carried(Div, "1e-320", "3"), not_carried);
+        assert_eq!(carried(Div, "1e400", "3"), not_carried);
+        // Exact results a double would round: a fault, not a rounded number.
+        assert_eq!(carried(Add, "1e28", "0.1"), not_carried);
+        assert_eq!(carried(Sub, "1e28", "0.1"), not_carried);
+        assert_eq!(carried(Add, "1e308", "1e308"), not_carried);
+        assert_eq!(carried(Pow, "2", "-100"), not_carried);
+        assert_eq!(carried(Div, "1", "1024"), Ok(Value::Double(1.0 / 1024.0)));
+        assert_eq!(carried(Div, "1", "2e50"), Ok(Value::Double(5e-51)));
+        assert_eq!(carried(Div, "123456789012345678901", "1000"), not_carried);
     }
 
     #[test]
@@ -646,8 +736,8 @@ mod tests {
         let shown: Vec<String> = results
             .iter()
             .map(|(op, r)| match r {
-                Ok(n) => format!("{}={n}", method_name(*op)),
-                Err(f) => format!("{}!{}", method_name(*op), f.code()),
+                Ok(n) => format!("{}={n}", op.name()),
+                Err(f) => format!("{}!{}", op.name(), f.code()),
             })
             .collect();
         assert_eq!(shown, ["add=15", "sub=15", "mul=0", "pow=1", "div!1"]);

@@ -186,15 +186,16 @@ fn an_unreachable_server_is_one_error_line_with_the_reason_once() {
     }
 }
 
-/// Run the client under a pseudo-terminal (as a person at a keyboard would),
-/// typing `typed`; what it printed on stdout and stderr.
+/// Run the client (the command in `argv[2:]`) under a pseudo-terminal, as a
+/// person at a keyboard would, typing the lines in `argv[1]` and then
+/// Ctrl-D; what it printed on stdout and stderr.
 const ON_A_TERMINAL: &str = r#"
 import os, pty, subprocess, sys
 master, slave = pty.openpty()
-child = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=subprocess.PIPE,
+child = subprocess.Popen(sys.argv[2:], stdin=slave, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
 os.close(slave)
-os.write(master, b'15\n10\n\x04')
+os.write(master, sys.argv[1].encode() + b'\x04')
 out, err = child.communicate(timeout=20)
 os.close(master)
 sys.stdout.write(out.decode())
@@ -202,18 +203,132 @@ sys.stderr.write(err.decode())
 sys.exit(child.returncode)
 "#;
 
+/// Run the client against `server` on a terminal, typing `typed`.
+fn on_a_terminal(server: &common::testing::Program, typed: &str) -> common::testing::Finished {
+    let command = client().command(&["--connect", server.addr()]);
+    let mut argv = vec![
+        typed.to_owned(),
+        command.get_program().to_string_lossy().into_owned(),
+    ];
+    argv.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    run_python(ON_A_TERMINAL, &argv, "")
+}
+
 #[test]
 fn with_no_arguments_it_prompts_like_the_slide() {
     let server = start_server(&[]);
-    let command = client().command(&["--connect", server.addr()]);
-    let mut argv = vec![command.get_program().to_string_lossy().into_owned()];
-    argv.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
-    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-    let done = run_python(ON_A_TERMINAL, &argv, "");
+    let done = on_a_terminal(&server, "15\n10\n");
     assert!(done.status.success(), "stderr: {}", done.stderr);
     assert_eq!(done.stdout, FIVE);
     assert!(done.stderr.contains("1º número: "), "{}", done.stderr);
     assert!(done.stderr.contains("2º número: "), "{}", done.stderr);
+}
+
+/// 60 significant digits (the common generators' longest), and Python's
+/// largest float.
+const SIXTY_NINES: &str = "999999999999999999999999999999999999999999999999999999999999";
+
+/// The five results for `SIXTY_NINES` and `1e308`, every digit.
+fn sixty_nines_and_1e308() -> Vec<String> {
+    vec![
+        format!("Somar: 1{}{SIXTY_NINES}", "0".repeat(248)),
+        format!("Subtrair: -{}{}1", "9".repeat(248), "0".repeat(59)),
+        format!("Multiplicar: 9.{}e+367", "9".repeat(59)),
+        "Potência: error: the result is too large: an exact power must be below 1e+10001"
+            .to_owned(),
+        format!("Dividir: 9.{}e-249", "9".repeat(59)),
+    ]
+}
+
+#[test]
+fn a_long_number_and_1e308_go_through_the_command_line() {
+    let server = start_server(&[]);
+    let done = run_client(&server, &[SIXTY_NINES, "1e308"], "");
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, sixty_nines_and_1e308());
+}
+
+#[test]
+fn a_long_number_and_1e308_go_through_a_pipe() {
+    let server = start_server(&[]);
+    let done = run_client(&server, &[], &format!("{SIXTY_NINES} 1e308\n"));
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, sixty_nines_and_1e308());
+}
+
+#[test]
+fn a_long_number_and_1e308_go_through_the_prompts() {
+    let server = start_server(&[]);
+    let done = on_a_terminal(&server, &format!("{SIXTY_NINES}\n1e308\n"));
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, sixty_nines_and_1e308());
+}
+
+#[test]
+fn sub_1e28_0_1_is_exact_over_json_rpc() {
+    let server = start_server(&[]);
+    for transport in ["http", "ws"] {
+        let done = run_client(
+            &server,
+            &["--transport", transport, "sub", "1e28", "0.1"],
+            "",
+        );
+        assert!(done.status.success(), "{transport}: {}", done.stderr);
+        assert_eq!(
+            done.stdout,
+            ["9999999999999999999999999999.9"],
+            "{transport}"
+        );
+    }
+}
+
+#[test]
+fn sub_1e28_0_1_over_xml_rpc_is_an_error_that_names_json_rpc() {
+    let server = start_server(&[]);
+    let done = run_client(&server, &["--transport", "xml", "sub", "1e28", "0.1"], "");
+    assert_eq!(
+        done.stderr,
+        "error: the result 9999999999999999999999999999.9 does not fit XML-RPC's numbers \
+         (64-bit integers, doubles); JSON-RPC carries it exactly\n"
+    );
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+}
+
+#[test]
+fn over_xml_rpc_a_quotient_that_does_not_end_is_the_nearest_double() {
+    let server = start_server(&[]);
+    let done = run_client(&server, &["--transport", "xml", "div", "1", "3"], "");
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, ["0.3333333333333333"]);
+}
+
+#[test]
+fn help_states_the_number_rules() {
+    // Our binaries' documentation, not the protocol: a graded replacement
+    // need not have it.
+    for binary in [
+        env!("CARGO_BIN_EXE_rpc-calculator-server"),
+        env!("CARGO_BIN_EXE_rpc-calculator-client"),
+    ] {
+        let done = Launcher::fixed(binary).spawn(&["--help"]).finish();
+        assert!(done.status.success(), "{binary}: {}", done.stderr);
+        let help = done.stdout.join(" ");
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for rule in [
+            "add, sub and mul are exact, every digit (add 1e28 0.1 = 10000000000000000000000000000.1)",
+            "otherwise rounded to 34 significant digits, half to even (div 1 3 = 0.3333333333333333333333333333333333)",
+            "Inputs: at most 100 significant digits, 0 or between 1e-999 and 1e+1000 in magnitude (1e308 is fine).",
+            "JSON-RPC carries every result exactly.",
+            "XML-RPC carries doubles: a quotient that does not end arrives rounded to the nearest double, as Python's own server computes it",
+        ] {
+            assert!(
+                help.contains(rule),
+                "{binary} --help lacks {rule:?}:\n{help}"
+            );
+        }
+    }
 }
 
 /// A JSON-RPC WebSocket server written for these tests. It accepts one
@@ -246,7 +361,7 @@ async fn fake_server(listener: tokio::net::TcpListener, hold: usize) -> Vec<Stri
             let number = |i: usize| -> Number {
                 request["params"][i].to_string().parse().expect("a number")
             };
-            let result = op.apply(number(0), number(1)).expect("computes");
+            let result = op.apply(&number(0), &number(1)).expect("computes");
             let reply = format!(
                 r#"{{"jsonrpc":"2.0","id":{},"result":{result}}}"#,
                 request["id"]
@@ -293,10 +408,7 @@ fn without_async_the_calls_go_one_after_the_other() {
     assert!(done.status.success(), "stderr: {}", done.stderr);
     assert_eq!(done.stdout, FIVE);
     let arrived = rt.block_on(fake).expect("the fake server");
-    let order: Vec<&str> = Operation::ALL
-        .iter()
-        .map(|op| rpc_calculator::api::method_name(*op))
-        .collect();
+    let order: Vec<&str> = Operation::ALL.iter().map(|op| op.name()).collect();
     assert_eq!(arrived, order);
 }
 

@@ -95,6 +95,27 @@ for reply in sorted(replies, key=lambda r: r['id']):
         print(reply['id'], 'error', reply['error']['code'])
 "#;
 
+/// Python's numbers against ours: its largest floats over XML-RPC, a
+/// quotient that does not end (XML-RPC carries doubles, so it arrives as
+/// the double Python itself computes), a result XML-RPC cannot carry, and
+/// the exact result over JSON-RPC read with `decimal`.
+const NUMBERS_CLIENT: &str = r#"
+import decimal, json, sys, urllib.request, xmlrpc.client
+s = xmlrpc.client.ServerProxy('http://127.0.0.1:%s' % sys.argv[1])
+print('mul', s.mul(1e308, 1))
+print('div', s.div(1, 3) == 1 / 3, s.div(2, 3) == 2 / 3, s.div(1, 7) == 1 / 7)
+try:
+    s.add(1e308, 1e308)
+except xmlrpc.client.Fault as f:
+    print('fault', f.faultCode, f.faultString)
+request = urllib.request.Request(
+    'http://127.0.0.1:%s/' % sys.argv[1],
+    data=b'{"jsonrpc":"2.0","id":1,"method":"add","params":[1e28,0.1]}',
+    headers={'Content-Type': 'application/json'})
+with urllib.request.urlopen(request, timeout=10) as response:
+    print('json', json.load(response, parse_float=decimal.Decimal)['result'])
+"#;
+
 /// The slide's Server.py extended to the exercise (five functions), on a
 /// free port, printing `listening on` first so the test can find it.
 const PYTHON_SERVER: &str = r#"
@@ -183,6 +204,22 @@ fn a_batch_gets_one_reply_per_call_and_none_for_the_notification() {
             "2 error 1",
             "3 result 0.3",
             "4 error -32601",
+        ]
+    );
+}
+
+#[test]
+fn pythons_numbers_cross_both_protocols_as_the_readme_says() {
+    let server = start_server(&[]);
+    let done = run_python(NUMBERS_CLIENT, &[&port(&server)], "");
+    assert!(done.status.success(), "python failed: {}", done.stderr);
+    assert_eq!(
+        done.stdout,
+        [
+            "mul 1e+308",
+            "div True True True",
+            "fault 7 the result 2e+308 does not fit XML-RPC's numbers (64-bit integers, doubles); JSON-RPC carries it exactly",
+            "json 10000000000000000000000000000.1",
         ]
     );
 }

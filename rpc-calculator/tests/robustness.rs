@@ -6,7 +6,6 @@ mod support;
 
 use common::number::{Number, Operation};
 use jsonrpsee::rpc_params;
-use rpc_calculator::api::{JsonNumber, method_name};
 use std::io::{Read as _, Write as _};
 use std::thread;
 use support::testing::{run_python, timeout};
@@ -17,7 +16,7 @@ use support::{Http, assert_still_serves, post_json, runtime, start_server};
 fn nth_call(c: usize, i: usize) -> (Operation, Number, Number) {
     let op = Operation::ALL[(c + i) % 5];
     let a = Number::from(((c * 1000 + i) % 999 + 1) as i64);
-    let b = Number::from([1, 2, 4, 5, 8][i % 5]);
+    let b = Number::from([1i64, 2, 4, 5, 8][i % 5]);
     (op, a, b)
 }
 
@@ -47,12 +46,12 @@ fn a_hundred_concurrent_clients_make_a_thousand_calls_each_all_correct() {
         async fn run(client: impl ClientT, c: usize) -> usize {
             for i in 0..1000 {
                 let (op, a, b) = nth_call(c, i);
-                let got: JsonNumber = client
-                    .request(method_name(op), rpc_params![JsonNumber(a), JsonNumber(b)])
+                let got: Number = client
+                    .request(op.name(), rpc_params![&a, &b])
                     .await
                     .unwrap_or_else(|e| panic!("client {c} call {i}: {e}"));
-                let want = op.apply(a, b).expect("the test's numbers compute");
-                assert_eq!(got.0, want, "client {c} call {i}: {op:?}({a}, {b})");
+                let want = op.apply(&a, &b).expect("the test's numbers compute");
+                assert_eq!(got, want, "client {c} call {i}: {op:?}({a}, {b})");
             }
             1000
         }

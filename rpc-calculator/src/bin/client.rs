@@ -17,7 +17,7 @@ use common::cli::{print_line, stdin_lines};
 use common::number::{Number, Operation};
 use rpc_calculator::api::operation;
 use rpc_calculator::client::{Client, Transport, result_line};
-use rpc_calculator::input::{Pairs, Source};
+use rpc_calculator::input::{Pairs, Source, number};
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -26,7 +26,7 @@ use std::time::Duration;
 /// prints the results, labelled as the exercise's console (Somar, Subtrair,
 /// Multiplicar, Potência, Dividir).
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, after_help = rpc_calculator::NUMBERS_HELP)]
 struct Args {
     /// `A B`: the five results; `METHOD A B`: one call (add, sub, mul, pow,
     /// div or calculate); nothing: read pairs from stdin, one pair per line
@@ -73,10 +73,6 @@ async fn main() -> ExitCode {
     }
 }
 
-fn number(text: &str) -> anyhow::Result<Number> {
-    Ok(text.parse()?)
-}
-
 fn plan(args: &[String]) -> anyhow::Result<Plan> {
     Ok(match args {
         [] => Plan::Stdin,
@@ -115,20 +111,20 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         async move {
             if args.concurrent {
                 client
-                    .all_at_once(a, b, |r| print_line(&result_line(&r)))
+                    .all_at_once(&a, &b, |r| print_line(&result_line(&r)))
                     .await
             } else {
                 client
-                    .one_by_one(a, b, |r| print_line(&result_line(&r)))
+                    .one_by_one(&a, &b, |r| print_line(&result_line(&r)))
                     .await
             }
         }
     };
     match plan {
         Plan::Five(a, b) => five(a, b).await?,
-        Plan::One(Some(op), a, b) => print_line(&client.call(op, a, b).await?.to_string()),
+        Plan::One(Some(op), a, b) => print_line(&client.call(op, &a, &b).await?.to_string()),
         Plan::One(None, a, b) => {
-            for result in client.calculate(a, b).await? {
+            for result in client.calculate(&a, &b).await? {
                 print_line(&result_line(&result));
             }
         }

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 /// Calculator server: add, sub, mul, pow, div and calculate over JSON-RPC
 /// 2.0 (HTTP POST and WebSocket) and XML-RPC (POST /RPC2), on one port.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, after_help = rpc_calculator::NUMBERS_HELP)]
 struct Args {
     /// Address to listen on, HOST:PORT (port 0: any free port).
     #[arg(long, value_name = "HOST:PORT", default_value = common::addr::RPC_CALCULATOR)]

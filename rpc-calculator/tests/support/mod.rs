@@ -244,3 +244,40 @@ pub fn assert_still_serves(server: &mut Program) {
         5
     );
 }
+
+/// A JSON-RPC session on a WebSocket, spoken without any JSON-RPC library:
+/// text frames in, text frames out.
+pub struct WebSocket {
+    socket: tokio_tungstenite::tungstenite::WebSocket<TcpStream>,
+}
+
+impl WebSocket {
+    /// Open a WebSocket to the server under test (`GET /` with `Upgrade`).
+    #[track_caller]
+    pub fn connect(server: &Program) -> Self {
+        let stream = TcpStream::connect(server.socket_addr()).expect("connect to the server");
+        stream
+            .set_read_timeout(Some(timeout()))
+            .expect("set a read timeout");
+        let url = format!("ws://{}/", server.addr());
+        let (socket, _) = tokio_tungstenite::tungstenite::client::client(url.as_str(), stream)
+            .unwrap_or_else(|e| panic!("the WebSocket handshake failed: {e}"));
+        Self { socket }
+    }
+
+    /// Send one text frame and return the next text frame the server sends.
+    #[track_caller]
+    pub fn call(&mut self, text: &str) -> String {
+        use tokio_tungstenite::tungstenite::Message;
+        self.socket
+            .send(Message::text(text))
+            .expect("send a WebSocket message");
+        loop {
+            match self.socket.read().expect("a WebSocket reply") {
+                Message::Text(reply) => return reply.as_str().to_owned(),
+                Message::Close(frame) => panic!("the server closed the WebSocket: {frame:?}"),
+                _ => continue,
+            }
+        }
+    }
+}

@@ -200,7 +200,7 @@ fn nan_infinity_and_text_are_invalid_params() {
         (json!(["NaN", 1]), "not a finite number"),
         (json!(["inf", 1]), "not a finite number"),
         (json!(["abc", 1]), "\"abc\" is not a number"),
-        (json!([true, 1]), "\"true\" is not a number"),
+        (json!([true, 1]), "true is not a number"),
     ] {
         let reply = json_rpc(&server, "add", params.clone());
         assert_eq!(reply["error"]["code"], -32602, "{params}: {reply}");

@@ -1,20 +1,27 @@
 //! The contract of the calculator API, as pure functions: no sockets here.
 //!
 //! `GET /api/{op}/{a}/{b}` with `op` one of `soma`, `sub`, `div`, `mult`
-//! answers `200` and one JSON member named for the operation:
+//! answers `200` and one JSON member named for the operation, with the
+//! course's deployed API's own names (issue 13's table, from the Postman
+//! screenshots of the slides "API AWS Lambda"), punctuation included:
 //!
 //! ```text
-//! GET /api/mult/8/5     200  {"A multiplicação": 40}
-//! GET /api/div/8/5      200  {"A divisão": 1.6}
+//! GET /api/soma/4/5     200  {"A soma: ": 9}
+//! GET /api/sub/4/5      200  {"A subtração:": -1}
+//! GET /api/mult/4/5     200  {"A multiplicação": 20}
+//! GET /api/div/4/5      200  {"A Divisão": 0.8}
 //! GET /api/div/8/0      400  {"Code": "BadRequestError", "Message": "division by zero"}
-//! GET /api/pow/2/3      404  {"Code": "NotFoundError", "Message": "unknown operation \"pow\"; ..."}
+//! GET /api/pow/2/3      403  {"message":"Missing Authentication Token"}
 //! ```
 //!
-//! Errors take the shape of Chalice's (`Code` and `Message`), the framework
-//! the course's own API is written with. The values are decimal numbers as
-//! people type them, computed exactly by [`common::number`]; the result is
-//! written with every digit it has, so integers stay integers (`40`, never
-//! `40.0`) and `0.1 + 0.2` is `0.3`.
+//! A request no route answers (an unknown operation, another path, a method
+//! other than GET) gets what API Gateway answers for it, a `403` "Missing
+//! Authentication Token". The refusals of bad values are ours, in the shape
+//! of Chalice's errors (`Code` and `Message`), the framework the course's
+//! API is written with: the slides do not show the deployed API's. The
+//! values are decimal numbers as people type them, computed exactly by
+//! [`common::number`]; the result is written with every digit it has, so
+//! integers stay integers (`40`, never `40.0`) and `0.1 + 0.2` is `0.3`.
 //!
 //! [`respond`] is the whole API in one function: the HTTP server and the
 //! Lambda handler only carry its [`Reply`] over their transport.
@@ -59,16 +66,24 @@ impl Op {
         }
     }
 
-    /// The name of the JSON member that carries the result. Only `mult`'s
-    /// appears in the slide (`{'A multiplicação': 40}`); the others follow
-    /// its pattern.
+    /// The name of the JSON member that carries the result, as the
+    /// course's deployed API writes it: what this server sends
+    /// ([`RESULT_KEYS`]).
     pub fn key(self) -> &'static str {
-        match self {
-            Op::Soma => "A soma",
-            Op::Sub => "A subtração",
-            Op::Div => "A divisão",
-            Op::Mult => "A multiplicação",
-        }
+        self.keys().course
+    }
+
+    /// The names a result of this operation may carry ([`RESULT_KEYS`]).
+    pub fn keys(self) -> &'static ResultKeys {
+        // The table holds every operation once, in the order of `Op::ALL`.
+        &RESULT_KEYS[self as usize]
+    }
+
+    /// True if `key` names a result of this operation: the course's key or
+    /// the tidy one, exactly.
+    pub fn accepts(self, key: &str) -> bool {
+        let keys = self.keys();
+        key == keys.course || key == keys.tidy
     }
 
     /// Apply the operation, exactly.
@@ -98,7 +113,7 @@ impl fmt::Display for Op {
 }
 
 impl FromStr for Op {
-    type Err = ApiError;
+    type Err = UnknownOperation;
 
     /// Exactly one of the four names, as in the URL (case matters, as in
     /// the course's routes).
@@ -106,9 +121,73 @@ impl FromStr for Op {
         Op::ALL
             .into_iter()
             .find(|op| op.name() == name)
-            .ok_or_else(|| ApiError::UnknownOperation(name.to_owned()))
+            .ok_or_else(|| UnknownOperation(name.to_owned()))
     }
 }
+
+/// A name that is not one of the four operations.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown operation {}; the operations are {}", quote(.0), Op::list())]
+pub struct UnknownOperation(pub String);
+
+/// The names of a result's member for one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultKeys {
+    /// The operation.
+    pub op: Op,
+    /// The course's deployed API's name, punctuation and all: what this
+    /// server sends.
+    pub course: &'static str,
+    /// The same name without the deployed API's stray punctuation and
+    /// capital, as students' own re-implementations write it.
+    pub tidy: &'static str,
+}
+
+impl ResultKeys {
+    /// The accepted names, for messages: `"A soma: " or "A soma"`, or one
+    /// name when both are the same.
+    pub fn expected(&self) -> String {
+        if self.course == self.tidy {
+            format!("{:?}", self.course)
+        } else {
+            format!("{:?} or {:?}", self.course, self.tidy)
+        }
+    }
+}
+
+/// Which names a result may carry, per operation, in the order of
+/// [`Op::ALL`]: the one table both the server (the course's names) and the
+/// client (either name, nothing else) read.
+///
+/// The course's names are those of the API the course deployed
+/// (`https://mrl0vy3w26.execute-api.sa-east-1.amazonaws.com/api/`), as the
+/// Postman screenshots of the slides "API AWS Lambda" show them, quoted in
+/// issue 13: a colon and a space inside `A soma: `, a colon inside
+/// `A subtração:`, a capital in `A Divisão`. The inconsistency is the
+/// API's, and it is kept: clients written against the deployed API look
+/// for these exact names.
+pub const RESULT_KEYS: [ResultKeys; 4] = [
+    ResultKeys {
+        op: Op::Soma,
+        course: "A soma: ",
+        tidy: "A soma",
+    },
+    ResultKeys {
+        op: Op::Sub,
+        course: "A subtração:",
+        tidy: "A subtração",
+    },
+    ResultKeys {
+        op: Op::Div,
+        course: "A Divisão",
+        tidy: "A divisão",
+    },
+    ResultKeys {
+        op: Op::Mult,
+        course: "A multiplicação",
+        tidy: "A multiplicação",
+    },
+];
 
 /// Which of the two values, by its name in the route `/{op}/{a}/{b}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,13 +207,30 @@ impl fmt::Display for Operand {
     }
 }
 
+/// API Gateway's answer to a request that no route of the API takes.
+pub const MISSING_TOKEN: &str = "Missing Authentication Token";
+
+/// The body of that answer, byte for byte as API Gateway sends it.
+pub const MISSING_TOKEN_BODY: &str = r#"{"message":"Missing Authentication Token"}"#;
+
+/// The header API Gateway sends with it, `x-amzn-ErrorType`, and its value.
+pub const MISSING_TOKEN_ERROR_TYPE: (&str, &str) =
+    ("x-amzn-errortype", "MissingAuthenticationTokenException");
+
 /// Why a request gets no result. Every variant is the client's doing: the
 /// API has no failure of its own.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
-    /// The operation is not one of the four (404).
-    #[error("unknown operation {}; the operations are {}", quote(.0), Op::list())]
-    UnknownOperation(String),
+    /// No route takes the request: an operation that is not one of the
+    /// four, a path that is not `/api/{op}/{a}/{b}`, or a method other than
+    /// GET. API Gateway answers these itself, before any function runs,
+    /// with a 403 whose wording is about authentication, so that a caller
+    /// cannot tell which paths exist (the course's API has no
+    /// authorization at all).
+    /// Displayed as the reason, for the server's log; the reply says only
+    /// API Gateway's words.
+    #[error("no route: {0}")]
+    NoRoute(String),
     /// A value is not a number this API computes with (400).
     #[error("value {which} {}", describe(.error))]
     BadValue {
@@ -147,41 +243,31 @@ pub enum ApiError {
     /// too large for 28 significant digits (400).
     #[error("{0}")]
     Arithmetic(ArithmeticError),
-    /// The path is not `/api/{op}/{a}/{b}` (404).
-    #[error("no resource at {}; the API is GET {MOUNT}/{{op}}/{{a}}/{{b}} with op one of {}", quote(.0), Op::list())]
-    NoSuchResource(String),
     /// The path is not valid once percent-decoded (400).
     #[error("the path is not valid: {0}")]
     BadPath(String),
-    /// A method other than GET (405).
-    #[error("Unsupported method: {0}")]
-    MethodNotAllowed(String),
 }
 
 impl ApiError {
     /// The HTTP status code.
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::UnknownOperation(_) | ApiError::NoSuchResource(_) => 404,
+            ApiError::NoRoute(_) => 403,
             ApiError::BadValue { .. } | ApiError::Arithmetic(_) | ApiError::BadPath(_) => 400,
-            ApiError::MethodNotAllowed(_) => 405,
         }
     }
 
-    /// Chalice's name for the error, the `Code` member.
-    pub fn code(&self) -> &'static str {
-        match self.status() {
-            404 => "NotFoundError",
-            405 => "MethodNotAllowedError",
-            _ => "BadRequestError",
-        }
-    }
-
-    /// The reply that carries this error.
+    /// The reply that carries this error: API Gateway's body for
+    /// [`ApiError::NoRoute`], Chalice's shape (`BadRequestError`) for the
+    /// rest.
     pub fn reply(&self) -> Reply {
+        let body = match self {
+            ApiError::NoRoute(_) => MISSING_TOKEN_BODY.to_owned(),
+            _ => error_body("BadRequestError", &self.to_string()),
+        };
         Reply {
             status: self.status(),
-            body: error_body(self.code(), &self.to_string()),
+            body,
         }
     }
 }
@@ -201,9 +287,9 @@ pub struct Reply {
 /// ```
 /// use lambda_calc_client::api::respond;
 /// assert_eq!(respond("mult", "8", "5").body, r#"{"A multiplicação": 40}"#);
-/// assert_eq!(respond("div", "8", "5").body, r#"{"A divisão": 1.6}"#);
+/// assert_eq!(respond("div", "4", "5").body, r#"{"A Divisão": 0.8}"#);
 /// assert_eq!(respond("div", "8", "0").status, 400);
-/// assert_eq!(respond("pow", "8", "5").status, 404);
+/// assert_eq!(respond("pow", "8", "5").status, 403);
 /// ```
 pub fn respond(op: &str, a: &str, b: &str) -> Reply {
     match calculate(op, a, b) {
@@ -216,9 +302,11 @@ pub fn respond(op: &str, a: &str, b: &str) -> Reply {
 }
 
 /// Parse and compute; the operation is checked first, so an unknown one is
-/// a 404 whatever the values are.
+/// API Gateway's 403 whatever the values are: it names no route.
 pub fn calculate(op: &str, a: &str, b: &str) -> Result<(Op, Number), ApiError> {
-    let op: Op = op.parse()?;
+    let op: Op = op
+        .parse()
+        .map_err(|e: UnknownOperation| ApiError::NoRoute(e.to_string()))?;
     let value = |which, text: &str| {
         text.parse::<Number>()
             .map_err(|error| ApiError::BadValue { which, error })
@@ -307,23 +395,63 @@ mod tests {
     }
 
     #[test]
-    fn each_operation_answers_with_its_own_key() {
-        assert_eq!(ok("soma", "8", "5"), r#"{"A soma": 13}"#);
-        assert_eq!(ok("sub", "8", "5"), r#"{"A subtração": 3}"#);
-        assert_eq!(ok("mult", "8", "5"), r#"{"A multiplicação": 40}"#);
-        assert_eq!(ok("div", "8", "5"), r#"{"A divisão": 1.6}"#);
+    fn each_operation_answers_with_the_course_apis_key() {
+        // Issue 13's table: the deployed API's bodies for /{op}/4/5.
+        assert_eq!(ok("soma", "4", "5"), r#"{"A soma: ": 9}"#);
+        assert_eq!(ok("sub", "4", "5"), r#"{"A subtração:": -1}"#);
+        assert_eq!(ok("mult", "4", "5"), r#"{"A multiplicação": 20}"#);
+        assert_eq!(ok("div", "4", "5"), r#"{"A Divisão": 0.8}"#);
+    }
+
+    #[test]
+    fn the_key_table_follows_the_order_of_the_operations() {
+        for (op, keys) in Op::ALL.into_iter().zip(RESULT_KEYS) {
+            assert_eq!(op.keys(), &keys);
+            assert_eq!(keys.op, op);
+        }
+    }
+
+    #[test]
+    fn each_operation_accepts_the_course_key_and_the_tidy_one_only() {
+        for (op, accepted) in [
+            (Op::Soma, ["A soma: ", "A soma"]),
+            (Op::Sub, ["A subtração:", "A subtração"]),
+            (Op::Div, ["A Divisão", "A divisão"]),
+            (Op::Mult, ["A multiplicação", "A multiplicação"]),
+        ] {
+            for key in accepted {
+                assert!(op.accepts(key), "{op} {key:?}");
+            }
+        }
+        for (op, refused) in [
+            (Op::Soma, "A soma:"),
+            (Op::Soma, "a soma"),
+            (Op::Sub, "A subtração: "),
+            (Op::Div, "A divisão:"),
+            (Op::Mult, "A Multiplicação"),
+            (Op::Mult, "A soma"),
+            (Op::Div, "x"),
+        ] {
+            assert!(!op.accepts(refused), "{op} {refused:?}");
+        }
+    }
+
+    #[test]
+    fn the_expected_keys_are_listed_for_messages() {
+        assert_eq!(Op::Soma.keys().expected(), r#""A soma: " or "A soma""#);
+        assert_eq!(Op::Mult.keys().expected(), r#""A multiplicação""#);
     }
 
     #[test]
     fn integers_stay_integers_and_decimals_are_exact() {
-        assert_eq!(ok("div", "8", "4"), r#"{"A divisão": 2}"#);
-        assert_eq!(ok("soma", "0.1", "0.2"), r#"{"A soma": 0.3}"#);
+        assert_eq!(ok("div", "8", "4"), r#"{"A Divisão": 2}"#);
+        assert_eq!(ok("soma", "0.1", "0.2"), r#"{"A soma: ": 0.3}"#);
         assert_eq!(ok("mult", "1.5", "2"), r#"{"A multiplicação": 3}"#);
-        assert_eq!(ok("sub", "3", "5"), r#"{"A subtração": -2}"#);
-        assert_eq!(ok("soma", "1e3", ".5"), r#"{"A soma": 1000.5}"#);
+        assert_eq!(ok("sub", "3", "5"), r#"{"A subtração:": -2}"#);
+        assert_eq!(ok("soma", "1e3", ".5"), r#"{"A soma: ": 1000.5}"#);
         assert_eq!(
             ok("div", "1", "3"),
-            r#"{"A divisão": 0.3333333333333333333333333333}"#
+            r#"{"A Divisão": 0.3333333333333333333333333333}"#
         );
     }
 
@@ -339,25 +467,26 @@ mod tests {
     }
 
     #[test]
-    fn errors_have_chalice_shape_and_status() {
+    fn refused_values_have_chalice_shape_and_400() {
         let reply = respond("div", "1", "0");
         assert_eq!(reply.status, 400);
         assert_eq!(
             reply.body,
             r#"{"Code": "BadRequestError", "Message": "division by zero"}"#
         );
+    }
+
+    #[test]
+    fn an_unknown_operation_is_api_gateways_403() {
         let reply = respond("pow", "1", "2");
-        assert_eq!(reply.status, 404);
-        assert_eq!(
-            reply.body,
-            r#"{"Code": "NotFoundError", "Message": "unknown operation \"pow\"; the operations are soma, sub, div and mult"}"#
-        );
+        assert_eq!(reply.status, 403);
+        assert_eq!(reply.body, r#"{"message":"Missing Authentication Token"}"#);
     }
 
     #[test]
     fn the_operation_is_checked_before_the_values() {
-        assert_eq!(respond("POW", "x", "y").status, 404);
-        assert_eq!(respond("Mult", "1", "2").status, 404);
+        assert_eq!(respond("POW", "x", "y").status, 403);
+        assert_eq!(respond("Mult", "1", "2").status, 403);
     }
 
     #[test]
@@ -378,7 +507,7 @@ mod tests {
             (400, r#"value a is not a number: "1/2""#.to_owned())
         );
         // Spaces around a number (`%201`) are forgiven, as Python's float() does.
-        assert_eq!(ok("soma", " 1", "1 "), r#"{"A soma": 2}"#);
+        assert_eq!(ok("soma", " 1", "1 "), r#"{"A soma: ": 2}"#);
     }
 
     #[test]
@@ -394,7 +523,7 @@ mod tests {
     fn minus_zero_is_zero() {
         assert_eq!(ok("mult", "-0", "5"), r#"{"A multiplicação": 0}"#);
         assert_eq!(ok("mult", "-1", "0"), r#"{"A multiplicação": 0}"#);
-        assert_eq!(ok("soma", "-0", "-0"), r#"{"A soma": 0}"#);
+        assert_eq!(ok("soma", "-0", "-0"), r#"{"A soma: ": 0}"#);
         assert_eq!(
             message("div", "5", "-0"),
             (400, "division by zero".to_owned())
@@ -439,9 +568,9 @@ mod tests {
             for a in strange {
                 for b in ["1", "0", a] {
                     let reply = respond(op, a, b);
-                    assert!(matches!(reply.status, 400 | 404), "{op} {a:?} {b:?}");
+                    assert!(matches!(reply.status, 400 | 403), "{op} {a:?} {b:?}");
                     let json: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
-                    assert!(json["Message"].is_string());
+                    assert!(json["Message"].is_string() || json["message"].is_string());
                 }
             }
         }

@@ -21,6 +21,7 @@
 //! (control characters as visible escapes, long text cut with a marker),
 //! and [`Reply::shown`] does the same for a result.
 
+use crate::api::{MISSING_TOKEN, Op, ResultKeys};
 use common::escape::{Escaped, SHOWN, escape};
 use reqwest::{StatusCode, Url};
 use serde_json::value::RawValue;
@@ -167,6 +168,39 @@ pub enum ClientError {
         /// What the HTTP parser found wrong.
         reason: String,
     },
+    /// A result whose one member's name does not name the operation asked
+    /// for: another API, or another operation's answer. Never retried.
+    #[error(
+        "the reply's key \"{}\" does not name the operation {}: {}",
+        Escaped::new(.key, SHOWN),
+        Escaped::new(.op, SHOWN),
+        expected_keys(*.expected)
+    )]
+    WrongKey {
+        /// The operation asked for, as given.
+        op: String,
+        /// The member's name in the reply, as sent; shown escaped.
+        key: String,
+        /// The names this operation's result may carry, if it is one of
+        /// the four.
+        expected: Option<&'static ResultKeys>,
+    },
+    /// API Gateway's 403 "Missing Authentication Token": no route for the
+    /// path asked. Either the operation is not one of the four, or the base
+    /// URL is wrong (a wrong stage, say).
+    #[error(
+        "the API has no route {} (403 {MISSING_TOKEN}): its operations are {}{}",
+        Escaped::new(.path, SHOWN),
+        Op::list(),
+        if *.known_op { WRONG_URL } else { "" }
+    )]
+    NoRoute {
+        /// The path asked for, as sent (percent-encoded).
+        path: String,
+        /// True if the operation asked is one of the four, so the URL is
+        /// what is wrong.
+        known_op: bool,
+    },
     /// JSON, but not one member holding a number; or a status this API
     /// never sends.
     #[error(
@@ -206,8 +240,25 @@ impl ClientError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            ClientError::Refused { .. } | ClientError::Unsendable(_)
+            ClientError::Refused { .. }
+                | ClientError::Unsendable(_)
+                | ClientError::NoRoute {
+                    known_op: false,
+                    ..
+                }
         )
+    }
+}
+
+/// Said when a known operation has no route: the same URL will fail for
+/// every operation.
+const WRONG_URL: &str = ", so the base URL is wrong: --url (or CALC_API_URL) must end with the \
+    API's stage, as in https://<id>.execute-api.<region>.amazonaws.com/api";
+
+fn expected_keys(expected: Option<&ResultKeys>) -> String {
+    match expected {
+        Some(keys) => format!("expected {}", keys.expected()),
+        None => format!("it is not one of {}", Op::list()),
     }
 }
 
@@ -291,7 +342,7 @@ impl Client {
         let url = self.url_for(op, a, b);
         let mut attempt = 1;
         loop {
-            match self.attempt(&url).await {
+            match self.attempt(op, &url).await {
                 Ok(reply) => return Ok(reply),
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Retry(e)) if attempt > self.config.retries => {
@@ -314,7 +365,7 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, url: &Url) -> Result<Reply, Attempt> {
+    async fn attempt(&self, op: &str, url: &Url) -> Result<Reply, Attempt> {
         let network = |e: reqwest::Error| {
             if e.is_timeout() {
                 Attempt::Final(ClientError::Timeout {
@@ -374,17 +425,23 @@ impl Client {
             }));
         }
         if status.is_client_error() {
-            return Err(Attempt::Final(ClientError::Refused {
-                status,
-                message: server_message(body, status),
-            }));
+            let message = server_message(body, status);
+            if status == StatusCode::FORBIDDEN && message == MISSING_TOKEN {
+                return Err(Attempt::Final(ClientError::NoRoute {
+                    path: url.path().to_owned(),
+                    known_op: op.parse::<Op>().is_ok(),
+                }));
+            }
+            return Err(Attempt::Final(ClientError::Refused { status, message }));
         }
         if cut {
             return Err(Attempt::Final(ClientError::TooLarge {
                 url: url.to_string(),
             }));
         }
-        parse_reply(status, &content_type, body).map_err(Attempt::Final)
+        parse_reply(status, &content_type, body)
+            .and_then(|reply| check_key(op, reply))
+            .map_err(Attempt::Final)
     }
 }
 
@@ -461,6 +518,21 @@ pub fn parse_reply(
         body: body.to_owned(),
         key,
         value: value.to_owned(),
+    })
+}
+
+/// `reply` if its member's name is one the operation `op` answers with
+/// (the course API's or the tidy one, [`crate::api::RESULT_KEYS`]), else
+/// [`ClientError::WrongKey`].
+pub fn check_key(op: &str, reply: Reply) -> Result<Reply, ClientError> {
+    let known = op.parse::<Op>().ok();
+    if known.is_some_and(|op| op.accepts(&reply.key)) {
+        return Ok(reply);
+    }
+    Err(ClientError::WrongKey {
+        op: op.to_owned(),
+        key: reply.key,
+        expected: known.map(Op::keys),
     })
 }
 
@@ -646,6 +718,79 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    fn reply(key: &str) -> Reply {
+        Reply {
+            body: format!("{{{}: 1}}", serde_json::Value::from(key)),
+            key: key.into(),
+            value: "1".into(),
+        }
+    }
+
+    #[test]
+    fn the_course_key_and_the_tidy_one_are_accepted() {
+        for (op, key) in [
+            ("soma", "A soma: "),
+            ("soma", "A soma"),
+            ("sub", "A subtração:"),
+            ("sub", "A subtração"),
+            ("mult", "A multiplicação"),
+            ("div", "A Divisão"),
+            ("div", "A divisão"),
+        ] {
+            assert!(check_key(op, reply(key)).is_ok(), "{op} {key:?}");
+        }
+    }
+
+    #[test]
+    fn another_key_is_an_error_naming_it_and_the_expected_ones() {
+        let error = |op, key| match check_key(op, reply(key)) {
+            Err(e @ ClientError::WrongKey { .. }) => e.to_string(),
+            other => panic!("{op} {key:?}: {other:?}"),
+        };
+        assert_eq!(
+            error("mult", "x"),
+            r#"the reply's key "x" does not name the operation mult: expected "A multiplicação""#
+        );
+        assert_eq!(
+            error("soma", "A subtração"),
+            r#"the reply's key "A subtração" does not name the operation soma: expected "A soma: " or "A soma""#
+        );
+        assert_eq!(
+            error("pow", "A soma"),
+            r#"the reply's key "A soma" does not name the operation pow: it is not one of soma, sub, div and mult"#
+        );
+        assert_eq!(
+            error("div", "\u{1b}[2J\n"),
+            r#"the reply's key "\x1b[2J\n" does not name the operation div: expected "A Divisão" or "A divisão""#
+        );
+    }
+
+    #[test]
+    fn no_route_names_the_path_and_the_operations() {
+        let e = ClientError::NoRoute {
+            path: "/api/pow/8/5".into(),
+            known_op: false,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the API has no route /api/pow/8/5 (403 Missing Authentication Token): its operations are soma, sub, div and mult"
+        );
+        assert!(e.is_refusal(), "another operation may work");
+        let e = ClientError::NoRoute {
+            path: "/prod/mult/8/5".into(),
+            known_op: true,
+        };
+        assert!(
+            e.to_string().ends_with(
+                "its operations are soma, sub, div and mult, so the base URL is wrong: --url (or \
+                 CALC_API_URL) must end with the API's stage, as in \
+                 https://<id>.execute-api.<region>.amazonaws.com/api"
+            ),
+            "{e}"
+        );
+        assert!(!e.is_refusal(), "no operation will work");
     }
 
     #[test]

@@ -41,10 +41,45 @@ fn a_refusal_is_one_error_line_with_the_servers_message() {
     assert!(line.contains("400"), "{line}");
     assert!(line.contains("division by zero"), "{line}");
     assert!(done.stdout.is_empty());
+}
 
-    let done = run_client(&api_url(&server), &["pow", "2", "3"], "");
-    let line = error_line(&done);
-    assert!(line.contains("403"), "{line}");
+#[test]
+fn an_unknown_operation_is_one_sentence_naming_the_route_and_the_operations() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &["pow", "8", "5"], "");
+    assert_eq!(
+        error_line(&done),
+        "error: the API has no route /api/pow/8/5 (403 Missing Authentication Token): \
+         its operations are soma, sub, div and mult"
+    );
+    assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+}
+
+#[test]
+fn a_wrong_stage_says_the_url_is_wrong() {
+    let server = start_server();
+    let url = format!("http://{}/prod", server.socket_addr());
+    let done = run_client(&url, &["mult", "8", "5"], "");
+    assert_eq!(
+        error_line(&done),
+        "error: the API has no route /prod/mult/8/5 (403 Missing Authentication Token): \
+         its operations are soma, sub, div and mult, so the base URL is wrong: --url (or \
+         CALC_API_URL) must end with the API's stage, as in \
+         https://<id>.execute-api.<region>.amazonaws.com/api"
+    );
+}
+
+#[test]
+fn an_unknown_operation_in_a_pipe_is_that_lines_error() {
+    let server = start_server();
+    let done = run_client(&api_url(&server), &["--value"], "pow 8 5\nmult 4 5\n");
+    assert_eq!(done.status.code(), Some(1), "{}", done.stderr);
+    assert_eq!(done.stdout, ["20"]);
+    assert_eq!(
+        done.stderr,
+        "error: line 1: the API has no route /api/pow/8/5 (403 Missing Authentication Token): \
+         its operations are soma, sub, div and mult\n"
+    );
 }
 
 #[test]

@@ -181,16 +181,52 @@ fn a_bad_line_is_reported_and_the_others_still_run() {
 }
 
 #[test]
-fn the_dialogue_follows_the_slide() {
+fn the_dialogue_is_the_slides_run_line_for_line() {
     let server = start_server();
     let done = run_client(&api_url(&server), &["--interactive"], "mult\n8\n5\n");
     assert!(done.status.success(), "{}", done.stderr);
-    // The result alone on stdout; the conversation on stderr.
-    assert_eq!(done.stdout, [r#"{"A multiplicação": 40}"#]);
+    // Issue 13's quote of the slide; the answers read from the pipe are
+    // echoed after their prompts, as the terminal showed them.
     assert_eq!(
-        done.stderr,
-        format!("{PROMPT_OPERATION}operação: mult\n{PROMPT_1}{PROMPT_2}Fim...\n")
+        done.stdout,
+        [
+            "Informe a operação: [soma] [sub] [div] [mult]mult",
+            "operação:  mult",
+            "Informe o valor 1: 8",
+            "Informe o valor 2: 5",
+            "{'A multiplicação': 40}",
+            "Fim...",
+        ]
     );
+    assert_eq!(done.stderr, "");
+}
+
+#[test]
+fn the_dialogues_result_is_the_dict_python_prints() {
+    let server = start_server();
+    for (op, shown) in [
+        ("soma", "{'A soma: ': 9}"),
+        ("sub", "{'A subtração:': -1}"),
+        ("mult", "{'A multiplicação': 20}"),
+        ("div", "{'A Divisão': 0.8}"),
+    ] {
+        let input = format!("{op}\n4\n5\n");
+        let done = run_client(&api_url(&server), &["--interactive"], &input);
+        assert!(done.status.success(), "{op}: {}", done.stderr);
+        assert_eq!(done.stdout[4..], [shown, "Fim..."], "{op}");
+    }
+}
+
+#[test]
+fn the_dialogue_with_value_prints_the_number() {
+    let server = start_server();
+    let done = run_client(
+        &api_url(&server),
+        &["--interactive", "--value"],
+        "div\n4\n5\n",
+    );
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stdout[4..], ["0.8", "Fim..."]);
 }
 
 #[test]
@@ -202,17 +238,26 @@ fn the_dialogue_asks_again_after_invalid_input() {
         "potência\nmult\nabc\n8\n1e309\n5\n",
     );
     assert!(done.status.success(), "{}", done.stderr);
-    assert_eq!(done.stdout, ["40"]);
     assert_eq!(
-        done.stderr.matches(PROMPT_OPERATION).count(),
-        2,
-        "{}",
-        done.stderr
+        done.stdout,
+        [
+            format!("{PROMPT_OPERATION}potência"),
+            format!("{PROMPT_OPERATION}mult"),
+            "operação:  mult".to_owned(),
+            format!("{PROMPT_1}abc"),
+            format!("{PROMPT_1}8"),
+            format!("{PROMPT_2}1e309"),
+            format!("{PROMPT_2}5"),
+            "40".to_owned(),
+            "Fim...".to_owned(),
+        ]
     );
-    assert_eq!(done.stderr.matches(PROMPT_1).count(), 2, "{}", done.stderr);
-    assert_eq!(done.stderr.matches(PROMPT_2).count(), 2, "{}", done.stderr);
-    assert!(done.stderr.contains("potência"), "{}", done.stderr);
-    assert!(done.stderr.ends_with("Fim...\n"), "{}", done.stderr);
+    assert_eq!(
+        done.stderr,
+        "\"potência\" is not an operation; choose soma, sub, div or mult\n\
+         value 1 is not a number: \"abc\"\n\
+         value 2 is out of range (at most 28 significant digits): \"1e309\"\n"
+    );
 }
 
 #[test]
@@ -224,13 +269,24 @@ fn the_dialogue_starts_over_when_the_server_refuses() {
         "div\n8\n0\ndiv\n8\n5\n",
     );
     assert!(done.status.success(), "{}", done.stderr);
-    assert_eq!(done.stdout, ["1.6"]);
-    assert!(done.stderr.contains("division by zero"), "{}", done.stderr);
     assert_eq!(
-        done.stderr.matches(PROMPT_OPERATION).count(),
-        2,
-        "{}",
-        done.stderr
+        done.stderr,
+        "error: the server refused the request (400 Bad Request): division by zero\n"
+    );
+    assert_eq!(
+        done.stdout,
+        [
+            format!("{PROMPT_OPERATION}div"),
+            "operação:  div".to_owned(),
+            format!("{PROMPT_1}8"),
+            format!("{PROMPT_2}0"),
+            format!("{PROMPT_OPERATION}div"),
+            "operação:  div".to_owned(),
+            format!("{PROMPT_1}8"),
+            format!("{PROMPT_2}5"),
+            "1.6".to_owned(),
+            "Fim...".to_owned(),
+        ]
     );
 }
 
@@ -239,6 +295,34 @@ fn the_dialogue_ends_with_fim_at_the_end_of_input() {
     let server = start_server();
     let done = run_client(&api_url(&server), &["--interactive"], "soma\n1\n");
     assert!(done.status.success(), "{}", done.stderr);
-    assert!(done.stdout.is_empty());
-    assert!(done.stderr.ends_with("Fim...\n"), "{}", done.stderr);
+    assert_eq!(
+        done.stdout,
+        [
+            format!("{PROMPT_OPERATION}soma"),
+            "operação:  soma".to_owned(),
+            format!("{PROMPT_1}1"),
+            PROMPT_2.to_owned(),
+            "Fim...".to_owned(),
+        ]
+    );
+    assert_eq!(done.stderr, "");
+}
+
+#[test]
+fn the_dialogue_ends_when_the_url_has_no_route() {
+    let server = start_server();
+    let url = format!("http://{}/prod", server.socket_addr());
+    let done = run_client(&url, &["--interactive"], "mult\n8\n5\nmult\n8\n5\n");
+    let line = error_line(&done);
+    assert!(line.contains("the base URL is wrong"), "{line}");
+    assert_eq!(
+        done.stdout,
+        [
+            format!("{PROMPT_OPERATION}mult"),
+            "operação:  mult".to_owned(),
+            format!("{PROMPT_1}8"),
+            format!("{PROMPT_2}5"),
+        ],
+        "asked once"
+    );
 }

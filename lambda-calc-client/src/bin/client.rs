@@ -7,15 +7,16 @@
 use clap::Parser;
 use common::cli::{print_line, stdin_lines};
 use lambda_calc_client::client::{Client, ClientConfig, default_url};
-use lambda_calc_client::session::{self, Print, StdConsole};
+use lambda_calc_client::session::{self, Echo, Print, StdConsole};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
 /// Client of the course's REST calculator (GET {url}/{op}/{a}/{b}).
 ///
-/// With OP A B: one calculation. Without, on a terminal: the slide's
-/// dialogue. Without, from a pipe: one `OP A B` per line.
+/// With OP A B: one calculation, its JSON on stdout. Without, on a
+/// terminal: the slide's dialogue. Without, from a pipe: one `OP A B` per
+/// line, one JSON result per line.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -26,10 +27,12 @@ struct Args {
     /// https://mrl0vy3w26.execute-api.sa-east-1.amazonaws.com/api/).
     #[arg(long, env = "CALC_API_URL", default_value_t = default_url())]
     url: String,
-    /// Print only the number, not the JSON.
+    /// Print only the number, not the JSON (nor, in the dialogue, the dict).
     #[arg(long)]
     value: bool,
-    /// The slide's dialogue even when standard input is not a terminal.
+    /// The slide's dialogue even when standard input is not a terminal; the
+    /// answers read are then echoed after their prompts, so the output reads
+    /// as the slide's run.
     #[arg(long)]
     interactive: bool,
     /// Seconds to wait for each answer.
@@ -65,24 +68,28 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..ClientConfig::default()
     };
     let client = Client::new(config)?.on_retry(Box::new(|notice| eprintln!("{notice}")));
-    let print = if args.value {
-        Print::Value
-    } else {
-        Print::Body
-    };
+    // For pipes, the JSON as sent; in the dialogue, the dict as the
+    // slide's Python program prints it.
+    let print = |otherwise| if args.value { Print::Value } else { otherwise };
 
     if let Some([op, a, b]) = args.calculation.as_deref() {
         let reply = client.calculate(op, a, b).await?;
-        print_line(&print.of(&reply));
+        print_line(&print(Print::Body).of(&reply));
         return Ok(ExitCode::SUCCESS);
     }
     let mut input = stdin_lines();
     let mut console = StdConsole;
-    if args.interactive || std::io::stdin().is_terminal() {
-        session::interactive(&client, &mut input, &mut console, print).await?;
+    let terminal = std::io::stdin().is_terminal();
+    if args.interactive || terminal {
+        let echo = if terminal {
+            Echo::Terminal
+        } else {
+            Echo::Answers
+        };
+        session::interactive(&client, &mut input, &mut console, print(Print::Dict), echo).await?;
         return Ok(ExitCode::SUCCESS);
     }
-    let failed = session::lines(&client, &mut input, &mut console, print).await?;
+    let failed = session::lines(&client, &mut input, &mut console, print(Print::Body)).await?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

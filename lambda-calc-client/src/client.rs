@@ -28,6 +28,7 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 /// The default base URL: the local server.
@@ -50,6 +51,9 @@ pub struct ClientConfig {
     pub retries: u32,
     /// The pause before the first retry; it doubles for each next one.
     pub backoff: Duration,
+    /// Certificate authorities trusted for `https://` besides the web PKI's
+    /// roots ([`read_ca_certs`], `--ca-cert`).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for ClientConfig {
@@ -59,8 +63,42 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(10),
             retries: 2,
             backoff: Duration::from_millis(200),
+            extra_roots: Vec::new(),
         }
     }
+}
+
+/// The certificates in the PEM file at `path` (one or more `BEGIN
+/// CERTIFICATE` blocks), to trust as certificate authorities besides the web
+/// PKI's: a private API's own authority, or a test's.
+pub fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, ClientError> {
+    let bad = |reason: String| ClientError::CaCert {
+        path: path.display().to_string(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(root_cause(&e)))?;
+    if certs.is_empty() {
+        return Err(bad(
+            "no PEM certificate (BEGIN CERTIFICATE) in it".to_owned()
+        ));
+    }
+    Ok(certs)
+}
+
+/// The roots the client trusts: the web PKI's (Mozilla's list, compiled
+/// in, so the same on every machine and present on one with no system
+/// store), then `extra`.
+fn trusted_roots(extra: &[reqwest::Certificate]) -> Result<Vec<reqwest::Certificate>, ClientError> {
+    let mut roots =
+        Vec::with_capacity(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() + extra.len());
+    for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        let cert = reqwest::Certificate::from_der(der.as_ref())
+            .map_err(|e| ClientError::Setup(root_cause(&e)))?;
+        roots.push(cert);
+    }
+    roots.extend_from_slice(extra);
+    Ok(roots)
 }
 
 /// A result, as the server sent it.
@@ -95,9 +133,40 @@ pub enum ClientError {
     /// The base URL is not an http(s) URL.
     #[error("the API URL must be an http:// or https:// URL, not {0:?}")]
     BadUrl(String),
-    /// The HTTP client could not be set up (no TLS roots, for example).
+    /// The HTTP client could not be set up (a certificate that does not
+    /// parse, for example).
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
+    /// The `--ca-cert` file cannot be read or holds no certificate.
+    #[error("cannot use {path} as --ca-cert: {}", Escaped::new(.reason, SHOWN))]
+    CaCert {
+        /// The file.
+        path: String,
+        /// Why not.
+        reason: String,
+    },
+    /// The server's certificate is not trusted (an unknown authority, a
+    /// name it is not valid for, expired). Never retried.
+    #[error(
+        "cannot verify the server's certificate for {url}: {}; if the API uses a private \
+         certificate authority, trust it with --ca-cert FILE",
+        Escaped::new(.reason, SHOWN)
+    )]
+    Certificate {
+        /// The URL asked for.
+        url: String,
+        /// What rustls found wrong.
+        reason: String,
+    },
+    /// TLS failed otherwise (the server does not speak TLS, no protocol in
+    /// common). Never retried: it will fail the same way.
+    #[error("TLS with {url} failed: {}", Escaped::new(.reason, SHOWN))]
+    Tls {
+        /// The URL asked for.
+        url: String,
+        /// What rustls found wrong.
+        reason: String,
+    },
     /// No connection, or the connection broke, on every attempt.
     #[error("cannot reach {url}: {}{}", Escaped::new(.reason, SHOWN), tries(*.attempts))]
     Unreachable {
@@ -305,6 +374,7 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
         let base = parse_base(&config.base_url)?;
         let http = reqwest::Client::builder()
+            .tls_certs_only(trusted_roots(&config.extra_roots)?)
             .timeout(config.timeout)
             .user_agent(concat!("lambda-calc-client/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -377,6 +447,15 @@ impl Client {
                 Attempt::Final(ClientError::NotHttp {
                     url: url.to_string(),
                     reason,
+                })
+            } else if let Some(tls) = tls_error(&e) {
+                // So will a server whose certificate is not trusted.
+                let (url, reason) = (url.to_string(), tls.to_string());
+                Attempt::Final(match tls {
+                    rustls::Error::InvalidCertificate(_) => {
+                        ClientError::Certificate { url, reason }
+                    }
+                    _ => ClientError::Tls { url, reason },
                 })
             } else {
                 let error = ClientError::Unreachable {
@@ -455,6 +534,26 @@ fn parse_error(error: &(dyn std::error::Error + 'static)) -> Option<String> {
             return hyper.is_parse().then(|| hyper.to_string());
         }
         cause = e.source();
+    }
+    None
+}
+
+/// The TLS error under `error`, if TLS is what failed. hyper-rustls
+/// wraps it in an `io::Error`, itself wrapped in another, and an
+/// `io::Error`'s `source()` skips the error it wraps: the way down is
+/// `get_ref`.
+fn tls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        cause = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     None
 }

@@ -6,9 +6,10 @@
 
 use clap::Parser;
 use common::cli::{print_line, stdin_lines};
-use lambda_calc_client::client::{Client, ClientConfig, default_url};
+use lambda_calc_client::client::{Client, ClientConfig, default_url, read_ca_certs};
 use lambda_calc_client::session::{self, Echo, Print, StdConsole};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -24,9 +25,13 @@ struct Args {
     #[arg(num_args = 3, value_names = ["OP", "A", "B"], allow_negative_numbers = true)]
     calculation: Option<Vec<String>>,
     /// The API's base URL, up to the stage (the course's AWS endpoint is
-    /// https://mrl0vy3w26.execute-api.sa-east-1.amazonaws.com/api/).
+    /// https://mrl0vy3w26.execute-api.sa-east-1.amazonaws.com/api).
     #[arg(long, env = "CALC_API_URL", default_value_t = default_url())]
     url: String,
+    /// A PEM file of certificate authorities to trust for https:// besides
+    /// the web PKI's roots (a private API's own authority).
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
     /// Print only the number, not the JSON (nor, in the dialogue, the dict).
     #[arg(long)]
     value: bool,
@@ -61,10 +66,15 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .ok()
         .filter(|t| !t.is_zero())
         .ok_or_else(|| anyhow::anyhow!("--timeout must be a positive number of seconds"))?;
+    let extra_roots = match &args.ca_cert {
+        Some(path) => read_ca_certs(path)?,
+        None => Vec::new(),
+    };
     let config = ClientConfig {
         base_url: args.url,
         timeout,
         retries: args.retries,
+        extra_roots,
         ..ClientConfig::default()
     };
     let client = Client::new(config)?.on_retry(Box::new(|notice| eprintln!("{notice}")));

@@ -32,11 +32,13 @@
 //! on ([`closed_port`]), memory figures of a process ([`rss_kib`],
 //! [`peak_rss_kib`]), hostile clients that hold connections open
 //! ([`hostile`]), and, with the `browser` feature, a headless Chromium
-//! (`testing::browser`).
+//! (`testing::browser`). [`reference`]: Python's `decimal` as the reference
+//! for the calculators' answers, and generators of numbers for property tests.
 
 #[cfg(feature = "browser")]
 pub mod browser;
 pub mod hostile;
+pub mod reference;
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};

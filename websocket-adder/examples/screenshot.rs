@@ -54,6 +54,8 @@ async fn main() -> anyhow::Result<()> {
         ("3", "4", "7"),
         ("1.5", "2.25", "3.75"),
         ("0.1", "0.2", "0.3"),
+        // Every digit, which a double would have rounded to 1e+28.
+        ("1e28", "0.1", "10000000000000000000000000000.1"),
     ] {
         for (id, value) in [("#a", a), ("#b", b)] {
             let field = client.find(Locator::Css(id)).await?;

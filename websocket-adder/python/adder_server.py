@@ -5,7 +5,8 @@
 # it receives two numbers and sends their sum, in the protocol of
 # websocket-adder's /add (`3 4`, `3,4`, `3;4` -> `7`; {"a":3,"b":4} ->
 # {"sum":7}; anything else -> `error: ...`). Decimal, not float, so that
-# 0.1 + 0.2 is 0.3.
+# 0.1 + 0.2 is 0.3, and in a context wide enough that no sum is rounded
+# (decimal's default keeps 28 digits: 1e28 + 0.1 would lose its 0.1).
 #
 # Ported to the current `websockets` API. The port may be given as the first
 # argument (0: any free one); the server prints `listening on HOST:PORT`.
@@ -13,11 +14,15 @@ import asyncio
 import json
 import re
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from websockets.asyncio.server import serve
 
 PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 5678
+
+# Every digit of a sum of two numbers within websocket-adder's bounds (100
+# significant digits, 1e-999 to 1e+1000): at most 2,099 digits.
+EXACT = Context(prec=2200)
 
 
 def number(text):
@@ -32,7 +37,7 @@ def number(text):
 
 def show(value):
     # 7, not 7.0 or 7E+0; 0.3, not 3E-1.
-    text = format(value.normalize(), "f")
+    text = format(value.normalize(EXACT), "f")
     return "0" if text == "-0" else text
 
 
@@ -40,7 +45,7 @@ def add(message):
     if message.lstrip().startswith("{"):
         try:
             request = json.loads(message, parse_float=str, parse_int=str)
-            total = number(request["a"]) + number(request["b"])
+            total = EXACT.add(number(request["a"]), number(request["b"]))
         except (ValueError, KeyError, TypeError) as e:
             return json.dumps({"error": str(e)})
         return '{"sum":%s}' % show(total)
@@ -51,7 +56,7 @@ def add(message):
         return f"error: {e}"
     if len(numbers) != 2:
         return f"error: expected two numbers, got {len(numbers)}"
-    return show(numbers[0] + numbers[1])
+    return show(EXACT.add(numbers[0], numbers[1]))
 
 
 async def adder(websocket):

@@ -114,9 +114,12 @@ impl Client {
             Form::Text => reply
                 .strip_prefix(protocol::ERROR_PREFIX)
                 .map(str::to_owned),
-            Form::Json => serde_json::from_str::<serde_json::Value>(&reply)
+            // Only `error` is read: the sum, a number of any length, is
+            // skipped unread (a `serde_json::Value` would make it a double,
+            // and refuse one beyond 1.8e308).
+            Form::Json => serde_json::from_str::<JsonRefusal>(&reply)
                 .ok()
-                .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned)),
+                .map(|refusal| refusal.error),
         };
         match refusal {
             Some(reason) => Err(ClientError::Refused(reason)),
@@ -176,6 +179,12 @@ impl Client {
             while let Some(Ok(_)) = self.socket.next().await {}
         }
     }
+}
+
+/// A JSON reply that is a refusal: `{"error": "..."}`.
+#[derive(serde::Deserialize)]
+struct JsonRefusal {
+    error: String,
 }
 
 /// What [`Client::next_push`] received.

@@ -17,18 +17,22 @@
 //! sum as plain text, or a line that begins with `error: `. A sum never
 //! begins with `error`, so that prefix tells the two apart.
 //!
-//! The arithmetic is [`common::number`]: decimal, not binary floating point,
-//! so `0.1 0.2` is `0.3`, `3 4` is `7` (not `7.0`), and a sum too large to
-//! hold exactly is an error instead of a rounded or infinite number.
+//! The arithmetic is [`common::number`]: arbitrary-precision decimals, so
+//! `0.1 0.2` is `0.3`, `3 4` is `7` (not `7.0`), and every sum is exact,
+//! every digit of it: `1e28 0.1` is `10000000000000000000000000000.1`. What
+//! is refused is an input beyond the rules (more than 100 significant
+//! digits, beyond `1e±999`), with common's sentence naming the bound.
 
-use common::number::{ArithmeticError, Number, ParseNumberError};
-use serde::Deserialize;
+use common::number::{ArithmeticError, JsonNumberError, Number, ParseNumberError};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-/// The longest request the adder reads, in bytes. Two numbers of 28 digits
-/// with exponents and JSON around them fit many times over; a longer message
-/// is answered with an error without being parsed.
-pub const MAX_REQUEST: usize = 1024;
+/// The longest request the adder reads, in bytes; a longer message is
+/// answered with an error without being parsed. Two numbers at the bounds
+/// written out in full without leading zeros (the longest is
+/// `-0.` and 998 zeros before 100 digits: 1,101 characters) fit, in either
+/// form, JSON strings included (2,219 bytes), with room for blanks.
+pub const MAX_REQUEST: usize = 4096;
 
 /// The prefix of every error reply in text form.
 pub const ERROR_PREFIX: &str = "error: ";
@@ -56,17 +60,18 @@ pub enum AddError {
     #[error(transparent)]
     Number(#[from] ParseNumberError),
     /// A JSON value of `a` or `b` that is neither a number nor a string.
-    #[error("{field:?} must be a number, like {{\"a\": 3, \"b\": 4}}; it is {value}")]
+    #[error("{field:?} must be a number, like {{\"a\": 3, \"b\": 4}}: {error}")]
     NotANumber {
         /// `a` or `b`.
         field: &'static str,
-        /// The JSON value given.
-        value: String,
+        /// What the value is not (it quotes the value, escaped and cut).
+        error: JsonNumberError,
     },
     /// The text starts like JSON but is not the object the adder expects.
     #[error("invalid JSON request ({0}); send {{\"a\": 3, \"b\": 4}}")]
     Json(String),
-    /// The sum has no exact answer.
+    /// The operation has no answer (never for a sum, which is always
+    /// exact; kept so that the adder follows `Number`'s API).
     #[error(transparent)]
     Arithmetic(#[from] ArithmeticError),
     /// A binary message: the adder speaks text.
@@ -100,7 +105,7 @@ pub enum Form {
 }
 
 /// A request understood: the two numbers, and the form to answer in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// The first number.
     pub a: Number,
@@ -158,19 +163,24 @@ fn parse_text(text: &str) -> Result<Request, AddError> {
         .iter()
         .map(|w| w.parse::<Number>())
         .collect::<Result<Vec<_>, _>>()?;
-    match numbers[..] {
-        [a, b] => Ok(Request {
+    match <[Number; 2]>::try_from(numbers) {
+        Ok([a, b]) => Ok(Request {
             a,
             b,
             form: Form::Text,
         }),
-        _ => Err(AddError::Count {
+        Err(numbers) => Err(AddError::Count {
             count: numbers.len(),
             comma: text.contains(','),
         }),
     }
 }
 
+/// The request object: `a` and `b` are located here and read by
+/// [`Number::from_json`], the workspace's one reader of JSON numbers (from
+/// their text, never through a double). Locating them first, rather than
+/// deserializing straight into `Number`, lets a refusal name the field and
+/// say the number's own sentence, the same as in the text form.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JsonPair<'a> {
@@ -183,34 +193,27 @@ struct JsonPair<'a> {
 fn parse_json(text: &str) -> Result<Request, AddError> {
     let pair: JsonPair = serde_json::from_str(text).map_err(|e| AddError::Json(e.to_string()))?;
     Ok(Request {
-        a: json_number("a", pair.a)?,
-        b: json_number("b", pair.b)?,
+        a: json_field("a", pair.a)?,
+        b: json_field("b", pair.b)?,
         form: Form::Json,
     })
 }
 
-/// A JSON number read from its own digits, not through a double: `{"a":
-/// 0.1}` is exactly 0.1, and 30-digit integers are refused rather than
-/// silently rounded. A string holding a number (`"0.1"`) is accepted too.
-fn json_number(field: &'static str, raw: &RawValue) -> Result<Number, AddError> {
-    let text = raw.get();
-    match text.as_bytes().first() {
-        Some(b'-' | b'0'..=b'9') => Ok(text.parse()?),
-        Some(b'"') => {
-            let s: String =
-                serde_json::from_str(text).map_err(|e| AddError::Json(e.to_string()))?;
-            Ok(s.parse()?)
-        }
-        _ => Err(AddError::NotANumber {
+/// The number in field `field`: a JSON number, or a string holding one.
+fn json_field(field: &'static str, value: &RawValue) -> Result<Number, AddError> {
+    Number::from_json(value.get()).map_err(|error| match error {
+        // A number the rules refuse: the same sentence as in the text form.
+        JsonNumberError::Number(e) => AddError::Number(e),
+        not_a_number @ JsonNumberError::NotANumber(_) => AddError::NotANumber {
             field,
-            value: text.to_owned(),
-        }),
-    }
+            error: not_a_number,
+        },
+    })
 }
 
 /// The sum of a request.
 pub fn sum(request: &Request) -> Result<Number, AddError> {
-    Ok(request.a.checked_add(request.b)?)
+    Ok(request.a.checked_add(&request.b)?)
 }
 
 /// The reply to a text message on `/add`.
@@ -225,7 +228,7 @@ pub fn sum(request: &Request) -> Result<Number, AddError> {
 pub fn answer(text: &str) -> String {
     let form = form_of(text);
     match parse(text).and_then(|request| sum(&request)) {
-        Ok(sum) => render_sum(sum, form),
+        Ok(sum) => render_sum(&sum, form),
         Err(e) => render_error(&e, form),
     }
 }
@@ -235,14 +238,24 @@ pub fn answer_binary() -> String {
     render_error(&AddError::Binary, Form::Text)
 }
 
-/// A sum in the form of its request. In JSON it is written with all its
-/// digits (a JSON number has no precision limit; a double would round).
-pub fn render_sum(sum: Number, form: Form) -> String {
+/// The JSON reply to a sum: `{"sum":7}`.
+#[derive(Serialize)]
+struct SumReply<'a> {
+    sum: &'a Number,
+}
+
+/// A sum in the form of its request, with every digit in both: as text,
+/// `Number`'s Display (`10000000000000000000000000000.1`, `1e+28`); in JSON,
+/// `Number`'s serde writes that same text as the number (a JSON number has
+/// no precision limit; a double would round).
+pub fn render_sum(sum: &Number, form: Form) -> String {
     match form {
         Form::Text => sum.to_string(),
-        // `Number`'s Display is plain decimal notation (`-1.5`, `7`,
-        // `0.0001`), which is always a valid JSON number.
-        Form::Json => format!("{{\"sum\":{sum}}}"),
+        Form::Json => serde_json::to_string(&SumReply { sum }).unwrap_or_else(|e| {
+            // Not expected: a Number's text is always a valid JSON number.
+            serde_json::json!({ "error": format!("the sum cannot be written as JSON: {e}") })
+                .to_string()
+        }),
     }
 }
 
@@ -276,22 +289,47 @@ mod tests {
         assert_eq!(answer("1.5 1.5"), "3");
         assert_eq!(answer("-3 1"), "-2");
         assert_eq!(answer("1e3 .5"), "1000.5");
+        // Every digit; more than 20 zeros at the end are written as
+        // JavaScript writes them.
+        assert_eq!(answer("9999999999999999999999999999 1"), "1e+28");
+    }
+
+    #[test]
+    fn sums_keep_every_digit() {
+        assert_eq!(answer("1e28 0.1"), "10000000000000000000000000000.1");
         assert_eq!(
-            answer("9999999999999999999999999999 1"),
-            "10000000000000000000000000000"
+            answer("9999999999999999999999999999 0.5"),
+            "9999999999999999999999999999.5"
+        );
+        assert_eq!(answer("10 1e-28"), "10.0000000000000000000000000001");
+        assert_eq!(answer("7e28 7e28"), "1.4e+29");
+        assert_eq!(answer("1e308 1e308"), "2e+308");
+    }
+
+    #[test]
+    fn inputs_beyond_the_rules_are_refused_with_the_bound() {
+        assert_eq!(
+            answer("1e1000 1"),
+            "error: \"1e1000\" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"
+        );
+        let digits = "1".repeat(101);
+        assert_eq!(
+            answer(&format!("{digits} 1")),
+            format!(
+                "error: \"{}\" has more than 100 significant digits, the most a number may have",
+                common::escape::escape(&digits, 60)
+            )
         );
     }
 
     #[test]
-    fn a_sum_too_large_is_an_error_not_a_rounded_number() {
-        assert_eq!(
-            answer("79228162514264337593543950335 1"),
-            "error: \"79228162514264337593543950335\" has more than 28 significant digits or is out of range"
-        );
-        assert_eq!(
-            answer("7e28 7e28"),
-            "error: the result is too large to compute exactly"
-        );
+    fn two_numbers_at_the_bounds_written_out_fit_in_either_form() {
+        let tiny = format!("-0.{}{}", "0".repeat(998), "9".repeat(100));
+        let huge = format!("-{}{}", "9".repeat(100), "0".repeat(900));
+        let sum = answer(&format!("{tiny} {huge}"));
+        assert!(!sum.starts_with(ERROR_PREFIX), "{sum}");
+        let json = answer(&format!(r#"{{"a": "{tiny}", "b": "{huge}"}}"#));
+        assert_eq!(json, format!(r#"{{"sum":{sum}}}"#));
     }
 
     #[test]
@@ -345,6 +383,11 @@ mod tests {
             answer(r#"{"a":12345678901234567890123,"b":0.5}"#),
             r#"{"sum":12345678901234567890123.5}"#
         );
+        assert_eq!(
+            answer(r#"{"a":1e28,"b":"0.1"}"#),
+            r#"{"sum":10000000000000000000000000000.1}"#
+        );
+        assert_eq!(answer(r#"{"a":1e308,"b":1e308}"#), r#"{"sum":2e+308}"#);
     }
 
     #[test]
@@ -360,15 +403,19 @@ mod tests {
         assert!(error(r#"{"a":3,"b":4"#).starts_with("invalid JSON request"));
         assert_eq!(
             error(r#"{"a":true,"b":4}"#),
-            r#""a" must be a number, like {"a": 3, "b": 4}; it is true"#
+            r#""a" must be a number, like {"a": 3, "b": 4}: "true" is not a number"#
+        );
+        assert_eq!(
+            error(r#"{"a":3,"b":[4]}"#),
+            r#""b" must be a number, like {"a": 3, "b": 4}: "[4]" is not a number"#
         );
         assert_eq!(
             error(r#"{"a":"NaN","b":4}"#),
             r#""NaN" is not a finite number"#
         );
         assert_eq!(
-            error(r#"{"a":1e400,"b":4}"#),
-            r#""1e400" has more than 28 significant digits or is out of range"#
+            error(r#"{"a":1e1000,"b":4}"#),
+            r#""1e1000" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"#
         );
     }
 
@@ -378,12 +425,12 @@ mod tests {
         assert_eq!(
             answer(&long),
             format!(
-                "error: the message has {} bytes; an addition takes at most 1024",
+                "error: the message has {} bytes; an addition takes at most 4096",
                 long.len()
             )
         );
-        let long_json = format!("{{{}", " ".repeat(2000));
-        assert!(answer(&long_json).contains("2001 bytes"));
+        let long_json = format!("{{{}", " ".repeat(5000));
+        assert!(answer(&long_json).contains("5001 bytes"));
     }
 
     #[test]
@@ -396,7 +443,7 @@ mod tests {
 
     #[test]
     fn a_sum_never_looks_like_an_error() {
-        for request in ["3 4", "-1 -1", "0 0", "1e-28 0"] {
+        for request in ["3 4", "-1 -1", "0 0", "1e-28 0", "1e400 1"] {
             assert!(!answer(request).starts_with(ERROR_PREFIX));
         }
     }

@@ -32,6 +32,81 @@ fn negative_and_decimal_numbers_are_numbers_not_flags() {
     assert_eq!(done.stdout, ["1.5"]);
 }
 
+/// The answers of the client to `args`, once on the command line and once
+/// as a line of standard input (the arguments joined by a blank).
+fn both_modes(server: &common::testing::Program, args: &[&str]) -> [Vec<String>; 2] {
+    let mut once = vec!["--connect", server.addr()];
+    once.extend_from_slice(args);
+    let done = client().spawn(&once).finish();
+    assert!(done.status.success(), "{args:?}: {}", done.stderr);
+    let mut lines = client().spawn(&["--connect", server.addr()]);
+    lines.write_line(&args.join(" "));
+    let read = lines.finish();
+    assert!(read.status.success(), "{args:?} on stdin: {}", read.stderr);
+    [done.stdout, read.stdout]
+}
+
+#[test]
+fn the_listed_sums_print_every_digit() {
+    let server = start_server(&[]);
+    for (args, sum) in [
+        (["1e28", "0.1"], "10000000000000000000000000000.1"),
+        (
+            ["9999999999999999999999999999", "0.5"],
+            "9999999999999999999999999999.5",
+        ),
+    ] {
+        let [once, read] = both_modes(&server, &args);
+        assert_eq!(once, [sum], "{args:?} as arguments");
+        assert_eq!(read, [sum], "{args:?} on stdin");
+    }
+}
+
+#[test]
+fn a_60_digit_number_and_1e308_go_through_both_modes() {
+    let server = start_server(&[]);
+    let digits = "123456789012345678901234567890123456789012345678901234567890";
+    let sum = format!("1{}{digits}", "0".repeat(308 - 60));
+    let json = format!(r#"{{"a":{digits},"b":1e308}}"#);
+    for (args, reply) in [
+        (vec![digits, "1e308"], sum.clone()),
+        (vec![&json], format!(r#"{{"sum":{sum}}}"#)),
+    ] {
+        let [once, read] = both_modes(&server, &args);
+        assert_eq!(once, [reply.as_str()], "{args:?} as arguments");
+        assert_eq!(read, [reply.as_str()], "{args:?} on stdin");
+    }
+}
+
+#[test]
+fn arguments_that_begin_with_a_hyphen_are_read_as_a_line_is() {
+    let server = start_server(&[]);
+    for (args, sum) in [
+        (vec!["-.5", "1"], "0.5"),
+        (vec!["1", "-1e-5"], "0.99999"),
+        (vec!["-3,4"], "1"),
+        (vec!["-1e308", "1e308"], "0"),
+    ] {
+        let [once, read] = both_modes(&server, &args);
+        assert_eq!(once, [sum], "{args:?} as arguments");
+        assert_eq!(read, [sum], "{args:?} on stdin");
+    }
+}
+
+#[test]
+fn an_option_after_the_numbers_is_one_error_line() {
+    let server = start_server(&[]);
+    let done = client()
+        .spawn(&["3", "4", "--connect", server.addr()])
+        .finish();
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+    assert_eq!(
+        done.stderr,
+        "error: --connect comes after the numbers; options go before them\n"
+    );
+}
+
 #[test]
 fn a_refused_request_is_one_error_line_and_exit_code_1() {
     let server = start_server(&[]);

@@ -65,12 +65,21 @@ fn our_client_adds_with_the_python_adder_server() {
     assert_eq!(done.stdout, ["7"]);
 
     let mut lines = client().spawn(&["--url", &url]);
-    for line in ["0.1 0.2", "3,4", "3;4", r#"{"a":3,"b":4}"#] {
+    for line in ["0.1 0.2", "3,4", "3;4", r#"{"a":3,"b":4}"#, "1e28 0.1"] {
         lines.write_line(line);
     }
     let done = lines.finish();
     assert!(done.status.success(), "client failed: {}", done.stderr);
-    assert_eq!(done.stdout, ["0.3", "7", "7", r#"{"sum":7}"#]);
+    assert_eq!(
+        done.stdout,
+        [
+            "0.3",
+            "7",
+            "7",
+            r#"{"sum":7}"#,
+            "10000000000000000000000000000.1"
+        ]
+    );
 }
 
 #[test]

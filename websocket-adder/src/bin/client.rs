@@ -13,11 +13,18 @@ use websocket_adder::client::{Client, ClientError, Pushed, endpoint};
 /// WebSocket adder client. `websocket-adder-client 3 4` prints 7; with no
 /// numbers, it adds each line of standard input (`3 4`, `3,4`, `3;4` or
 /// `{"a":3,"b":4}`) over one connection and prints each reply.
+///
+/// Sums are exact, every digit (1e28 0.1 prints 10000000000000000000000000000.1);
+/// a number has at most 100 significant digits and is 0 or between 1e-999 and
+/// 1e+1000 in magnitude.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// The two numbers to add (or one argument holding both, like "3,4").
-    #[arg(allow_negative_numbers = true, conflicts_with_all = ["hello", "listen_push"])]
+    /// The two numbers to add (or one argument holding both, like "3,4"),
+    /// after the options. Anything that begins with a hyphen is a number
+    /// here (-.5, -1e-5, -3,4), sent as typed, so that these arguments and a
+    /// line of standard input are read alike, by the server.
+    #[arg(allow_hyphen_values = true, conflicts_with_all = ["hello", "listen_push"])]
     numbers: Vec<String>,
     /// Server address, HOST:PORT; the path (/add, /hello, /push) follows
     /// from what you ask.
@@ -40,6 +47,12 @@ struct Args {
 async fn main() -> ExitCode {
     common::cli::init_logging("warn");
     let args = Args::parse();
+    if let Some(option) = args.numbers.iter().find(|word| looks_like_an_option(word)) {
+        return common::cli::exit_code(Err(anyhow::anyhow!(
+            "{} comes after the numbers; options go before them",
+            escape(option, SHOWN)
+        )));
+    }
     let url = |path: &str| {
         args.url
             .clone()
@@ -55,6 +68,14 @@ async fn main() -> ExitCode {
         add_once(&url("/add"), &args.numbers.join(" ")).await
     };
     common::cli::exit_code(outcome.map_err(anyhow::Error::from))
+}
+
+/// `--connect` after the numbers would be taken for a number (they accept
+/// hyphens); no number begins with two hyphens and a letter, so say so
+/// rather than send it.
+fn looks_like_an_option(word: &str) -> bool {
+    word.strip_prefix("--")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()))
 }
 
 /// A reply of the server as the terminal shows it: control characters

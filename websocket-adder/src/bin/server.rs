@@ -17,6 +17,10 @@ use websocket_adder::server::{self, Console, DEFAULT_MAX_MESSAGE, ServerConfig};
 /// (example 1), /push (example 2: the lines you type here go to every open
 /// page) and /add (the exercise), all on one HTTP port.
 ///
+/// Sums are exact, every digit (1e28 + 0.1 = 10000000000000000000000000000.1);
+/// a number has at most 100 significant digits and is 0 or between 1e-999 and
+/// 1e+1000 in magnitude; anything else is refused with the bound it crosses.
+///
 /// Limits apply to each listener. A WebSocket that sends nothing (no
 /// message, no pong) for --timeout is sent a ping, and closed if it is still
 /// silent --timeout later; browsers answer pings by themselves.

@@ -20,9 +20,17 @@
 //! the server's text as it came and shows it through [`common::escape`]
 //! (control characters as visible escapes, long text cut with a marker),
 //! and [`Reply::shown`] does the same for a result.
+//!
+//! Numbers go through `common::number` both ways. A value is checked with
+//! the calculator's own parser before it is sent ([`check_value`]), in every
+//! mode (one calculation, a pipe, the dialogue), so each mode accepts the
+//! same inputs and refuses the rest with the same sentence. The result is
+//! read from its JSON text by `Number::from_json`, never through a double,
+//! and printed as the server wrote it.
 
 use crate::api::{MISSING_TOKEN, Op, ResultKeys};
 use common::escape::{Escaped, SHOWN, escape};
+use common::number::{JsonNumberError, Number, ParseNumberError};
 use reqwest::{StatusCode, Url};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -215,9 +223,22 @@ pub enum ClientError {
         /// The body on one line ([`excerpt`]); its start is shown, escaped.
         excerpt: String,
     },
-    /// A value that no URL can carry as a path segment: `.` and `..` mean
-    /// "this" and "the parent" in a path, and every URL library removes them.
-    #[error("{0:?} cannot be sent as a value: a URL path drops `.` and `..` segments")]
+    /// A value that is not a number by the calculator's rules
+    /// (`common::number`): refused before anything is sent. `position` is 1
+    /// or 2, the value's place after the operation (and the dialogue's
+    /// `Informe o valor 1`); the sentence quotes the value and names the
+    /// bound it crosses.
+    #[error("value {position}: {error}")]
+    BadValue {
+        /// 1 or 2.
+        position: usize,
+        /// Why it is not a number.
+        error: ParseNumberError,
+    },
+    /// An operation that no URL can carry as a path segment: `.` and `..`
+    /// mean "this" and "the parent" in a path, and every URL library
+    /// removes them. (A value never is one: neither is a number.)
+    #[error("{0:?} cannot be sent as an operation: a URL path drops `.` and `..` segments")]
     Unsendable(String),
     /// A success reply far larger than any result: not this API.
     #[error("the reply from {url} is larger than 64 KiB; this is not the calculator API")]
@@ -270,8 +291,20 @@ pub enum ClientError {
         /// what is wrong.
         known_op: bool,
     },
-    /// JSON, but not one member holding a number; or a status this API
-    /// never sends.
+    /// One member, but what it holds is not a number: `Number::from_json`'s
+    /// sentence (`"abc" is not a number`, `"NaN" is not a finite number`),
+    /// or a string holding a number, which the API never sends.
+    #[error(
+        "the server's reply is not a calculator result: under \"{}\", {reason}",
+        Escaped::new(.key, SHOWN)
+    )]
+    NotANumber {
+        /// The member's name, as sent; shown escaped.
+        key: String,
+        /// Why its value is not a number, already escaped.
+        reason: String,
+    },
+    /// JSON, but not one member; or a status this API never sends.
     #[error(
         "the server's reply is not a calculator result ({status}): {}",
         Escaped::new(.excerpt, EXCERPT)
@@ -310,6 +343,7 @@ impl ClientError {
         matches!(
             self,
             ClientError::Refused { .. }
+                | ClientError::BadValue { .. }
                 | ClientError::Unsendable(_)
                 | ClientError::NoRoute {
                     known_op: false,
@@ -404,10 +438,14 @@ impl Client {
         calculation_url(&self.base, op, a, b)
     }
 
-    /// `GET {base}/{op}/{a}/{b}`: the result, or why there is none.
+    /// `GET {base}/{op}/{a}/{b}`: the result, or why there is none. The
+    /// values are checked first ([`check_value`]); the operation is the
+    /// server's to judge (an unknown one is its 403, [`ClientError::NoRoute`]).
     pub async fn calculate(&self, op: &str, a: &str, b: &str) -> Result<Reply, ClientError> {
-        if let Some(dots) = [op, a, b].into_iter().find(|s| matches!(*s, "." | "..")) {
-            return Err(ClientError::Unsendable(dots.to_owned()));
+        check_value(1, a)?;
+        check_value(2, b)?;
+        if matches!(op, "." | "..") {
+            return Err(ClientError::Unsendable(op.to_owned()));
         }
         let url = self.url_for(op, a, b);
         let mut attempt = 1;
@@ -574,6 +612,25 @@ pub fn parse_base(text: &str) -> Result<Url, ClientError> {
     Ok(url)
 }
 
+/// Check value number `position` (1 or 2) with the calculator's parser,
+/// `common::number`'s, before sending it: what the server would refuse is
+/// refused here, with the same sentence, in every mode. The value is then
+/// sent as typed (each mode trims it), so that another implementation of
+/// the API reads what the user wrote.
+///
+/// ```
+/// use lambda_calc_client::client::check_value;
+/// assert!(check_value(1, "1e308").is_ok());
+/// assert_eq!(
+///     check_value(2, "1e1000").unwrap_err().to_string(),
+///     r#"value 2: "1e1000" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"#
+/// );
+/// ```
+pub fn check_value(position: usize, text: &str) -> Result<Number, ClientError> {
+    text.parse::<Number>()
+        .map_err(|error| ClientError::BadValue { position, error })
+}
+
 /// `base` + `/op/a/b`, each segment percent-encoded.
 pub fn calculation_url(base: &Url, op: &str, a: &str, b: &str) -> Url {
     let mut url = base.clone();
@@ -584,7 +641,16 @@ pub fn calculation_url(base: &Url, op: &str, a: &str, b: &str) -> Url {
 }
 
 /// Check that a success body is one JSON member holding a number, and keep
-/// the number exactly as written (`2.0` stays `2.0`, 28 digits stay 28).
+/// the number exactly as written (`2.0` stays `2.0`, 34 digits stay 34).
+///
+/// The number is read by `Number::from_json`, the workspace's one reader of
+/// JSON numbers, from its text. A JSON number beyond the bounds of an
+/// *input* (more than 100 significant digits, or beyond `1e±999`) is still a
+/// result: the exact sum of two inputs can have 1,999 digits (`1e999` plus
+/// `1e-999`) and their product reach `1e+1998`, and the server sends them
+/// whole. What is refused is a value that is not a JSON number at all,
+/// with `from_json`'s sentence, and a string, even one holding a number
+/// (the API's results are numbers).
 pub fn parse_reply(
     status: StatusCode,
     content_type: &str,
@@ -610,8 +676,20 @@ pub fn parse_reply(
         return Err(unexpected());
     };
     let value = value.get().trim();
-    if !value.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
-        return Err(unexpected());
+    let string = value.starts_with('"');
+    let reason = match Number::from_json(value) {
+        Ok(_) if !string => None,
+        Err(JsonNumberError::Number(
+            ParseNumberError::TooManyDigits(_) | ParseNumberError::OutOfRange(_),
+        )) if !string => None,
+        Ok(_) => Some(format!(
+            "{} is a string, not a JSON number",
+            Escaped::new(value, EXCERPT)
+        )),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(reason) = reason {
+        return Err(ClientError::NotANumber { key, reason });
     }
     Ok(Reply {
         body: body.to_owned(),
@@ -757,16 +835,44 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn dot_segments_are_refused_before_sending() {
+    async fn values_that_are_not_numbers_and_dot_operations_are_refused_before_sending() {
         // Nothing listens on port 9; the refusal comes before any connection.
         let config = ClientConfig {
             base_url: "http://127.0.0.1:9/api".into(),
             ..ClientConfig::default()
         };
         let client = Client::new(config).expect("a client");
-        for (a, b) in [("..", "1"), ("1", ".")] {
+        for (a, b, position) in [("..", "1", 1), ("1", ".", 2), ("1", "1e1000", 2)] {
             let result = client.calculate("soma", a, b).await;
-            assert!(matches!(result, Err(ClientError::Unsendable(_))), "{a} {b}");
+            assert!(
+                matches!(result, Err(ClientError::BadValue { position: p, .. }) if p == position),
+                "{a} {b}: {result:?}"
+            );
+        }
+        for op in [".", ".."] {
+            let result = client.calculate(op, "1", "2").await;
+            assert!(
+                matches!(result, Err(ClientError::Unsendable(_))),
+                "{op}: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_is_refused_with_the_calculators_sentence() {
+        let refused = |text: &str| check_value(1, text).expect_err("not a number").to_string();
+        assert_eq!(refused("abc"), r#"value 1: "abc" is not a number"#);
+        assert_eq!(refused("NaN"), r#"value 1: "NaN" is not a finite number"#);
+        assert_eq!(refused(""), "value 1: no number was given");
+        assert_eq!(
+            refused(&"9".repeat(101)),
+            format!(
+                r#"value 1: "{}… (101 bytes)" has more than 100 significant digits, the most a number may have"#,
+                "9".repeat(60)
+            )
+        );
+        for accepted in ["1e308", "-.5", "+2", " 7 ", &"9".repeat(100)] {
+            assert!(check_value(2, accepted).is_ok(), "{accepted}");
         }
     }
 
@@ -796,16 +902,62 @@ mod tests {
     }
 
     #[test]
+    fn a_result_beyond_the_bounds_of_an_input_is_still_a_result() {
+        let ok = |body| parse_reply(StatusCode::OK, "application/json", body);
+        // mult 1e999 1e999, and soma 1e999 1e-999 (1,999 digits): exact
+        // answers of the server, beyond what an input may be.
+        let reply = ok(r#"{"A multiplicação": 1e+1998}"#).expect("a result");
+        assert_eq!(reply.value, "1e+1998");
+        let sum = format!("1{}.{}1", "0".repeat(999), "0".repeat(998));
+        let reply = ok(&format!(r#"{{"A soma: ": {sum}}}"#)).expect("a result");
+        assert_eq!(reply.value, sum);
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_number_is_refused_saying_why() {
+        let refused = |body| match parse_reply(StatusCode::OK, "application/json", body) {
+            Err(e @ ClientError::NotANumber { .. }) => e.to_string(),
+            other => panic!("{body}: {other:?}"),
+        };
+        let start = "the server's reply is not a calculator result:";
+        for (body, why) in [
+            (
+                r#"{"A soma": "abc"}"#,
+                r#"under "A soma", "abc" is not a number"#,
+            ),
+            (
+                r#"{"A soma": "NaN"}"#,
+                r#"under "A soma", "NaN" is not a finite number"#,
+            ),
+            (
+                r#"{"A soma": null}"#,
+                r#"under "A soma", "null" is not a number"#,
+            ),
+            (
+                r#"{"A soma": [1]}"#,
+                r#"under "A soma", "[1]" is not a number"#,
+            ),
+            (
+                r#"{"A soma": "0.3"}"#,
+                r#"under "A soma", "0.3" is a string, not a JSON number"#,
+            ),
+            (
+                r#"{"A soma": "1e1000"}"#,
+                r#"under "A soma", "1e1000" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"#,
+            ),
+            (
+                "{\"\\u001b\": true}",
+                r#"under "\x1b", "true" is not a number"#,
+            ),
+        ] {
+            assert_eq!(refused(body), format!("{start} {why}"), "{body}");
+        }
+    }
+
+    #[test]
     fn other_shapes_are_not_results() {
         let ok = |body| parse_reply(StatusCode::OK, "application/json", body);
-        for body in [
-            r#"{}"#,
-            r#"{"a": 1, "b": 2}"#,
-            r#"{"a": "1"}"#,
-            "[1]",
-            "40",
-            "null",
-        ] {
+        for body in [r#"{}"#, r#"{"a": 1, "b": 2}"#, "[1]", "40", "null"] {
             assert!(
                 matches!(ok(body), Err(ClientError::Unexpected { .. })),
                 "{body}"

@@ -50,10 +50,7 @@ async fn calculate(
     match result {
         Ok((op, result)) => {
             tracing::debug!(path = %Escaped::new(uri.path(), SHOWN), "answered");
-            json(Reply {
-                status: 200,
-                body: api::result_body(op, result),
-            })
+            json(api::result_reply(op, &result))
         }
         Err(e) => refuse(&uri, &e),
     }

@@ -23,9 +23,9 @@
 //! the transcript reads line for line as the slide's.
 
 use crate::api::Op;
-use crate::client::{Client, ClientError, Reply};
+use crate::client::{Client, ClientError, Reply, check_value};
 use common::escape::{SHOWN, escape};
-use common::number::{Number, ParseNumberError};
+use common::number::ParseNumberError;
 use std::borrow::Cow;
 use tokio::sync::mpsc::Receiver;
 
@@ -235,10 +235,15 @@ pub async fn ask(
             console.prompt(prompt);
             let line = answer(input, console, echo).await?;
             let text = line.trim();
-            match text.parse::<Number>() {
+            // The check every mode makes before sending (`Client::calculate`
+            // makes it again): here, so that a wrong value is asked again.
+            match check_value(i + 1, text) {
                 Ok(_) => break text.to_owned(),
-                Err(ParseNumberError::Empty) => continue,
-                Err(e) => console.tell(&format!("value {} {}", i + 1, explain(&e))),
+                Err(ClientError::BadValue {
+                    error: ParseNumberError::Empty,
+                    ..
+                }) => continue,
+                Err(e) => console.tell(&e.to_string()),
             }
         };
         values.push(value);
@@ -317,7 +322,8 @@ pub async fn lines(
 }
 
 /// `mult 8 5` → the three words; `None` for a blank line or a `#` comment.
-/// The words are sent as they are: the server decides what they mean.
+/// The values are then checked as in every mode ([`Client::calculate`]),
+/// and the operation is left to the server.
 pub fn parse_line(line: &str) -> Result<Option<[&str; 3]>, String> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
@@ -337,22 +343,6 @@ fn or_list() -> String {
     let names: Vec<&str> = Op::ALL.iter().map(|op| op.name()).collect();
     let (last, rest) = names.split_last().unwrap_or((&"", &[]));
     format!("{} or {last}", rest.join(", "))
-}
-
-fn explain(error: &ParseNumberError) -> String {
-    match error {
-        ParseNumberError::Empty => "is empty".to_owned(),
-        ParseNumberError::NotFinite(text) => {
-            format!("is not a finite number: {}", crate::api::quote(text))
-        }
-        ParseNumberError::Invalid(text) => {
-            format!("is not a number: {}", crate::api::quote(text))
-        }
-        ParseNumberError::OutOfRange(text) => format!(
-            "is out of range (at most 28 significant digits): {}",
-            crate::api::quote(text)
-        ),
-    }
 }
 
 /// The real console: the conversation and the results on standard
@@ -456,7 +446,7 @@ mod tests {
     #[tokio::test]
     async fn wrong_answers_ask_the_same_question_again() {
         let mut console = Recorder::default();
-        let input = &["pow", "", " div ", "abc", "1e309", " 7 ", "NaN", "2"];
+        let input = &["pow", "", " div ", "abc", "1e1000", " 7 ", "NaN", "2"];
         let question = ask(&mut typed(input), &mut console, Echo::Terminal).await;
         assert_eq!(
             question,
@@ -475,12 +465,12 @@ mod tests {
                 "? Informe a operação: [soma] [sub] [div] [mult]",
                 "> operação:  div",
                 "? Informe o valor 1: ",
-                "! value 1 is not a number: \"abc\"",
+                "! value 1: \"abc\" is not a number",
                 "? Informe o valor 1: ",
-                "! value 1 is out of range (at most 28 significant digits): \"1e309\"",
+                "! value 1: \"1e1000\" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude",
                 "? Informe o valor 1: ",
                 "? Informe o valor 2: ",
-                "! value 2 is not a finite number: \"NaN\"",
+                "! value 2: \"NaN\" is not a finite number",
                 "? Informe o valor 2: ",
             ]
         );
@@ -529,8 +519,8 @@ mod tests {
         assert_eq!(python_dict("A Divisão", "0.8"), "{'A Divisão': 0.8}");
         assert_eq!(python_dict("A subtração:", "-1"), "{'A subtração:': -1}");
         assert_eq!(
-            python_dict("A divisão", "0.3333333333333333333333333333"),
-            "{'A divisão': 0.3333333333333333333333333333}"
+            python_dict("A Divisão", "3.333333333333333333333333333333333e-29"),
+            "{'A Divisão': 3.333333333333333333333333333333333e-29}"
         );
     }
 

@@ -2,7 +2,9 @@
 
 mod support;
 
-use support::{api_url, error_line, get, run_client, run_client_with, start_server};
+use support::{
+    CalcReply as _, FakeServer, api_url, error_line, get, run_client, run_client_with, start_server,
+};
 
 const PROMPT_OPERATION: &str = "Informe a operação: [soma] [sub] [div] [mult]";
 const PROMPT_1: &str = "Informe o valor 1: ";
@@ -83,11 +85,127 @@ fn an_unknown_operation_in_a_pipe_is_that_lines_error() {
 }
 
 #[test]
-fn a_slash_in_a_value_stays_in_the_value() {
+fn a_value_that_is_not_a_number_is_refused_before_sending() {
+    // A server that would answer anything, and counts what it is asked.
+    let fake = FakeServer::start(vec![support::Canned::json(200, r#"{"A soma: ": 1}"#)]);
+    let done = run_client(&fake.url(), &["soma", "1/2", "3"], "");
+    assert_eq!(
+        error_line(&done),
+        r#"error: value 1: "1/2" is not a number"#
+    );
+    assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+    assert_eq!(fake.requests(), Vec::<String>::new(), "nothing was sent");
+}
+
+/// A number with 60 significant digits.
+const SIXTY: &str = "123456789012345678901234567890123456789012345678901234567890";
+
+/// `1e308 + SIXTY`, every digit.
+fn sixty_plus_1e308() -> String {
+    format!("1{}{SIXTY}", "0".repeat(308 - 60))
+}
+
+#[test]
+fn sixty_digits_and_1e308_go_through_every_mode() {
     let server = start_server();
-    let done = run_client(&api_url(&server), &["soma", "1/2", "3"], "");
-    let line = error_line(&done);
-    assert!(line.contains("400") && line.contains("1/2"), "{line}");
+    let url = api_url(&server);
+    let sum = sixty_plus_1e308();
+    let one_shot = run_client(&url, &["--value", "soma", SIXTY, "1e308"], "");
+    assert_eq!(one_shot.stdout, [sum.as_str()], "{}", one_shot.stderr);
+    let pipe = run_client(
+        &url,
+        &["--value"],
+        &format!("soma {SIXTY} 1e308\nmult 1e308 1\n"),
+    );
+    assert_eq!(pipe.stdout, [sum.as_str(), "1e+308"], "{}", pipe.stderr);
+    let dialogue = run_client(
+        &url,
+        &["--interactive", "--value"],
+        &format!("soma\n{SIXTY}\n1e308\n"),
+    );
+    assert_eq!(
+        dialogue.stdout,
+        [
+            format!("{PROMPT_OPERATION}soma"),
+            "operação:  soma".to_owned(),
+            format!("{PROMPT_1}{SIXTY}"),
+            format!("{PROMPT_2}1e308"),
+            sum,
+            "Fim...".to_owned(),
+        ],
+        "{}",
+        dialogue.stderr
+    );
+    assert_eq!(dialogue.stderr, "");
+}
+
+#[test]
+fn a_value_beyond_the_bounds_is_refused_alike_in_every_mode() {
+    let server = start_server();
+    let url = api_url(&server);
+    let why = r#"value 2: "1e1000" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"#;
+    let one_shot = run_client(&url, &["--value", "soma", "1", "1e1000"], "");
+    assert_eq!(error_line(&one_shot), format!("error: {why}"));
+    let pipe = run_client(&url, &["--value"], "soma 1 1e1000\nmult 1 1e999\n");
+    assert_eq!(pipe.status.code(), Some(1), "{}", pipe.stderr);
+    assert_eq!(pipe.stderr, format!("error: line 1: {why}\n"));
+    assert_eq!(pipe.stdout, ["1e+999"]);
+    let dialogue = run_client(&url, &["--interactive", "--value"], "soma\n1\n1e1000\n2\n");
+    assert_eq!(dialogue.stderr, format!("{why}\n"));
+    assert_eq!(
+        dialogue.stdout[4..],
+        [format!("{PROMPT_2}2"), "3".to_owned(), "Fim...".to_owned()]
+    );
+}
+
+#[test]
+fn the_dialogues_dict_shows_every_digit_of_the_result() {
+    let server = start_server();
+    for (input, shown) in [
+        (
+            "div\n1e-28\n3\n",
+            "{'A Divisão': 3.333333333333333333333333333333333e-29}",
+        ),
+        (
+            "soma\n10\n1e-28\n",
+            "{'A soma: ': 10.0000000000000000000000000001}",
+        ),
+        ("mult\n1.5\n1e-28\n", "{'A multiplicação': 1.5e-28}"),
+    ] {
+        let done = run_client(&api_url(&server), &["--interactive"], input);
+        assert!(done.status.success(), "{input:?}: {}", done.stderr);
+        assert_eq!(done.stdout[4..], [shown, "Fim..."], "{input:?}");
+    }
+}
+
+#[test]
+fn the_listed_cases_print_the_servers_exact_bodies() {
+    let server = start_server();
+    for args in [
+        ["soma", "10", "1e-28"],
+        ["sub", "1e20", "1e-20"],
+        ["div", "1e-28", "1e28"],
+        ["div", "1e-28", "3"],
+        ["mult", "1.5", "1e-28"],
+    ] {
+        let done = run_client(&api_url(&server), &args, "");
+        let [op, a, b] = args;
+        let sent = get(&server, &format!("/api/{op}/{a}/{b}")).body;
+        assert_eq!(done.stdout, [sent], "{args:?}: {}", done.stderr);
+    }
+}
+
+#[test]
+fn results_beyond_the_bounds_of_an_input_are_printed_whole() {
+    // Exact answers can be larger than any input: 1e999 × 1e999, and the
+    // 1,999-digit sum of 1e999 and 1e-999.
+    let server = start_server();
+    let url = api_url(&server);
+    let done = run_client(&url, &["--value"], "mult 1e999 1e999\nsoma 1e999 1e-999\n");
+    assert!(done.status.success(), "{}", done.stderr);
+    let sum = get(&server, "/api/soma/1e999/1e-999").result().value;
+    assert_eq!(sum.len(), 1 + 999 + 1 + 999, "{sum}");
+    assert_eq!(done.stdout, ["1e+1998".to_owned(), sum]);
 }
 
 #[test]
@@ -235,7 +353,7 @@ fn the_dialogue_asks_again_after_invalid_input() {
     let done = run_client(
         &api_url(&server),
         &["--interactive", "--value"],
-        "potência\nmult\nabc\n8\n1e309\n5\n",
+        "potência\nmult\nabc\n8\n1e1000\n5\n",
     );
     assert!(done.status.success(), "{}", done.stderr);
     assert_eq!(
@@ -246,7 +364,7 @@ fn the_dialogue_asks_again_after_invalid_input() {
             "operação:  mult".to_owned(),
             format!("{PROMPT_1}abc"),
             format!("{PROMPT_1}8"),
-            format!("{PROMPT_2}1e309"),
+            format!("{PROMPT_2}1e1000"),
             format!("{PROMPT_2}5"),
             "40".to_owned(),
             "Fim...".to_owned(),
@@ -255,8 +373,8 @@ fn the_dialogue_asks_again_after_invalid_input() {
     assert_eq!(
         done.stderr,
         "\"potência\" is not an operation; choose soma, sub, div or mult\n\
-         value 1 is not a number: \"abc\"\n\
-         value 2 is out of range (at most 28 significant digits): \"1e309\"\n"
+         value 1: \"abc\" is not a number\n\
+         value 2: \"1e1000\" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude\n"
     );
 }
 

@@ -205,6 +205,49 @@ fn a_reply_that_is_not_json_is_a_clear_error() {
 }
 
 #[test]
+fn a_result_that_is_not_a_number_is_an_error_saying_why() {
+    for (value, why) in [
+        (r#""abc""#, r#""abc" is not a number"#),
+        (r#""NaN""#, r#""NaN" is not a finite number"#),
+        ("null", r#""null" is not a number"#),
+        (r#""40""#, r#""40" is a string, not a JSON number"#),
+        (
+            r#""1e1000""#,
+            r#""1e1000" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"#,
+        ),
+    ] {
+        let fake = FakeServer::start(vec![Canned::json(
+            200,
+            &format!(r#"{{"A multiplicação": {value}}}"#),
+        )]);
+        let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+        assert_eq!(
+            error_line(&done),
+            format!(
+                r#"error: the server's reply is not a calculator result: under "A multiplicação", {why}"#
+            ),
+            "{value}"
+        );
+        assert!(done.stdout.is_empty(), "{value}: {:?}", done.stdout);
+        assert_eq!(fake.requests().len(), 1, "{value}: not retried");
+    }
+}
+
+#[test]
+fn a_json_number_of_any_size_is_a_result_printed_as_sent() {
+    // What the API sends for mult 1e999 1e999 is beyond an input's bounds,
+    // and still its exact answer.
+    for number in ["1e+1998", "2.50", "1E-2000"] {
+        let body = format!(r#"{{"A multiplicação": {number}}}"#);
+        let fake = FakeServer::start(vec![Canned::json(200, &body)]);
+        let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+        assert_eq!(done.stdout, [body.as_str()], "{}", done.stderr);
+        let done = run_client(&fake.url(), &["--value", "mult", "8", "5"], "");
+        assert_eq!(done.stdout, [number], "{}", done.stderr);
+    }
+}
+
+#[test]
 fn json_that_is_not_a_result_is_a_clear_error() {
     let fake = FakeServer::start(vec![Canned::json(200, r#"{"hello": "world"}"#)]);
     let done = run_client(&fake.url(), &["mult", "8", "5"], "");

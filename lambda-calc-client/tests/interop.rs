@@ -108,14 +108,31 @@ fn our_client_shows_api_gateways_own_error() {
 }
 
 #[test]
-fn our_client_refuses_the_chalice_apps_nan() {
-    // float("nan") is accepted by the Python app, and json.dumps writes
-    // NaN, which is not JSON: the client says so instead of printing it.
+fn our_client_refuses_the_chalice_apps_infinity() {
+    // The Python app adds floats: 1e308 + 1e308 overflows to inf, which
+    // json.dumps writes as Infinity, not JSON: the client says so instead
+    // of printing it.
+    let app = start_python_app();
+    let url = format!("http://{}/api", app.socket_addr());
+    let done = run_client(&url, &["soma", "1e308", "1e308"], "");
+    let line = error_line(&done);
+    assert!(
+        line.contains("not JSON") && line.contains("Infinity"),
+        "{line}"
+    );
+}
+
+#[test]
+fn our_client_does_not_send_the_nan_the_chalice_app_would_take() {
+    // float("nan") is accepted by the Python app; the client checks a
+    // value with the calculator's rules first, so nothing is sent.
     let app = start_python_app();
     let url = format!("http://{}/api", app.socket_addr());
     let done = run_client(&url, &["soma", "nan", "1"], "");
-    let line = error_line(&done);
-    assert!(line.contains("not JSON") && line.contains("NaN"), "{line}");
+    assert_eq!(
+        error_line(&done),
+        r#"error: value 1: "nan" is not a finite number"#
+    );
 }
 
 #[test]

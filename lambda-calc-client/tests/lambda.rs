@@ -277,11 +277,73 @@ fn rest_api_events_get_the_course_apis_table() {
 }
 
 #[test]
+fn rest_api_events_get_issue_13s_listed_cases_exactly() {
+    // The same bodies as the local server's (tests/numbers.rs): every digit.
+    let table = [
+        (
+            "soma",
+            "10",
+            "1e-28",
+            r#"{"A soma: ": 10.0000000000000000000000000001}"#,
+        ),
+        (
+            "sub",
+            "1e20",
+            "1e-20",
+            r#"{"A subtração:": 99999999999999999999.99999999999999999999}"#,
+        ),
+        ("div", "1e-28", "1e28", r#"{"A Divisão": 1e-56}"#),
+        (
+            "div",
+            "1e-28",
+            "3",
+            r#"{"A Divisão": 3.333333333333333333333333333333333e-29}"#,
+        ),
+        ("mult", "1.5", "1e-28", r#"{"A multiplicação": 1.5e-28}"#),
+        ("mult", "1e308", "1", r#"{"A multiplicação": 1e+308}"#),
+        (
+            "soma",
+            "1e+28",
+            "0.1",
+            r#"{"A soma: ": 10000000000000000000000000000.1}"#,
+        ),
+    ];
+    let events = table
+        .iter()
+        .map(|(op, a, b, _)| (format!("{op}-{a}-{b}"), rest_event(op, a, b)))
+        .collect();
+    let replies = invoke_events(events, &[]);
+    for (reply, (op, a, b, body)) in replies.iter().zip(table) {
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (200, body),
+            "{op} {a} {b}"
+        );
+    }
+}
+
+#[test]
+fn a_value_beyond_the_bounds_is_a_400_naming_the_bound() {
+    let replies = invoke_events(
+        vec![("soma-1e1000".into(), rest_event("soma", "1", "1e1000"))],
+        &[],
+    );
+    assert_eq!(replies[0].status, 400, "{}", replies[0].body);
+    assert_eq!(
+        body_json(&replies[0]),
+        serde_json::json!({
+            "Code": "BadRequestError",
+            "Message": "value b: \"1e1000\" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"
+        })
+    );
+}
+
+#[test]
 fn rest_api_refusals_of_values_keep_their_400_and_chalice_shape() {
     let replies = invoke(&["rest-v1-div-by-zero.json", "rest-v1-not-a-number.json"]);
     let expected = [
         (400, "division by zero"),
-        (400, "value a is not a number: \"abc\""),
+        (400, "value a: \"abc\" is not a number"),
     ];
     for (reply, (status, message)) in replies.iter().zip(expected) {
         assert_eq!(reply.status, status, "{}", reply.body);

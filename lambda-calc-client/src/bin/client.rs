@@ -18,6 +18,13 @@ use std::time::Duration;
 /// With OP A B: one calculation, its JSON on stdout. Without, on a
 /// terminal: the slide's dialogue. Without, from a pipe: one `OP A B` per
 /// line, one JSON result per line.
+///
+/// Numbers (common::number, as the server computes them): soma, sub and mult
+/// are exact, every digit (soma 1e28 0.1 is 10000000000000000000000000000.1);
+/// div is exact when the quotient ends, else 34 significant digits, half to
+/// even. A value has at most 100 significant digits and is 0 or between
+/// 1e-999 and 1e+1000 in magnitude (1e308 is fine); every mode refuses
+/// anything else before sending, naming the bound. Results print as sent.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {

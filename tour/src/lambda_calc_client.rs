@@ -12,7 +12,7 @@ pub fn tour(tour: &mut Tour) {
     tour.step(EXERCISE, "the slide's dialogue", dialogue);
     tour.step(EXERCISE, "one calculation per command", one_shot);
     tour.step(EXERCISE, "lines from a pipe, --value", pipe);
-    tour.step(EXERCISE, "refusals: 400 and 403", refusals);
+    tour.step(EXERCISE, "refusals: a value, 400 and 403", refusals);
 }
 
 fn start_server(t: &Tour) -> (Program, String) {
@@ -97,7 +97,14 @@ fn pipe(t: &Tour) -> anyhow::Result<()> {
         t,
         &url,
         &["--value"],
-        &["mult 8 5", "div 1 3", "sub 0.3 0.1", "soma -0 1e3"],
+        &[
+            "mult 8 5",
+            "div 1 3",
+            "sub 0.3 0.1",
+            "soma -0 1e3",
+            "soma 10 1e-28",
+            "div 1e-28 3",
+        ],
     );
     show("client", &done.stdout);
     ensure!(
@@ -105,18 +112,29 @@ fn pipe(t: &Tour) -> anyhow::Result<()> {
         "the client failed: {}",
         done.stderr.trim()
     );
+    // Exact, every digit: a quotient that does not end has 34 digits.
     ensure!(
-        done.stdout == ["40", "0.3333333333333333333333333333", "0.2", "1000"],
+        done.stdout
+            == [
+                "40",
+                "0.3333333333333333333333333333333333",
+                "0.2",
+                "1000",
+                "10.0000000000000000000000000001",
+                "3.333333333333333333333333333333333e-29",
+            ],
         "unexpected results"
     );
     stop_and_show(server)
 }
 
+/// The client's own refusal of a value beyond the bounds (before sending),
+/// the server's 400 and API Gateway's 403.
 fn refusals(t: &Tour) -> anyhow::Result<()> {
     let (server, url) = start_server(t);
     for (args, expected) in [
         (["div", "8", "0"], "division by zero"),
-        (["soma", "1e309", "1"], "out of range"),
+        (["soma", "1e1000", "1"], "out of range"),
         (["pow", "2", "3"], "Missing Authentication Token"),
     ] {
         let done = client(t, &url, &args, &[]);

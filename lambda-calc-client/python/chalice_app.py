@@ -1,13 +1,17 @@
 """A stand-in for the course's Chalice app, with the standard library only.
 
 The course's "Rest API Calc" is a Chalice app deployed to API Gateway and
-AWS Lambda in the stage `api`. Its source is not in the slides; written the
-way Chalice's tutorial writes such an app, it is the view function `calc`
-below. Chalice itself is not in the standard library, so this file also
-mimics the small part of Chalice and API Gateway that the app uses:
+AWS Lambda in the stage `api`. Its source is not in the slides; its four
+routes (`/soma/{a}/{b}`, `/sub/...`, `/mult/...`, `/div/...`) and the names
+of its results are (issue 13 quotes them: `A soma: `, `A subtração:`,
+`A multiplicação`, `A Divisão`, punctuation and capital as deployed).
+Written the way Chalice's tutorial writes such an app, it is the table
+`ROUTES` and the view function `calc` below. Chalice itself is not in the
+standard library, so this file also mimics the small part of Chalice and
+API Gateway that the app uses:
 
-* the route `/{op}/{a}/{b}`, served under the stage, `/api/{op}/{a}/{b}`;
-  any other path gets API Gateway's own 403 `{"message":"Missing
+* the four routes, served under the stage, `/api/soma/{a}/{b}`, ...; any
+  other path or method gets API Gateway's own 403 `{"message":"Missing
   Authentication Token"}`;
 * the JSON Chalice writes, `json.dumps(body, separators=(',', ':'))`, which
   escapes non-ASCII (`{"A multiplica\\u00e7\\u00e3o":40}`);
@@ -41,17 +45,15 @@ class BadRequestError(ChaliceViewError):
     STATUS_CODE = 400
 
 
-class NotFoundError(ChaliceViewError):
-    STATUS_CODE = 404
-
-
 # --- the app ---------------------------------------------------------------
 
-OPERATIONS = {
-    "soma": ("A soma", lambda a, b: a + b),
-    "sub": ("A subtração", lambda a, b: a - b),
+# @app.route('/soma/{a}/{b}') and the three others: the route, the name of
+# the result as the deployed API writes it, the operation.
+ROUTES = {
+    "soma": ("A soma: ", lambda a, b: a + b),
+    "sub": ("A subtração:", lambda a, b: a - b),
     "mult": ("A multiplicação", lambda a, b: a * b),
-    "div": ("A divisão", lambda a, b: a / b),
+    "div": ("A Divisão", lambda a, b: a / b),
 }
 
 
@@ -65,11 +67,8 @@ def number(text):
             raise BadRequestError("%r is not a number" % text)
 
 
-def calc(op, a, b):  # @app.route('/{op}/{a}/{b}')
-    if op not in OPERATIONS:
-        raise NotFoundError(
-            "unknown operation %r; use one of: %s" % (op, ", ".join(OPERATIONS)))
-    key, function = OPERATIONS[op]
+def calc(op, a, b):
+    key, function = ROUTES[op]
     try:
         return {key: function(number(a), number(b))}
     except ZeroDivisionError:
@@ -83,10 +82,15 @@ def calc(op, a, b):  # @app.route('/{op}/{a}/{b}')
 STAGE = "api"
 
 
+# API Gateway's answer to a method and path no route takes, byte for byte.
+MISSING_TOKEN = b'{"message":"Missing Authentication Token"}'
+
+
 def dispatch(path):
     parts = path.split("/")
-    if len(parts) != 5 or parts[0] != "" or parts[1] != STAGE:
-        return 403, {"message": "Missing Authentication Token"}
+    if len(parts) != 5 or parts[0] != "" or parts[1] != STAGE \
+            or parts[2] not in ROUTES:
+        return 403, None
     op, a, b = (unquote(p) for p in parts[2:])
     try:
         return 200, calc(op, a, b)
@@ -105,10 +109,24 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         status, body = dispatch(urlsplit(self.path).path)
-        data = json.dumps(body, separators=(",", ":")).encode()
+        if body is None:
+            self.missing_token()
+        else:
+            self.reply(status, json.dumps(body, separators=(",", ":")).encode())
+
+    def missing_token(self):
+        self.reply(403, MISSING_TOKEN,
+                   [("x-amzn-ErrorType", "MissingAuthenticationTokenException")])
+
+    # The routes are GET only: API Gateway has no other method for them.
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = missing_token
+
+    def reply(self, status, data, headers=()):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 

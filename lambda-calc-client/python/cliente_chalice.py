@@ -1,8 +1,12 @@
 """The course's client of "Rest API Calc", written from the slide.
 
 Slide "APIS na AWS Lambda - Exercício de implementação": ask for the
-operation and two values, GET {API}/{op}/{a}/{b}, print the JSON result,
-then "Fim...". Standard library only (urllib instead of requests).
+operation and two values, GET {API}/{op}/{a}/{b}, print the decoded JSON
+(as Python prints a dict: {'A multiplicação': 40}), then "Fim...".
+Standard library only (urllib instead of requests). The echo of the
+operation is print('operação: ', operacao), as issue 13 quotes the slide's
+run: the space inside the string and the one print() puts between its
+arguments make two.
 
     python3 cliente_chalice.py [API_URL]
 
@@ -21,7 +25,7 @@ api = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
     "CALC_API_URL", "http://127.0.0.1:8000/api")
 
 operacao = input("Informe a operação: [soma] [sub] [div] [mult]")
-print("operação:", operacao)
+print("operação: ", operacao)
 valor1 = input("Informe o valor 1: ")
 valor2 = input("Informe o valor 2: ")
 

@@ -20,13 +20,23 @@
 //! the server's text as it came and shows it through [`common::escape`]
 //! (control characters as visible escapes, long text cut with a marker),
 //! and [`Reply::shown`] does the same for a result.
+//!
+//! Numbers go through `common::number` both ways. A value is checked with
+//! the calculator's own parser before it is sent ([`check_value`]), in every
+//! mode (one calculation, a pipe, the dialogue), so each mode accepts the
+//! same inputs and refuses the rest with the same sentence. The result is
+//! read from its JSON text by `Number::from_json`, never through a double,
+//! and printed as the server wrote it.
 
+use crate::api::{MISSING_TOKEN, Op, ResultKeys};
 use common::escape::{Escaped, SHOWN, escape};
+use common::number::{JsonNumberError, Number, ParseNumberError};
 use reqwest::{StatusCode, Url};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 /// The default base URL: the local server.
@@ -49,6 +59,9 @@ pub struct ClientConfig {
     pub retries: u32,
     /// The pause before the first retry; it doubles for each next one.
     pub backoff: Duration,
+    /// Certificate authorities trusted for `https://` besides the web PKI's
+    /// roots ([`read_ca_certs`], `--ca-cert`).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for ClientConfig {
@@ -58,8 +71,42 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(10),
             retries: 2,
             backoff: Duration::from_millis(200),
+            extra_roots: Vec::new(),
         }
     }
+}
+
+/// The certificates in the PEM file at `path` (one or more `BEGIN
+/// CERTIFICATE` blocks), to trust as certificate authorities besides the web
+/// PKI's: a private API's own authority, or a test's.
+pub fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, ClientError> {
+    let bad = |reason: String| ClientError::CaCert {
+        path: path.display().to_string(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(root_cause(&e)))?;
+    if certs.is_empty() {
+        return Err(bad(
+            "no PEM certificate (BEGIN CERTIFICATE) in it".to_owned()
+        ));
+    }
+    Ok(certs)
+}
+
+/// The roots the client trusts: the web PKI's (Mozilla's list, compiled
+/// in, so the same on every machine and present on one with no system
+/// store), then `extra`.
+fn trusted_roots(extra: &[reqwest::Certificate]) -> Result<Vec<reqwest::Certificate>, ClientError> {
+    let mut roots =
+        Vec::with_capacity(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() + extra.len());
+    for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        let cert = reqwest::Certificate::from_der(der.as_ref())
+            .map_err(|e| ClientError::Setup(root_cause(&e)))?;
+        roots.push(cert);
+    }
+    roots.extend_from_slice(extra);
+    Ok(roots)
 }
 
 /// A result, as the server sent it.
@@ -94,9 +141,40 @@ pub enum ClientError {
     /// The base URL is not an http(s) URL.
     #[error("the API URL must be an http:// or https:// URL, not {0:?}")]
     BadUrl(String),
-    /// The HTTP client could not be set up (no TLS roots, for example).
+    /// The HTTP client could not be set up (a certificate that does not
+    /// parse, for example).
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
+    /// The `--ca-cert` file cannot be read or holds no certificate.
+    #[error("cannot use {path} as --ca-cert: {}", Escaped::new(.reason, SHOWN))]
+    CaCert {
+        /// The file.
+        path: String,
+        /// Why not.
+        reason: String,
+    },
+    /// The server's certificate is not trusted (an unknown authority, a
+    /// name it is not valid for, expired). Never retried.
+    #[error(
+        "cannot verify the server's certificate for {url}: {}; if the API uses a private \
+         certificate authority, trust it with --ca-cert FILE",
+        Escaped::new(.reason, SHOWN)
+    )]
+    Certificate {
+        /// The URL asked for.
+        url: String,
+        /// What rustls found wrong.
+        reason: String,
+    },
+    /// TLS failed otherwise (the server does not speak TLS, no protocol in
+    /// common). Never retried: it will fail the same way.
+    #[error("TLS with {url} failed: {}", Escaped::new(.reason, SHOWN))]
+    Tls {
+        /// The URL asked for.
+        url: String,
+        /// What rustls found wrong.
+        reason: String,
+    },
     /// No connection, or the connection broke, on every attempt.
     #[error("cannot reach {url}: {}{}", Escaped::new(.reason, SHOWN), tries(*.attempts))]
     Unreachable {
@@ -145,9 +223,22 @@ pub enum ClientError {
         /// The body on one line ([`excerpt`]); its start is shown, escaped.
         excerpt: String,
     },
-    /// A value that no URL can carry as a path segment: `.` and `..` mean
-    /// "this" and "the parent" in a path, and every URL library removes them.
-    #[error("{0:?} cannot be sent as a value: a URL path drops `.` and `..` segments")]
+    /// A value that is not a number by the calculator's rules
+    /// (`common::number`): refused before anything is sent. `position` is 1
+    /// or 2, the value's place after the operation (and the dialogue's
+    /// `Informe o valor 1`); the sentence quotes the value and names the
+    /// bound it crosses.
+    #[error("value {position}: {error}")]
+    BadValue {
+        /// 1 or 2.
+        position: usize,
+        /// Why it is not a number.
+        error: ParseNumberError,
+    },
+    /// An operation that no URL can carry as a path segment: `.` and `..`
+    /// mean "this" and "the parent" in a path, and every URL library
+    /// removes them. (A value never is one: neither is a number.)
+    #[error("{0:?} cannot be sent as an operation: a URL path drops `.` and `..` segments")]
     Unsendable(String),
     /// A success reply far larger than any result: not this API.
     #[error("the reply from {url} is larger than 64 KiB; this is not the calculator API")]
@@ -167,8 +258,53 @@ pub enum ClientError {
         /// What the HTTP parser found wrong.
         reason: String,
     },
-    /// JSON, but not one member holding a number; or a status this API
-    /// never sends.
+    /// A result whose one member's name does not name the operation asked
+    /// for: another API, or another operation's answer. Never retried.
+    #[error(
+        "the reply's key \"{}\" does not name the operation {}: {}",
+        Escaped::new(.key, SHOWN),
+        Escaped::new(.op, SHOWN),
+        expected_keys(*.expected)
+    )]
+    WrongKey {
+        /// The operation asked for, as given.
+        op: String,
+        /// The member's name in the reply, as sent; shown escaped.
+        key: String,
+        /// The names this operation's result may carry, if it is one of
+        /// the four.
+        expected: Option<&'static ResultKeys>,
+    },
+    /// API Gateway's 403 "Missing Authentication Token": no route for the
+    /// path asked. Either the operation is not one of the four, or the base
+    /// URL is wrong (a wrong stage, say).
+    #[error(
+        "the API has no route {} (403 {MISSING_TOKEN}): its operations are {}{}",
+        Escaped::new(.path, SHOWN),
+        Op::list(),
+        if *.known_op { WRONG_URL } else { "" }
+    )]
+    NoRoute {
+        /// The path asked for, as sent (percent-encoded).
+        path: String,
+        /// True if the operation asked is one of the four, so the URL is
+        /// what is wrong.
+        known_op: bool,
+    },
+    /// One member, but what it holds is not a number: `Number::from_json`'s
+    /// sentence (`"abc" is not a number`, `"NaN" is not a finite number`),
+    /// or a string holding a number, which the API never sends.
+    #[error(
+        "the server's reply is not a calculator result: under \"{}\", {reason}",
+        Escaped::new(.key, SHOWN)
+    )]
+    NotANumber {
+        /// The member's name, as sent; shown escaped.
+        key: String,
+        /// Why its value is not a number, already escaped.
+        reason: String,
+    },
+    /// JSON, but not one member; or a status this API never sends.
     #[error(
         "the server's reply is not a calculator result ({status}): {}",
         Escaped::new(.excerpt, EXCERPT)
@@ -206,8 +342,26 @@ impl ClientError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            ClientError::Refused { .. } | ClientError::Unsendable(_)
+            ClientError::Refused { .. }
+                | ClientError::BadValue { .. }
+                | ClientError::Unsendable(_)
+                | ClientError::NoRoute {
+                    known_op: false,
+                    ..
+                }
         )
+    }
+}
+
+/// Said when a known operation has no route: the same URL will fail for
+/// every operation.
+const WRONG_URL: &str = ", so the base URL is wrong: --url (or CALC_API_URL) must end with the \
+    API's stage, as in https://<id>.execute-api.<region>.amazonaws.com/api";
+
+fn expected_keys(expected: Option<&ResultKeys>) -> String {
+    match expected {
+        Some(keys) => format!("expected {}", keys.expected()),
+        None => format!("it is not one of {}", Op::list()),
     }
 }
 
@@ -254,6 +408,7 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
         let base = parse_base(&config.base_url)?;
         let http = reqwest::Client::builder()
+            .tls_certs_only(trusted_roots(&config.extra_roots)?)
             .timeout(config.timeout)
             .user_agent(concat!("lambda-calc-client/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -283,15 +438,19 @@ impl Client {
         calculation_url(&self.base, op, a, b)
     }
 
-    /// `GET {base}/{op}/{a}/{b}`: the result, or why there is none.
+    /// `GET {base}/{op}/{a}/{b}`: the result, or why there is none. The
+    /// values are checked first ([`check_value`]); the operation is the
+    /// server's to judge (an unknown one is its 403, [`ClientError::NoRoute`]).
     pub async fn calculate(&self, op: &str, a: &str, b: &str) -> Result<Reply, ClientError> {
-        if let Some(dots) = [op, a, b].into_iter().find(|s| matches!(*s, "." | "..")) {
-            return Err(ClientError::Unsendable(dots.to_owned()));
+        check_value(1, a)?;
+        check_value(2, b)?;
+        if matches!(op, "." | "..") {
+            return Err(ClientError::Unsendable(op.to_owned()));
         }
         let url = self.url_for(op, a, b);
         let mut attempt = 1;
         loop {
-            match self.attempt(&url).await {
+            match self.attempt(op, &url).await {
                 Ok(reply) => return Ok(reply),
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Retry(e)) if attempt > self.config.retries => {
@@ -314,7 +473,7 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, url: &Url) -> Result<Reply, Attempt> {
+    async fn attempt(&self, op: &str, url: &Url) -> Result<Reply, Attempt> {
         let network = |e: reqwest::Error| {
             if e.is_timeout() {
                 Attempt::Final(ClientError::Timeout {
@@ -326,6 +485,15 @@ impl Client {
                 Attempt::Final(ClientError::NotHttp {
                     url: url.to_string(),
                     reason,
+                })
+            } else if let Some(tls) = tls_error(&e) {
+                // So will a server whose certificate is not trusted.
+                let (url, reason) = (url.to_string(), tls.to_string());
+                Attempt::Final(match tls {
+                    rustls::Error::InvalidCertificate(_) => {
+                        ClientError::Certificate { url, reason }
+                    }
+                    _ => ClientError::Tls { url, reason },
                 })
             } else {
                 let error = ClientError::Unreachable {
@@ -374,17 +542,23 @@ impl Client {
             }));
         }
         if status.is_client_error() {
-            return Err(Attempt::Final(ClientError::Refused {
-                status,
-                message: server_message(body, status),
-            }));
+            let message = server_message(body, status);
+            if status == StatusCode::FORBIDDEN && message == MISSING_TOKEN {
+                return Err(Attempt::Final(ClientError::NoRoute {
+                    path: url.path().to_owned(),
+                    known_op: op.parse::<Op>().is_ok(),
+                }));
+            }
+            return Err(Attempt::Final(ClientError::Refused { status, message }));
         }
         if cut {
             return Err(Attempt::Final(ClientError::TooLarge {
                 url: url.to_string(),
             }));
         }
-        parse_reply(status, &content_type, body).map_err(Attempt::Final)
+        parse_reply(status, &content_type, body)
+            .and_then(|reply| check_key(op, reply))
+            .map_err(Attempt::Final)
     }
 }
 
@@ -398,6 +572,26 @@ fn parse_error(error: &(dyn std::error::Error + 'static)) -> Option<String> {
             return hyper.is_parse().then(|| hyper.to_string());
         }
         cause = e.source();
+    }
+    None
+}
+
+/// The TLS error under `error`, if TLS is what failed. hyper-rustls
+/// wraps it in an `io::Error`, itself wrapped in another, and an
+/// `io::Error`'s `source()` skips the error it wraps: the way down is
+/// `get_ref`.
+fn tls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        cause = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     None
 }
@@ -418,6 +612,25 @@ pub fn parse_base(text: &str) -> Result<Url, ClientError> {
     Ok(url)
 }
 
+/// Check value number `position` (1 or 2) with the calculator's parser,
+/// `common::number`'s, before sending it: what the server would refuse is
+/// refused here, with the same sentence, in every mode. The value is then
+/// sent as typed (each mode trims it), so that another implementation of
+/// the API reads what the user wrote.
+///
+/// ```
+/// use lambda_calc_client::client::check_value;
+/// assert!(check_value(1, "1e308").is_ok());
+/// assert_eq!(
+///     check_value(2, "1e1000").unwrap_err().to_string(),
+///     r#"value 2: "1e1000" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"#
+/// );
+/// ```
+pub fn check_value(position: usize, text: &str) -> Result<Number, ClientError> {
+    text.parse::<Number>()
+        .map_err(|error| ClientError::BadValue { position, error })
+}
+
 /// `base` + `/op/a/b`, each segment percent-encoded.
 pub fn calculation_url(base: &Url, op: &str, a: &str, b: &str) -> Url {
     let mut url = base.clone();
@@ -428,7 +641,16 @@ pub fn calculation_url(base: &Url, op: &str, a: &str, b: &str) -> Url {
 }
 
 /// Check that a success body is one JSON member holding a number, and keep
-/// the number exactly as written (`2.0` stays `2.0`, 28 digits stay 28).
+/// the number exactly as written (`2.0` stays `2.0`, 34 digits stay 34).
+///
+/// The number is read by `Number::from_json`, the workspace's one reader of
+/// JSON numbers, from its text. A JSON number beyond the bounds of an
+/// *input* (more than 100 significant digits, or beyond `1e±999`) is still a
+/// result: the exact sum of two inputs can have 1,999 digits (`1e999` plus
+/// `1e-999`) and their product reach `1e+1998`, and the server sends them
+/// whole. What is refused is a value that is not a JSON number at all,
+/// with `from_json`'s sentence, and a string, even one holding a number
+/// (the API's results are numbers).
 pub fn parse_reply(
     status: StatusCode,
     content_type: &str,
@@ -454,13 +676,40 @@ pub fn parse_reply(
         return Err(unexpected());
     };
     let value = value.get().trim();
-    if !value.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
-        return Err(unexpected());
+    let string = value.starts_with('"');
+    let reason = match Number::from_json(value) {
+        Ok(_) if !string => None,
+        Err(JsonNumberError::Number(
+            ParseNumberError::TooManyDigits(_) | ParseNumberError::OutOfRange(_),
+        )) if !string => None,
+        Ok(_) => Some(format!(
+            "{} is a string, not a JSON number",
+            Escaped::new(value, EXCERPT)
+        )),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(reason) = reason {
+        return Err(ClientError::NotANumber { key, reason });
     }
     Ok(Reply {
         body: body.to_owned(),
         key,
         value: value.to_owned(),
+    })
+}
+
+/// `reply` if its member's name is one the operation `op` answers with
+/// (the course API's or the tidy one, [`crate::api::RESULT_KEYS`]), else
+/// [`ClientError::WrongKey`].
+pub fn check_key(op: &str, reply: Reply) -> Result<Reply, ClientError> {
+    let known = op.parse::<Op>().ok();
+    if known.is_some_and(|op| op.accepts(&reply.key)) {
+        return Ok(reply);
+    }
+    Err(ClientError::WrongKey {
+        op: op.to_owned(),
+        key: reply.key,
+        expected: known.map(Op::keys),
     })
 }
 
@@ -586,16 +835,44 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn dot_segments_are_refused_before_sending() {
+    async fn values_that_are_not_numbers_and_dot_operations_are_refused_before_sending() {
         // Nothing listens on port 9; the refusal comes before any connection.
         let config = ClientConfig {
             base_url: "http://127.0.0.1:9/api".into(),
             ..ClientConfig::default()
         };
         let client = Client::new(config).expect("a client");
-        for (a, b) in [("..", "1"), ("1", ".")] {
+        for (a, b, position) in [("..", "1", 1), ("1", ".", 2), ("1", "1e1000", 2)] {
             let result = client.calculate("soma", a, b).await;
-            assert!(matches!(result, Err(ClientError::Unsendable(_))), "{a} {b}");
+            assert!(
+                matches!(result, Err(ClientError::BadValue { position: p, .. }) if p == position),
+                "{a} {b}: {result:?}"
+            );
+        }
+        for op in [".", ".."] {
+            let result = client.calculate(op, "1", "2").await;
+            assert!(
+                matches!(result, Err(ClientError::Unsendable(_))),
+                "{op}: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_is_refused_with_the_calculators_sentence() {
+        let refused = |text: &str| check_value(1, text).expect_err("not a number").to_string();
+        assert_eq!(refused("abc"), r#"value 1: "abc" is not a number"#);
+        assert_eq!(refused("NaN"), r#"value 1: "NaN" is not a finite number"#);
+        assert_eq!(refused(""), "value 1: no number was given");
+        assert_eq!(
+            refused(&"9".repeat(101)),
+            format!(
+                r#"value 1: "{}… (101 bytes)" has more than 100 significant digits, the most a number may have"#,
+                "9".repeat(60)
+            )
+        );
+        for accepted in ["1e308", "-.5", "+2", " 7 ", &"9".repeat(100)] {
+            assert!(check_value(2, accepted).is_ok(), "{accepted}");
         }
     }
 
@@ -625,16 +902,62 @@ mod tests {
     }
 
     #[test]
+    fn a_result_beyond_the_bounds_of_an_input_is_still_a_result() {
+        let ok = |body| parse_reply(StatusCode::OK, "application/json", body);
+        // mult 1e999 1e999, and soma 1e999 1e-999 (1,999 digits): exact
+        // answers of the server, beyond what an input may be.
+        let reply = ok(r#"{"A multiplicação": 1e+1998}"#).expect("a result");
+        assert_eq!(reply.value, "1e+1998");
+        let sum = format!("1{}.{}1", "0".repeat(999), "0".repeat(998));
+        let reply = ok(&format!(r#"{{"A soma: ": {sum}}}"#)).expect("a result");
+        assert_eq!(reply.value, sum);
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_number_is_refused_saying_why() {
+        let refused = |body| match parse_reply(StatusCode::OK, "application/json", body) {
+            Err(e @ ClientError::NotANumber { .. }) => e.to_string(),
+            other => panic!("{body}: {other:?}"),
+        };
+        let start = "the server's reply is not a calculator result:";
+        for (body, why) in [
+            (
+                r#"{"A soma": "abc"}"#,
+                r#"under "A soma", "abc" is not a number"#,
+            ),
+            (
+                r#"{"A soma": "NaN"}"#,
+                r#"under "A soma", "NaN" is not a finite number"#,
+            ),
+            (
+                r#"{"A soma": null}"#,
+                r#"under "A soma", "null" is not a number"#,
+            ),
+            (
+                r#"{"A soma": [1]}"#,
+                r#"under "A soma", "[1]" is not a number"#,
+            ),
+            (
+                r#"{"A soma": "0.3"}"#,
+                r#"under "A soma", "0.3" is a string, not a JSON number"#,
+            ),
+            (
+                r#"{"A soma": "1e1000"}"#,
+                r#"under "A soma", "1e1000" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"#,
+            ),
+            (
+                "{\"\\u001b\": true}",
+                r#"under "\x1b", "true" is not a number"#,
+            ),
+        ] {
+            assert_eq!(refused(body), format!("{start} {why}"), "{body}");
+        }
+    }
+
+    #[test]
     fn other_shapes_are_not_results() {
         let ok = |body| parse_reply(StatusCode::OK, "application/json", body);
-        for body in [
-            r#"{}"#,
-            r#"{"a": 1, "b": 2}"#,
-            r#"{"a": "1"}"#,
-            "[1]",
-            "40",
-            "null",
-        ] {
+        for body in [r#"{}"#, r#"{"a": 1, "b": 2}"#, "[1]", "40", "null"] {
             assert!(
                 matches!(ok(body), Err(ClientError::Unexpected { .. })),
                 "{body}"
@@ -646,6 +969,79 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    fn reply(key: &str) -> Reply {
+        Reply {
+            body: format!("{{{}: 1}}", serde_json::Value::from(key)),
+            key: key.into(),
+            value: "1".into(),
+        }
+    }
+
+    #[test]
+    fn the_course_key_and_the_tidy_one_are_accepted() {
+        for (op, key) in [
+            ("soma", "A soma: "),
+            ("soma", "A soma"),
+            ("sub", "A subtração:"),
+            ("sub", "A subtração"),
+            ("mult", "A multiplicação"),
+            ("div", "A Divisão"),
+            ("div", "A divisão"),
+        ] {
+            assert!(check_key(op, reply(key)).is_ok(), "{op} {key:?}");
+        }
+    }
+
+    #[test]
+    fn another_key_is_an_error_naming_it_and_the_expected_ones() {
+        let error = |op, key| match check_key(op, reply(key)) {
+            Err(e @ ClientError::WrongKey { .. }) => e.to_string(),
+            other => panic!("{op} {key:?}: {other:?}"),
+        };
+        assert_eq!(
+            error("mult", "x"),
+            r#"the reply's key "x" does not name the operation mult: expected "A multiplicação""#
+        );
+        assert_eq!(
+            error("soma", "A subtração"),
+            r#"the reply's key "A subtração" does not name the operation soma: expected "A soma: " or "A soma""#
+        );
+        assert_eq!(
+            error("pow", "A soma"),
+            r#"the reply's key "A soma" does not name the operation pow: it is not one of soma, sub, div and mult"#
+        );
+        assert_eq!(
+            error("div", "\u{1b}[2J\n"),
+            r#"the reply's key "\x1b[2J\n" does not name the operation div: expected "A Divisão" or "A divisão""#
+        );
+    }
+
+    #[test]
+    fn no_route_names_the_path_and_the_operations() {
+        let e = ClientError::NoRoute {
+            path: "/api/pow/8/5".into(),
+            known_op: false,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the API has no route /api/pow/8/5 (403 Missing Authentication Token): its operations are soma, sub, div and mult"
+        );
+        assert!(e.is_refusal(), "another operation may work");
+        let e = ClientError::NoRoute {
+            path: "/prod/mult/8/5".into(),
+            known_op: true,
+        };
+        assert!(
+            e.to_string().ends_with(
+                "its operations are soma, sub, div and mult, so the base URL is wrong: --url (or \
+                 CALC_API_URL) must end with the API's stage, as in \
+                 https://<id>.execute-api.<region>.amazonaws.com/api"
+            ),
+            "{e}"
+        );
+        assert!(!e.is_refusal(), "no operation will work");
     }
 
     #[test]

@@ -24,30 +24,36 @@ use common::serve::Limits;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-/// The API: `GET /api/{op}/{a}/{b}`, `GET /api/` (an index), and Chalice's
-/// error shape for everything else.
+/// The API: `GET /api/{op}/{a}/{b}`, `GET /api/` (an index), and API
+/// Gateway's 403 "Missing Authentication Token" for every other method and
+/// path, as the course's deployed API answers them.
 pub fn app() -> Router {
     Router::new()
         .route(
             "/api/{op}/{a}/{b}",
-            get(calculate).fallback(method_not_allowed),
+            get(calculate).head(no_route).fallback(no_route),
         )
-        .route("/api", get(index).fallback(method_not_allowed))
-        .route("/api/", get(index).fallback(method_not_allowed))
-        .fallback(no_such_resource)
+        .route("/api", get(index).head(no_route).fallback(no_route))
+        .route("/api/", get(index).head(no_route).fallback(no_route))
+        .fallback(no_route)
 }
 
 async fn calculate(
     uri: OriginalUri,
     path: Result<Path<(String, String, String)>, PathRejection>,
 ) -> Response {
-    let reply = match path {
-        Ok(Path((op, a, b))) => api::respond(&op, &a, &b),
+    let result = match path {
+        Ok(Path((op, a, b))) => api::calculate(&op, &a, &b),
         // The segments are percent-decoded; `%FF` is not UTF-8.
-        Err(rejection) => ApiError::BadPath(rejection.body_text()).reply(),
+        Err(rejection) => Err(ApiError::BadPath(rejection.body_text())),
     };
-    log(&uri, &reply);
-    json(reply)
+    match result {
+        Ok((op, result)) => {
+            tracing::debug!(path = %Escaped::new(uri.path(), SHOWN), "answered");
+            json(api::result_reply(op, &result))
+        }
+        Err(e) => refuse(&uri, &e),
+    }
 }
 
 async fn index() -> Response {
@@ -57,33 +63,41 @@ async fn index() -> Response {
     })
 }
 
-async fn method_not_allowed(method: Method, uri: OriginalUri) -> Response {
-    let reply = ApiError::MethodNotAllowed(method.to_string()).reply();
-    log(&uri, &reply);
-    let mut response = json(reply);
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    response
-}
-
-async fn no_such_resource(uri: OriginalUri) -> Response {
-    let reply = ApiError::NoSuchResource(uri.path().to_owned()).reply();
-    log(&uri, &reply);
-    json(reply)
-}
-
-fn log(uri: &OriginalUri, reply: &Reply) {
-    // The path is the client's text and the body quotes it: escaped, so that
-    // no byte of it can forge a log line or reach a terminal as a control
-    // sequence, and cut short, so that a 100 KB path is not a 100 KB line.
-    let path = Escaped::new(uri.path(), SHOWN);
-    if reply.status == 200 {
-        tracing::debug!(%path, "answered");
+/// Any method and path the API has no route for: what API Gateway answers,
+/// a 403 with its `x-amzn-ErrorType` (the Lambda function is not even
+/// invoked there).
+async fn no_route(method: Method, uri: OriginalUri) -> Response {
+    let reason = if method == Method::GET {
+        format!("no resource at {}", api::quote(uri.path()))
     } else {
-        let body = Escaped::new(&reply.body, SHOWN);
-        tracing::warn!(%path, status = reply.status, %body, "refused");
+        format!(
+            "the method {} (only GET is routed)",
+            api::quote(method.as_str())
+        )
+    };
+    refuse(&uri, &ApiError::NoRoute(reason))
+}
+
+/// The reply to a refused request, logged on one line with its path and
+/// the reason.
+fn refuse(uri: &OriginalUri, error: &ApiError) -> Response {
+    // The path is the client's text and the reason quotes it: escaped, so
+    // that no byte of it can forge a log line or reach a terminal as a
+    // control sequence, and cut short, so that a 100 KB path is not a
+    // 100 KB line.
+    let path = Escaped::new(uri.path(), SHOWN);
+    let reason = error.to_string();
+    let reason = Escaped::new(&reason, SHOWN);
+    let reply = error.reply();
+    tracing::warn!(%path, status = reply.status, %reason, "refused");
+    let mut response = json(reply);
+    if matches!(error, ApiError::NoRoute(_)) {
+        let (name, value) = api::MISSING_TOKEN_ERROR_TYPE;
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
     }
+    response
 }
 
 fn json(reply: Reply) -> Response {

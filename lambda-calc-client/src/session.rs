@@ -1,24 +1,31 @@
 //! The client's three ways to be used: the slide's dialogue, one line per
 //! calculation from a pipe, and one calculation from the command line.
 //!
-//! The slide's program, run in a terminal:
+//! The slide's program, run in a terminal (issue 13 quotes the slide):
 //!
 //! ```text
 //! Informe a operação: [soma] [sub] [div] [mult]mult
-//! operação: mult
+//! operação:  mult
 //! Informe o valor 1: 8
 //! Informe o valor 2: 5
-//! {"A multiplicação": 40}
+//! {'A multiplicação': 40}
 //! Fim...
 //! ```
 //!
-//! Prompts, the echo of the operation and `Fim...` go to standard error;
-//! only the result goes to standard output, so `lambda-calc-client >
-//! result.json` keeps the dialogue on the screen and the JSON in the file.
+//! The slide's program is Python: `input()` writes its prompt on standard
+//! output, `print('operação: ', op)` puts a space between its two
+//! arguments (hence two spaces), and `print(r.json())` shows the decoded
+//! JSON as Python shows a dict ([`python_dict`]). The dialogue here writes
+//! the same lines on standard output; complaints about the input and the
+//! server's refusals go to standard error. On a terminal, what the person
+//! types is echoed by the terminal; when the answers come from a pipe
+//! (`--interactive`), the client echoes each one after its prompt, so that
+//! the transcript reads line for line as the slide's.
 
 use crate::api::Op;
-use crate::client::{Client, ClientError, Reply};
-use common::number::{Number, ParseNumberError};
+use crate::client::{Client, ClientError, Reply, check_value};
+use common::escape::{SHOWN, escape};
+use common::number::ParseNumberError;
 use std::borrow::Cow;
 use tokio::sync::mpsc::Receiver;
 
@@ -32,19 +39,22 @@ pub const PROMPT_VALUES: [&str; 2] = ["Informe o valor 1: ", "Informe o valor 2:
 /// The slide's last line.
 pub const GOODBYE: &str = "Fim...";
 
-/// The line that confirms the operation, as the slide's run shows it.
+/// The line that confirms the operation: the slide's
+/// `print('operação: ', op)`, a space inside the string and the one
+/// `print` puts between its arguments.
 pub fn echo_operation(op: Op) -> String {
-    format!("operação: {op}")
+    format!("operação:  {op}")
 }
 
 /// Where the conversation goes.
 pub trait Console {
     /// A prompt, left open for the answer.
     fn prompt(&mut self, text: &str);
-    /// A line for the person (echoes, complaints, errors).
-    fn tell(&mut self, line: &str);
-    /// A result.
+    /// A line of the conversation, or a result.
     fn output(&mut self, line: &str);
+    /// A line for the person beside the conversation: a complaint about
+    /// the input, an error.
+    fn tell(&mut self, line: &str);
 }
 
 /// What to print of a result.
@@ -52,20 +62,123 @@ pub trait Console {
 pub enum Print {
     /// The JSON body as the server sent it.
     Body,
+    /// The decoded JSON as Python prints a dict, as the slide's program
+    /// does: `{'A multiplicação': 40}` ([`python_dict`]).
+    Dict,
     /// Only the number (`--value`).
     Value,
 }
 
 impl Print {
     /// The text to print for `reply`: the body as sent, only escaped if it
-    /// holds control characters ([`Reply::shown`]), or the number (a JSON
-    /// number, which cannot hold any).
+    /// holds control characters ([`Reply::shown`]); the dict; or the number
+    /// (a JSON number, which cannot hold any).
     pub fn of(self, reply: &Reply) -> Cow<'_, str> {
         match self {
             Print::Body => reply.shown(),
+            Print::Dict => Cow::Owned(python_dict(&reply.key, &reply.value)),
             Print::Value => Cow::Borrowed(&reply.value),
         }
     }
+}
+
+/// `{'A multiplicação': 40}`: a one-member JSON object as Python's
+/// `print()` shows the dict `json.loads` makes of it. The key is written as
+/// Python's `repr()` writes a string ([`python_str`]); the number is written
+/// with the text the server sent (`40`, `0.8`, every digit of an exact
+/// decimal), the same text `--value` prints, where Python would print the
+/// nearest double.
+pub fn python_dict(key: &str, number: &str) -> String {
+    format!("{{{}: {number}}}", python_str(key))
+}
+
+/// A string as Python's `repr()` writes it: in single quotes, or in double
+/// quotes if it holds a single quote and no double one; backslashes, the
+/// quote, `\t`, `\n` and `\r` escaped; other characters Python does not
+/// print (control, format and separator characters, private use) as `\xNN`,
+/// `\uNNNN` or `\UNNNNNNNN`; everything else, accents included, as it is.
+/// Unassigned code points, which Python also escapes, are left as they are:
+/// that needs Unicode's tables, and no result name holds one.
+pub fn python_str(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if python_prints(c) => out.push(c),
+            c => {
+                let code = u32::from(c);
+                let escaped = if code <= 0xff {
+                    format!("\\x{code:02x}")
+                } else if code <= 0xffff {
+                    format!("\\u{code:04x}")
+                } else {
+                    format!("\\U{code:08x}")
+                };
+                out.push_str(&escaped);
+            }
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `str.isprintable()` for one character, but for unassigned
+/// code points: false for the control (Cc), format (Cf), separator (Zs but
+/// the space, Zl, Zp) and private-use (Co) characters.
+fn python_prints(c: char) -> bool {
+    !matches!(
+        u32::from(c),
+        0x00..=0x1f
+            | 0x7f..=0xa0
+            | 0xad
+            | 0x600..=0x605
+            | 0x61c
+            | 0x6dd
+            | 0x70f
+            | 0x890..=0x891
+            | 0x8e2
+            | 0x1680
+            | 0x180e
+            | 0x2000..=0x200f
+            | 0x2028..=0x202f
+            | 0x205f..=0x2064
+            | 0x2066..=0x206f
+            | 0x3000
+            | 0xe000..=0xf8ff
+            | 0xfeff
+            | 0xfff9..=0xfffb
+            | 0x110bd
+            | 0x110cd
+            | 0x13430..=0x1343f
+            | 0x1bca0..=0x1bca3
+            | 0x1d173..=0x1d17a
+            | 0xe0001
+            | 0xe0020..=0xe007f
+            | 0xf0000..
+    )
+}
+
+/// Whether the dialogue echoes what it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    /// A terminal echoes what the person types: nothing to add.
+    Terminal,
+    /// The answers come from a pipe: write each after its prompt, as a
+    /// terminal would have shown it.
+    Answers,
 }
 
 /// One calculation, as the person typed it.
@@ -79,12 +192,29 @@ pub struct Question {
     pub b: String,
 }
 
+/// The next answer, echoed if `echo` says so; `None` at the end of input.
+async fn answer(
+    input: &mut Receiver<String>,
+    console: &mut impl Console,
+    echo: Echo,
+) -> Option<String> {
+    let line = input.recv().await?;
+    if echo == Echo::Answers {
+        console.output(&escape(&line, SHOWN));
+    }
+    Some(line)
+}
+
 /// Ask the slide's three questions. A wrong answer is explained and the
 /// same question asked again; `None` if the input ends first.
-pub async fn ask(input: &mut Receiver<String>, console: &mut impl Console) -> Option<Question> {
+pub async fn ask(
+    input: &mut Receiver<String>,
+    console: &mut impl Console,
+    echo: Echo,
+) -> Option<Question> {
     let op = loop {
         console.prompt(PROMPT_OPERATION);
-        let line = input.recv().await?;
+        let line = answer(input, console, echo).await?;
         let name = line.trim();
         if name.is_empty() {
             continue;
@@ -98,17 +228,22 @@ pub async fn ask(input: &mut Receiver<String>, console: &mut impl Console) -> Op
             )),
         }
     };
-    console.tell(&echo_operation(op));
+    console.output(&echo_operation(op));
     let mut values = Vec::with_capacity(2);
     for (i, prompt) in PROMPT_VALUES.iter().enumerate() {
         let value = loop {
             console.prompt(prompt);
-            let line = input.recv().await?;
+            let line = answer(input, console, echo).await?;
             let text = line.trim();
-            match text.parse::<Number>() {
+            // The check every mode makes before sending (`Client::calculate`
+            // makes it again): here, so that a wrong value is asked again.
+            match check_value(i + 1, text) {
                 Ok(_) => break text.to_owned(),
-                Err(ParseNumberError::Empty) => continue,
-                Err(e) => console.tell(&format!("value {} {}", i + 1, explain(&e))),
+                Err(ClientError::BadValue {
+                    error: ParseNumberError::Empty,
+                    ..
+                }) => continue,
+                Err(e) => console.tell(&e.to_string()),
             }
         };
         values.push(value);
@@ -126,12 +261,13 @@ pub async fn interactive(
     input: &mut Receiver<String>,
     console: &mut impl Console,
     print: Print,
+    echo: Echo,
 ) -> Result<(), ClientError> {
     loop {
-        let Some(question) = ask(input, console).await else {
+        let Some(question) = ask(input, console, echo).await else {
             // The prompt left the cursor on its line.
-            console.tell("");
-            console.tell(GOODBYE);
+            console.output("");
+            console.output(GOODBYE);
             return Ok(());
         };
         match client
@@ -140,7 +276,7 @@ pub async fn interactive(
         {
             Ok(reply) => {
                 console.output(&print.of(&reply));
-                console.tell(GOODBYE);
+                console.output(GOODBYE);
                 return Ok(());
             }
             Err(e) if e.is_refusal() => console.tell(&format!("error: {e}")),
@@ -186,7 +322,8 @@ pub async fn lines(
 }
 
 /// `mult 8 5` → the three words; `None` for a blank line or a `#` comment.
-/// The words are sent as they are: the server decides what they mean.
+/// The values are then checked as in every mode ([`Client::calculate`]),
+/// and the operation is left to the server.
 pub fn parse_line(line: &str) -> Result<Option<[&str; 3]>, String> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
@@ -208,42 +345,26 @@ fn or_list() -> String {
     format!("{} or {last}", rest.join(", "))
 }
 
-fn explain(error: &ParseNumberError) -> String {
-    match error {
-        ParseNumberError::Empty => "is empty".to_owned(),
-        ParseNumberError::NotFinite(text) => {
-            format!("is not a finite number: {}", crate::api::quote(text))
-        }
-        ParseNumberError::Invalid(text) => {
-            format!("is not a number: {}", crate::api::quote(text))
-        }
-        ParseNumberError::OutOfRange(text) => format!(
-            "is out of range (at most 28 significant digits): {}",
-            crate::api::quote(text)
-        ),
-    }
-}
-
-/// The real console: prompts and notices on standard error, results on
-/// standard output.
+/// The real console: the conversation and the results on standard
+/// output, complaints and errors on standard error.
 #[derive(Debug, Default)]
 pub struct StdConsole;
 
 impl Console for StdConsole {
     fn prompt(&mut self, text: &str) {
         use std::io::Write;
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "{text}");
-        let _ = err.flush();
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    fn output(&mut self, line: &str) {
+        common::cli::print_line(line);
     }
 
     fn tell(&mut self, line: &str) {
         use std::io::Write;
         let _ = writeln!(std::io::stderr().lock(), "{line}");
-    }
-
-    fn output(&mut self, line: &str) {
-        common::cli::print_line(line);
     }
 }
 
@@ -259,11 +380,11 @@ mod tests {
         fn prompt(&mut self, text: &str) {
             self.0.push(format!("? {text}"));
         }
-        fn tell(&mut self, line: &str) {
-            self.0.push(format!("! {line}"));
-        }
         fn output(&mut self, line: &str) {
             self.0.push(format!("> {line}"));
+        }
+        fn tell(&mut self, line: &str) {
+            self.0.push(format!("! {line}"));
         }
     }
 
@@ -279,7 +400,12 @@ mod tests {
     #[tokio::test]
     async fn the_slide_dialogue() {
         let mut console = Recorder::default();
-        let question = ask(&mut typed(&["mult", "8", "5"]), &mut console).await;
+        let question = ask(
+            &mut typed(&["mult", "8", "5"]),
+            &mut console,
+            Echo::Terminal,
+        )
+        .await;
         assert_eq!(
             question,
             Some(Question {
@@ -292,7 +418,7 @@ mod tests {
             console.0,
             [
                 "? Informe a operação: [soma] [sub] [div] [mult]",
-                "! operação: mult",
+                "> operação:  mult",
                 "? Informe o valor 1: ",
                 "? Informe o valor 2: ",
             ]
@@ -300,10 +426,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn answers_from_a_pipe_are_echoed_after_their_prompts() {
+        let mut console = Recorder::default();
+        ask(&mut typed(&["mult", "8", "5"]), &mut console, Echo::Answers).await;
+        assert_eq!(
+            console.0,
+            [
+                "? Informe a operação: [soma] [sub] [div] [mult]",
+                "> mult",
+                "> operação:  mult",
+                "? Informe o valor 1: ",
+                "> 8",
+                "? Informe o valor 2: ",
+                "> 5",
+            ]
+        );
+    }
+
+    #[tokio::test]
     async fn wrong_answers_ask_the_same_question_again() {
         let mut console = Recorder::default();
-        let input = &["pow", "", " div ", "abc", "1e309", " 7 ", "NaN", "2"];
-        let question = ask(&mut typed(input), &mut console).await;
+        let input = &["pow", "", " div ", "abc", "1e1000", " 7 ", "NaN", "2"];
+        let question = ask(&mut typed(input), &mut console, Echo::Terminal).await;
         assert_eq!(
             question,
             Some(Question {
@@ -319,14 +463,14 @@ mod tests {
                 "! \"pow\" is not an operation; choose soma, sub, div or mult",
                 "? Informe a operação: [soma] [sub] [div] [mult]",
                 "? Informe a operação: [soma] [sub] [div] [mult]",
-                "! operação: div",
+                "> operação:  div",
                 "? Informe o valor 1: ",
-                "! value 1 is not a number: \"abc\"",
+                "! value 1: \"abc\" is not a number",
                 "? Informe o valor 1: ",
-                "! value 1 is out of range (at most 28 significant digits): \"1e309\"",
+                "! value 1: \"1e1000\" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude",
                 "? Informe o valor 1: ",
                 "? Informe o valor 2: ",
-                "! value 2 is not a finite number: \"NaN\"",
+                "! value 2: \"NaN\" is not a finite number",
                 "? Informe o valor 2: ",
             ]
         );
@@ -335,7 +479,10 @@ mod tests {
     #[tokio::test]
     async fn the_end_of_input_ends_the_questions() {
         let mut console = Recorder::default();
-        assert_eq!(ask(&mut typed(&["soma", "1"]), &mut console).await, None);
+        assert_eq!(
+            ask(&mut typed(&["soma", "1"]), &mut console, Echo::Terminal).await,
+            None
+        );
     }
 
     #[test]
@@ -352,13 +499,51 @@ mod tests {
     }
 
     #[test]
-    fn print_chooses_body_or_value() {
+    fn print_chooses_body_dict_or_value() {
         let reply = Reply {
-            body: r#"{"A soma": 13}"#.into(),
-            key: "A soma".into(),
+            body: r#"{"A soma: ": 13}"#.into(),
+            key: "A soma: ".into(),
             value: "13".into(),
         };
-        assert_eq!(Print::Body.of(&reply), r#"{"A soma": 13}"#);
+        assert_eq!(Print::Body.of(&reply), r#"{"A soma: ": 13}"#);
+        assert_eq!(Print::Dict.of(&reply), "{'A soma: ': 13}");
         assert_eq!(Print::Value.of(&reply), "13");
+    }
+
+    #[test]
+    fn the_dict_is_written_as_python_prints_it() {
+        assert_eq!(
+            python_dict("A multiplicação", "40"),
+            "{'A multiplicação': 40}"
+        );
+        assert_eq!(python_dict("A Divisão", "0.8"), "{'A Divisão': 0.8}");
+        assert_eq!(python_dict("A subtração:", "-1"), "{'A subtração:': -1}");
+        assert_eq!(
+            python_dict("A Divisão", "3.333333333333333333333333333333333e-29"),
+            "{'A Divisão': 3.333333333333333333333333333333333e-29}"
+        );
+    }
+
+    #[test]
+    fn strings_are_quoted_as_pythons_repr_quotes_them() {
+        // Each expected text is what `python3 -c 'print(repr(s))'` prints.
+        for (text, repr) in [
+            ("A soma: ", "'A soma: '"),
+            ("it's", r#""it's""#),
+            (r#"say "hi""#, r#"'say "hi"'"#),
+            (r#"it's "x""#, r#"'it\'s "x"'"#),
+            ("a\\b", r"'a\\b'"),
+            ("\t\n\r", r"'\t\n\r'"),
+            ("\u{1b}[2J", r"'\x1b[2J'"),
+            ("\u{7f}\u{9b}\u{a0}\u{ad}", r"'\x7f\x9b\xa0\xad'"),
+            (
+                "\u{202e}\u{200b}\u{2028}\u{feff}",
+                r"'\u202e\u200b\u2028\ufeff'",
+            ),
+            ("\u{e0041}\u{10fffd}", r"'\U000e0041\U0010fffd'"),
+            ("Olá 😀 ção", "'Olá 😀 ção'"),
+        ] {
+            assert_eq!(python_str(text), repr, "{text:?}");
+        }
     }
 }

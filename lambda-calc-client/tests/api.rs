@@ -10,20 +10,28 @@ fn number(text: &str) -> Number {
         .unwrap_or_else(|e| panic!("{text:?} is not a number: {e}"))
 }
 
+/// Issue 13's table: what the course's deployed API answers to
+/// `/api/{op}/4/5`, keys exactly as its Postman screenshots show them.
+const COURSE_TABLE: [(&str, &str, &str); 4] = [
+    ("soma", "A soma: ", "9"),
+    ("sub", "A subtração:", "-1"),
+    ("mult", "A multiplicação", "20"),
+    ("div", "A Divisão", "0.8"),
+];
+
 #[test]
-fn each_operation_answers_200_with_one_member_named_for_it() {
+fn each_operation_answers_200_with_the_course_apis_key() {
     let server = start_server();
-    for (op, key, value) in [
-        ("soma", "A soma", "13"),
-        ("sub", "A subtração", "3"),
-        ("mult", "A multiplicação", "40"),
-        ("div", "A divisão", "1.6"),
-    ] {
-        let reply = get(&server, &format!("/api/{op}/8/5"));
+    for (op, key, value) in COURSE_TABLE {
+        let reply = get(&server, &format!("/api/{op}/4/5"));
         assert_eq!(reply.status, 200, "{op}: {:?}", reply.body);
-        let result = reply.result();
-        assert_eq!(result.key, key);
-        assert_eq!(number(&result.value), number(value), "{op} 8 5");
+        let json = reply.json();
+        let members = json.as_object().expect("a JSON object");
+        assert_eq!(members.len(), 1, "{op}: {:?}", reply.body);
+        let (name, number_sent) = members.iter().next().expect("one member");
+        assert_eq!(name, key, "{op}: {:?}", reply.body);
+        let sent = number_sent.to_string();
+        assert_eq!(number(&sent), number(value), "{op} 4 5: {sent}");
     }
 }
 
@@ -106,38 +114,64 @@ fn a_value_that_is_not_a_number_is_a_400_that_says_which() {
     assert_ne!(first, second, "the message says which value is wrong");
 }
 
+/// API Gateway's answer to a request no route takes.
+const MISSING_TOKEN: &str = r#"{"message":"Missing Authentication Token"}"#;
+
 #[test]
-fn an_unknown_operation_is_a_404_listing_the_valid_ones() {
+fn an_unknown_operation_is_api_gateways_403() {
     let server = start_server();
     for path in ["/api/pow/2/3", "/api/MULT/2/3", "/api/pow/x/y"] {
         let reply = get(&server, path);
-        assert_eq!(reply.status, 404, "{path}");
-        let (code, message) = reply.chalice_error();
-        assert_eq!(code, "NotFoundError");
-        for op in ["soma", "sub", "mult", "div"] {
-            assert!(message.contains(op), "{path}: {message}");
-        }
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (403, MISSING_TOKEN),
+            "{path}"
+        );
     }
 }
 
 #[test]
-fn other_paths_are_404_in_the_same_shape() {
+fn other_paths_are_api_gateways_403() {
     let server = start_server();
-    for path in ["/", "/api/mult/4", "/api/mult/4/5/6", "/mult/4/5"] {
+    for path in [
+        "/",
+        "/api/mult/4",
+        "/api/mult/4/5/6",
+        "/mult/4/5",
+        "/prod/mult/4/5",
+    ] {
         let reply = get(&server, path);
-        assert_eq!(reply.status, 404, "{path}: {:?}", reply.body);
-        assert_eq!(reply.chalice_error().0, "NotFoundError", "{path}");
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (403, MISSING_TOKEN),
+            "{path}"
+        );
     }
 }
 
 #[test]
-fn only_get_is_allowed() {
+fn a_method_other_than_get_is_api_gateways_403() {
     let server = start_server();
-    for method in ["POST", "PUT", "DELETE"] {
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
         let reply = request(server.socket_addr(), method, "/api/mult/4/5");
-        assert_eq!(reply.status, 405, "{method}");
-        assert_eq!(reply.chalice_error().0, "MethodNotAllowedError");
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (403, MISSING_TOKEN),
+            "{method}"
+        );
     }
+    let reply = request(server.socket_addr(), "HEAD", "/api/mult/4/5");
+    assert_eq!(reply.status, 403, "HEAD");
+}
+
+#[test]
+fn the_403_carries_api_gateways_error_type() {
+    let server = start_server();
+    let reply = get(&server, "/api/pow/2/3");
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("MissingAuthenticationTokenException")
+    );
 }
 
 #[test]

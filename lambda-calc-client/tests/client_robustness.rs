@@ -118,6 +118,60 @@ fn a_4xx_is_not_retried() {
 }
 
 #[test]
+fn the_tidy_keys_of_re_implementations_are_results() {
+    for (op, body, value) in [
+        ("soma", r#"{"A soma": 9}"#, "9"),
+        ("sub", r#"{"A subtração": -1}"#, "-1"),
+        ("div", r#"{"A divisão": 0.8}"#, "0.8"),
+    ] {
+        let fake = FakeServer::start(vec![Canned::json(200, body)]);
+        let done = run_client(&fake.url(), &["--value", op, "4", "5"], "");
+        assert!(done.status.success(), "{op}: {}", done.stderr);
+        assert_eq!(done.stdout, [value], "{op}");
+    }
+}
+
+#[test]
+fn a_key_that_does_not_name_the_operation_is_refused_once() {
+    let fake = FakeServer::start(vec![
+        Canned::json(200, r#"{"x": 1e999}"#),
+        Canned::json(200, RESULT),
+    ]);
+    let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+    assert_eq!(
+        error_line(&done),
+        r#"error: the reply's key "x" does not name the operation mult: expected "A multiplicação""#
+    );
+    assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+    assert_eq!(fake.requests().len(), 1, "not retried");
+}
+
+#[test]
+fn another_operations_key_is_refused_with_both_expected_keys() {
+    let fake = FakeServer::start(vec![Canned::json(200, r#"{"A subtração:": -1}"#)]);
+    let done = run_client(&fake.url(), &["soma", "4", "5"], "");
+    assert_eq!(
+        error_line(&done),
+        r#"error: the reply's key "A subtração:" does not name the operation soma: expected "A soma: " or "A soma""#
+    );
+}
+
+#[test]
+fn a_key_with_control_characters_is_named_escaped() {
+    // JSON escapes in the body; raw C1 and U+202E too, which JSON allows.
+    let fake = FakeServer::start(vec![Canned::json(
+        200,
+        "{\"\\u001b[2J\\n\u{9b}\u{202e}\": 1}",
+    )]);
+    let done = run_client(&fake.url(), &["div", "4", "5"], "");
+    assert_no_raw_controls(&done.stderr);
+    assert_eq!(
+        error_line(&done),
+        r#"error: the reply's key "\x1b[2J\n\x9b\u{202e}" does not name the operation div: expected "A Divisão" or "A divisão""#
+    );
+}
+
+#[test]
 fn a_slow_server_is_a_timeout_not_a_hang() {
     let fake = FakeServer::start(vec![Canned::Hang]);
     let started = Instant::now();
@@ -148,6 +202,49 @@ fn a_reply_that_is_not_json_is_a_clear_error() {
         "{line}"
     );
     assert!(done.stdout.is_empty());
+}
+
+#[test]
+fn a_result_that_is_not_a_number_is_an_error_saying_why() {
+    for (value, why) in [
+        (r#""abc""#, r#""abc" is not a number"#),
+        (r#""NaN""#, r#""NaN" is not a finite number"#),
+        ("null", r#""null" is not a number"#),
+        (r#""40""#, r#""40" is a string, not a JSON number"#),
+        (
+            r#""1e1000""#,
+            r#""1e1000" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"#,
+        ),
+    ] {
+        let fake = FakeServer::start(vec![Canned::json(
+            200,
+            &format!(r#"{{"A multiplicação": {value}}}"#),
+        )]);
+        let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+        assert_eq!(
+            error_line(&done),
+            format!(
+                r#"error: the server's reply is not a calculator result: under "A multiplicação", {why}"#
+            ),
+            "{value}"
+        );
+        assert!(done.stdout.is_empty(), "{value}: {:?}", done.stdout);
+        assert_eq!(fake.requests().len(), 1, "{value}: not retried");
+    }
+}
+
+#[test]
+fn a_json_number_of_any_size_is_a_result_printed_as_sent() {
+    // What the API sends for mult 1e999 1e999 is beyond an input's bounds,
+    // and still its exact answer.
+    for number in ["1e+1998", "2.50", "1E-2000"] {
+        let body = format!(r#"{{"A multiplicação": {number}}}"#);
+        let fake = FakeServer::start(vec![Canned::json(200, &body)]);
+        let done = run_client(&fake.url(), &["mult", "8", "5"], "");
+        assert_eq!(done.stdout, [body.as_str()], "{}", done.stderr);
+        let done = run_client(&fake.url(), &["--value", "mult", "8", "5"], "");
+        assert_eq!(done.stdout, [number], "{}", done.stderr);
+    }
 }
 
 #[test]
@@ -364,14 +461,11 @@ fn a_reply_that_is_not_json_is_quoted_escaped() {
 
 #[test]
 fn a_result_is_printed_without_raw_control_characters() {
-    // Valid JSON may hold raw C1 and bidirectional characters in a string
-    // and line breaks between its tokens: printed as sent, they would
-    // reach the terminal, and one result would take two lines of a pipe.
-    let fake = FakeServer::start(vec![Canned::json(
-        200,
-        "{\"A soma\u{202e}\u{9b}2J\":\r\n13}",
-    )]);
+    // Valid JSON may hold line breaks between its tokens: printed as sent,
+    // one result would take two lines of a pipe. (Raw controls inside the
+    // key make it a key that names no operation: see the test above.)
+    let fake = FakeServer::start(vec![Canned::json(200, "{\"A soma: \":\r\n13}")]);
     let done = run_client(&fake.url(), &["soma", "8", "5"], "");
     assert!(done.status.success(), "{}", done.stderr);
-    assert_eq!(done.stdout, [r#"{"A soma\u{202e}\x9b2J":\r\n13}"#]);
+    assert_eq!(done.stdout, [r#"{"A soma: ":\r\n13}"#]);
 }

@@ -163,12 +163,23 @@ fn invoke(names: &[&str]) -> Vec<GatewayReply> {
 fn invoke_with(names: &[&str], env: &[(&str, &str)]) -> Vec<GatewayReply> {
     let events = names
         .iter()
-        .map(|name| (format!("id-{name}"), event(name)))
+        .map(|name| ((*name).to_owned(), event(name)))
+        .collect();
+    invoke_events(events, env)
+}
+
+/// Feed `(name, event JSON)` pairs to a fresh function, in order, and
+/// collect its responses.
+fn invoke_events(events: Vec<(String, String)>, env: &[(&str, &str)]) -> Vec<GatewayReply> {
+    let names: Vec<String> = events.iter().map(|(name, _)| name.clone()).collect();
+    let events = events
+        .into_iter()
+        .map(|(name, body)| (format!("id-{name}"), body))
         .collect();
     let (addr, posted) = start_runtime_api(events);
     let function = start_function(addr, env);
     let mut replies = Vec::new();
-    for name in names {
+    for name in &names {
         let answer = posted.recv_timeout(timeout()).unwrap_or_else(|_| {
             panic!(
                 "no answer to {name} in time; the function said:\n{}",
@@ -236,27 +247,120 @@ fn a_rest_api_event_in_stage_api_gets_the_slides_answer() {
     assert_eq!(reply.body, r#"{"A multiplicação": 40}"#);
 }
 
+/// A REST API (v1) event for `GET /api/{op}/{a}/{b}` in stage `api`, made
+/// from the one kept in `tests/events/`.
+fn rest_event(op: &str, a: &str, b: &str) -> String {
+    let mut event: Value = serde_json::from_str(&event("rest-v1-chalice-mult.json")).expect("JSON");
+    event["path"] = Value::from(format!("/{op}/{a}/{b}"));
+    event["pathParameters"] = serde_json::json!({"op": op, "a": a, "b": b});
+    event["requestContext"]["path"] = Value::from(format!("/api/{op}/{a}/{b}"));
+    event.to_string()
+}
+
 #[test]
-fn rest_api_errors_keep_their_status_and_chalice_shape() {
-    let replies = invoke(&[
-        "rest-v1-div-by-zero.json",
-        "rest-v1-not-a-number.json",
-        "rest-v1-unknown-operation.json",
-        "rest-v1-post.json",
-    ]);
-    let expected = [
-        (400, "BadRequestError", "division by zero"),
-        (400, "BadRequestError", "abc"),
-        (404, "NotFoundError", "soma"),
-        (405, "MethodNotAllowedError", "POST"),
+fn rest_api_events_get_the_course_apis_table() {
+    // Issue 13's table: the deployed API's bodies for /{op}/4/5.
+    let table = [
+        ("soma", r#"{"A soma: ": 9}"#),
+        ("sub", r#"{"A subtração:": -1}"#),
+        ("mult", r#"{"A multiplicação": 20}"#),
+        ("div", r#"{"A Divisão": 0.8}"#),
     ];
-    for (reply, (status, code, word)) in replies.iter().zip(expected) {
+    let events = table
+        .iter()
+        .map(|(op, _)| (format!("{op}-4-5"), rest_event(op, "4", "5")))
+        .collect();
+    let replies = invoke_events(events, &[]);
+    for (reply, (op, body)) in replies.iter().zip(table) {
+        assert_eq!((reply.status, reply.body.as_str()), (200, body), "{op} 4 5");
+    }
+}
+
+#[test]
+fn rest_api_events_get_issue_13s_listed_cases_exactly() {
+    // The same bodies as the local server's (tests/numbers.rs): every digit.
+    let table = [
+        (
+            "soma",
+            "10",
+            "1e-28",
+            r#"{"A soma: ": 10.0000000000000000000000000001}"#,
+        ),
+        (
+            "sub",
+            "1e20",
+            "1e-20",
+            r#"{"A subtração:": 99999999999999999999.99999999999999999999}"#,
+        ),
+        ("div", "1e-28", "1e28", r#"{"A Divisão": 1e-56}"#),
+        (
+            "div",
+            "1e-28",
+            "3",
+            r#"{"A Divisão": 3.333333333333333333333333333333333e-29}"#,
+        ),
+        ("mult", "1.5", "1e-28", r#"{"A multiplicação": 1.5e-28}"#),
+        ("mult", "1e308", "1", r#"{"A multiplicação": 1e+308}"#),
+        (
+            "soma",
+            "1e+28",
+            "0.1",
+            r#"{"A soma: ": 10000000000000000000000000000.1}"#,
+        ),
+    ];
+    let events = table
+        .iter()
+        .map(|(op, a, b, _)| (format!("{op}-{a}-{b}"), rest_event(op, a, b)))
+        .collect();
+    let replies = invoke_events(events, &[]);
+    for (reply, (op, a, b, body)) in replies.iter().zip(table) {
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (200, body),
+            "{op} {a} {b}"
+        );
+    }
+}
+
+#[test]
+fn a_value_beyond_the_bounds_is_a_400_naming_the_bound() {
+    let replies = invoke_events(
+        vec![("soma-1e1000".into(), rest_event("soma", "1", "1e1000"))],
+        &[],
+    );
+    assert_eq!(replies[0].status, 400, "{}", replies[0].body);
+    assert_eq!(
+        body_json(&replies[0]),
+        serde_json::json!({
+            "Code": "BadRequestError",
+            "Message": "value b: \"1e1000\" is out of range: a number must be 0 or between 1e-999 and 1e+1000 in magnitude"
+        })
+    );
+}
+
+#[test]
+fn rest_api_refusals_of_values_keep_their_400_and_chalice_shape() {
+    let replies = invoke(&["rest-v1-div-by-zero.json", "rest-v1-not-a-number.json"]);
+    let expected = [
+        (400, "division by zero"),
+        (400, "value a: \"abc\" is not a number"),
+    ];
+    for (reply, (status, message)) in replies.iter().zip(expected) {
         assert_eq!(reply.status, status, "{}", reply.body);
-        let json = body_json(reply);
-        assert_eq!(json["Code"], code);
-        assert!(
-            json["Message"].as_str().unwrap_or_default().contains(word),
-            "{json}"
+        assert_eq!(
+            body_json(reply),
+            serde_json::json!({"Code": "BadRequestError", "Message": message})
+        );
+    }
+}
+
+#[test]
+fn an_unknown_operation_or_method_is_api_gateways_403() {
+    let replies = invoke(&["rest-v1-unknown-operation.json", "rest-v1-post.json"]);
+    for reply in &replies {
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (403, r#"{"message":"Missing Authentication Token"}"#)
         );
     }
 }
@@ -267,16 +371,16 @@ fn any_stage_name_works() {
         .ok()
         .expect("one");
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(body_json(&reply), serde_json::json!({"A soma": 13}));
+    assert_eq!(reply.body, r#"{"A soma: ": 13}"#);
 }
 
 #[test]
 fn http_api_events_work_in_the_default_stage_and_in_a_named_one() {
     let replies = invoke(&["http-v2-default-stage.json", "http-v2-stage-api.json"]);
     assert_eq!(replies[0].status, 200, "{}", replies[0].body);
-    assert_eq!(replies[0].body, r#"{"A subtração": 3}"#);
+    assert_eq!(replies[0].body, r#"{"A subtração:": 3}"#);
     assert_eq!(replies[1].status, 200, "{}", replies[1].body);
-    assert_eq!(replies[1].body, r#"{"A divisão": 1.6}"#);
+    assert_eq!(replies[1].body, r#"{"A Divisão": 1.6}"#);
 }
 
 #[test]
@@ -286,7 +390,7 @@ fn the_stage_is_handled_when_lambda_http_leaves_it_out_of_the_path() {
     let names = ["rest-v1-chalice-mult.json", "http-v2-stage-api.json"];
     let replies = invoke_with(&names, &[("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true")]);
     assert_eq!(replies[0].body, r#"{"A multiplicação": 40}"#);
-    assert_eq!(replies[1].body, r#"{"A divisão": 1.6}"#);
+    assert_eq!(replies[1].body, r#"{"A Divisão": 1.6}"#);
 }
 
 #[test]

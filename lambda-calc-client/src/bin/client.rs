@@ -6,16 +6,25 @@
 
 use clap::Parser;
 use common::cli::{print_line, stdin_lines};
-use lambda_calc_client::client::{Client, ClientConfig, default_url};
-use lambda_calc_client::session::{self, Print, StdConsole};
+use lambda_calc_client::client::{Client, ClientConfig, default_url, read_ca_certs};
+use lambda_calc_client::session::{self, Echo, Print, StdConsole};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 /// Client of the course's REST calculator (GET {url}/{op}/{a}/{b}).
 ///
-/// With OP A B: one calculation. Without, on a terminal: the slide's
-/// dialogue. Without, from a pipe: one `OP A B` per line.
+/// With OP A B: one calculation, its JSON on stdout. Without, on a
+/// terminal: the slide's dialogue. Without, from a pipe: one `OP A B` per
+/// line, one JSON result per line.
+///
+/// Numbers (common::number, as the server computes them): soma, sub and mult
+/// are exact, every digit (soma 1e28 0.1 is 10000000000000000000000000000.1);
+/// div is exact when the quotient ends, else 34 significant digits, half to
+/// even. A value has at most 100 significant digits and is 0 or between
+/// 1e-999 and 1e+1000 in magnitude (1e308 is fine); every mode refuses
+/// anything else before sending, naming the bound. Results print as sent.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -23,13 +32,19 @@ struct Args {
     #[arg(num_args = 3, value_names = ["OP", "A", "B"], allow_negative_numbers = true)]
     calculation: Option<Vec<String>>,
     /// The API's base URL, up to the stage (the course's AWS endpoint is
-    /// https://mrl0vy3w26.execute-api.sa-east-1.amazonaws.com/api/).
+    /// https://mrl0vy3w26.execute-api.sa-east-1.amazonaws.com/api).
     #[arg(long, env = "CALC_API_URL", default_value_t = default_url())]
     url: String,
-    /// Print only the number, not the JSON.
+    /// A PEM file of certificate authorities to trust for https:// besides
+    /// the web PKI's roots (a private API's own authority).
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// Print only the number, not the JSON (nor, in the dialogue, the dict).
     #[arg(long)]
     value: bool,
-    /// The slide's dialogue even when standard input is not a terminal.
+    /// The slide's dialogue even when standard input is not a terminal; the
+    /// answers read are then echoed after their prompts, so the output reads
+    /// as the slide's run.
     #[arg(long)]
     interactive: bool,
     /// Seconds to wait for each answer.
@@ -58,31 +73,40 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .ok()
         .filter(|t| !t.is_zero())
         .ok_or_else(|| anyhow::anyhow!("--timeout must be a positive number of seconds"))?;
+    let extra_roots = match &args.ca_cert {
+        Some(path) => read_ca_certs(path)?,
+        None => Vec::new(),
+    };
     let config = ClientConfig {
         base_url: args.url,
         timeout,
         retries: args.retries,
+        extra_roots,
         ..ClientConfig::default()
     };
     let client = Client::new(config)?.on_retry(Box::new(|notice| eprintln!("{notice}")));
-    let print = if args.value {
-        Print::Value
-    } else {
-        Print::Body
-    };
+    // For pipes, the JSON as sent; in the dialogue, the dict as the
+    // slide's Python program prints it.
+    let print = |otherwise| if args.value { Print::Value } else { otherwise };
 
     if let Some([op, a, b]) = args.calculation.as_deref() {
         let reply = client.calculate(op, a, b).await?;
-        print_line(&print.of(&reply));
+        print_line(&print(Print::Body).of(&reply));
         return Ok(ExitCode::SUCCESS);
     }
     let mut input = stdin_lines();
     let mut console = StdConsole;
-    if args.interactive || std::io::stdin().is_terminal() {
-        session::interactive(&client, &mut input, &mut console, print).await?;
+    let terminal = std::io::stdin().is_terminal();
+    if args.interactive || terminal {
+        let echo = if terminal {
+            Echo::Terminal
+        } else {
+            Echo::Answers
+        };
+        session::interactive(&client, &mut input, &mut console, print(Print::Dict), echo).await?;
         return Ok(ExitCode::SUCCESS);
     }
-    let failed = session::lines(&client, &mut input, &mut console, print).await?;
+    let failed = session::lines(&client, &mut input, &mut console, print(Print::Body)).await?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -15,6 +15,12 @@ use std::process::ExitCode;
 /// The course's REST calculator: GET /api/{op}/{a}/{b} with op one of soma,
 /// sub, div, mult. Runs as an AWS Lambda function when Lambda starts it
 /// (build with --features lambda).
+///
+/// Numbers (common::number): soma, sub and mult are exact, every digit
+/// (/api/soma/1e28/0.1 is 10000000000000000000000000000.1); div is exact when
+/// the quotient ends, else 34 significant digits, half to even. A value has at
+/// most 100 significant digits and is 0 or between 1e-999 and 1e+1000 in
+/// magnitude (1e308 is fine); beyond that, 400 naming the bound.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {

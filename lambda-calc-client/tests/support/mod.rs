@@ -5,7 +5,7 @@
 //! `"python3 my_server.py"`) and these tests grade that program instead of
 //! ours. The server receives `--listen 127.0.0.1:0`; the client receives
 //! `--url URL` and, depending on the test, `--value`, `--timeout SECS`,
-//! `--retries N`, `--interactive` and `OP A B`.
+//! `--retries N`, `--interactive`, `--ca-cert FILE` and `OP A B`.
 #![allow(dead_code)] // each test file uses a different part of this module
 
 use common::testing::{Finished, Launcher, Program, http_exchange, timeout};

@@ -137,9 +137,13 @@ pub enum ArithmeticError {
     FloatOperand(String),
 }
 
-/// `text` quoted for an error message: escaped, and cut when long.
+/// `text` quoted for an error message: escaped, cut when long, and a quote
+/// inside it escaped too, so the quotes show where it begins and ends.
 fn quoted(text: &str) -> String {
-    format!("\"{}\"", crate::escape::escape(text, QUOTED))
+    format!(
+        "\"{}\"",
+        crate::escape::escape(text, QUOTED).replace('"', "\\\"")
+    )
 }
 
 impl Number {
@@ -1008,6 +1012,14 @@ mod tests {
         let computed: Computed = serde_json::from_str(&longest).expect("an answer");
         assert_eq!(computed.0.to_string(), longest);
         assert!(serde_json::from_str::<Number>(&longest).is_err());
+    }
+
+    #[test]
+    fn a_quote_inside_a_refused_text_is_escaped() {
+        assert_eq!(
+            "a\"b".parse::<Number>().map_err(|e| e.to_string()),
+            Err(r#""a\"b" is not a number"#.to_owned())
+        );
     }
 
     #[test]

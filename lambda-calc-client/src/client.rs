@@ -931,11 +931,11 @@ mod tests {
             ),
             (
                 r#"{"A soma": null}"#,
-                r#"under "A soma", "null" is not a number"#,
+                r#"under "A soma", null is not a number"#,
             ),
             (
                 r#"{"A soma": [1]}"#,
-                r#"under "A soma", "[1]" is not a number"#,
+                r#"under "A soma", [1] is not a number"#,
             ),
             (
                 r#"{"A soma": "0.3"}"#,
@@ -947,7 +947,7 @@ mod tests {
             ),
             (
                 "{\"\\u001b\": true}",
-                r#"under "\x1b", "true" is not a number"#,
+                r#"under "\x1b", true is not a number"#,
             ),
         ] {
             assert_eq!(refused(body), format!("{start} {why}"), "{body}");

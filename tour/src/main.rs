@@ -16,6 +16,7 @@
 //! error (clap's message, exit code 2) before anything runs.
 
 mod file_transfer;
+mod grade;
 mod lambda_calc_client;
 mod rpc_calculator;
 mod socket_chat;
@@ -43,6 +44,7 @@ const EXERCISES: &[Exercise] = &[
     ("file-transfer", file_transfer::tour),
     ("lambda-calc-client", lambda_calc_client::tour),
     ("xlsx-sql-bridge", xlsx_sql_bridge::tour),
+    ("grade", grade::tour),
 ];
 
 /// The course's exercises, end to end: build their binaries, run each one's

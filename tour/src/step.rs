@@ -34,7 +34,12 @@ impl Tour {
 
     /// A launcher for one of the workspace's binaries.
     pub fn bin(&self, name: &str) -> Launcher {
-        Launcher::fixed(self.bin_dir.join(name))
+        Launcher::fixed(self.bin_path(name))
+    }
+
+    /// The path of one of the workspace's binaries.
+    pub fn bin_path(&self, name: &str) -> PathBuf {
+        self.bin_dir.join(name)
     }
 
     /// Run one step: print its title, run it, record how it went.

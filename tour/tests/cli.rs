@@ -7,8 +7,8 @@
 
 use common::testing::{Finished, Launcher};
 
-/// The exercises, in the course's order.
-const EXERCISES: [&str; 7] = [
+/// The exercises, in the course's order, and the grader.
+const EXERCISES: [&str; 8] = [
     "socket-chat",
     "websocket-adder",
     "sqlite-students",
@@ -16,6 +16,7 @@ const EXERCISES: [&str; 7] = [
     "file-transfer",
     "lambda-calc-client",
     "xlsx-sql-bridge",
+    "grade",
 ];
 
 /// Run the tour with `args` and wait for it to exit.

@@ -308,24 +308,9 @@ fn percent(earned: f64, possible: f64) -> String {
 }
 
 /// Text for an XML attribute or element. The reasons are already escaped
-/// by `common::escape`, so no control character is left to refuse.
+/// by `common::escape`, so no control character is left for XML to refuse.
 fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    quick_xml::escape::escape(text).into_owned()
 }
 
 /// One submission of a class, graded or not.

@@ -202,7 +202,7 @@ fn an_echo_server_that_serves_one_client_at_a_time_loses_the_concurrent_point() 
         &[
             "socket-chat",
             "--server",
-            "python3 one-at-a-time-echo/server.py",
+            "python3 echo/server.py one-at-a-time",
             "--only",
             "echo",
             "--timeout",
@@ -289,7 +289,7 @@ fn a_server_that_hangs_after_its_first_answer_fails_what_needs_a_second() {
         &[
             "socket-chat",
             "--server",
-            "python3 hangs-after-first/server.py",
+            "python3 echo/server.py hangs-after-first",
             "--only",
             "echo",
             "--timeout",
@@ -321,7 +321,7 @@ fn a_test_that_overruns_its_limit_is_a_timeout_and_its_programs_are_stopped() {
         .args([
             "socket-chat",
             "--server",
-            "python3 hangs-after-first/server.py",
+            "python3 echo/server.py hangs-after-first",
             "--only",
             "echo",
             "--timeout",
@@ -346,7 +346,7 @@ fn a_test_that_overruns_its_limit_is_a_timeout_and_its_programs_are_stopped() {
         assert!(seconds < 3.0 + 2.0, "a test ran {seconds} s past its 3 s");
     }
     let left = Command::new("pgrep")
-        .args(["-f", "hangs-after-first/server.py"])
+        .args(["-f", "echo/server.py hangs-after-first"])
         .output()
         .expect("pgrep runs");
     assert!(
@@ -366,14 +366,39 @@ fn a_class_gives_one_row_per_student_and_the_csv() {
         return;
     }
     let out = tempfile::tempdir().expect("a directory");
+    let class = out.path().join("class");
+    // ana: the course's Python adder (websocket-adder's own); bia: the float
+    // adder; caio: no submission.toml.
+    let adder =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../websocket-adder/python/adder_server.py");
+    for (student, program) in [
+        ("ana", adder),
+        ("bia", fixtures().join("float-adder/server.py")),
+    ] {
+        let dir = class.join(student);
+        std::fs::create_dir_all(&dir).expect("a directory");
+        std::fs::copy(program, dir.join("server.py")).expect("copied");
+        std::fs::write(
+            dir.join("submission.toml"),
+            "server = \"python3 server.py\"\n",
+        )
+        .expect("written");
+    }
+    std::fs::create_dir_all(class.join("caio")).expect("a directory");
+    std::fs::write(
+        class.join("caio/server.py"),
+        "print('no submission.toml')\n",
+    )
+    .expect("written");
     let csv = out.path().join("notas.csv");
     let csv_arg = csv.to_string_lossy().into_owned();
+    let class_arg = class.to_string_lossy().into_owned();
     let output = grade_in(
-        &fixtures(),
+        out.path(),
         &[
             "websocket-adder",
             "--class",
-            "class",
+            &class_arg,
             "--csv",
             &csv_arg,
             "--only",
@@ -402,7 +427,7 @@ fn a_class_gives_one_row_per_student_and_the_csv() {
     let report = stdout(&output);
     assert!(report.contains("student"), "{report}");
     assert_eq!(
-        std::fs::read_dir(fixtures().join("class/caio"))
+        std::fs::read_dir(class.join("caio"))
             .expect("caio's directory")
             .count(),
         1,
@@ -417,7 +442,7 @@ fn results_json_has_gradescopes_fields_and_types() {
         &[
             "socket-chat",
             "--server",
-            "python3 one-at-a-time-echo/server.py",
+            "python3 echo/server.py one-at-a-time",
             "--only",
             "echo",
             "--timeout",
@@ -453,7 +478,7 @@ fn the_junit_file_parses_as_xml_with_one_testcase_per_point() {
         &[
             "socket-chat",
             "--server",
-            "python3 one-at-a-time-echo/server.py",
+            "python3 echo/server.py one-at-a-time",
             "--only",
             "echo",
             "--timeout",
@@ -493,20 +518,7 @@ fn the_junit_file_parses_as_xml_with_one_testcase_per_point() {
 
 #[test]
 fn the_rubric_lists_every_test_with_its_points() {
-    let points = tempfile::NamedTempFile::new().expect("a file");
-    std::fs::write(points.path(), "each_line_gets_eco_and_the_line = 3\n").expect("written");
-    let points_arg = points.path().to_string_lossy().into_owned();
-    let output = grade_in(
-        &fixtures(),
-        &[
-            "socket-chat",
-            "--list",
-            "--only",
-            "echo",
-            "--points",
-            &points_arg,
-        ],
-    );
+    let output = echo_rubric("each_line_gets_eco_and_the_line = 3\n");
     let report = stdout(&output);
     assert!(output.status.success(), "{report}");
     assert!(
@@ -520,10 +532,20 @@ fn the_rubric_lists_every_test_with_its_points() {
 
 #[test]
 fn a_points_file_naming_no_test_is_refused() {
+    let output = echo_rubric("no_such_test = 3\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .ends_with("error: the points file names tests that do not exist: no_such_test\n")
+    );
+}
+
+/// `grade socket-chat --list --only echo` with a points file holding `toml`.
+fn echo_rubric(toml: &str) -> Output {
     let points = tempfile::NamedTempFile::new().expect("a file");
-    std::fs::write(points.path(), "no_such_test = 3\n").expect("written");
+    std::fs::write(points.path(), toml).expect("written");
     let points_arg = points.path().to_string_lossy().into_owned();
-    let output = grade_in(
+    grade_in(
         &fixtures(),
         &[
             "socket-chat",
@@ -533,12 +555,7 @@ fn a_points_file_naming_no_test_is_refused() {
             "--points",
             &points_arg,
         ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&output.stderr)
-            .ends_with("error: the points file names tests that do not exist: no_such_test\n")
-    );
+    )
 }
 
 /// The values of attribute `name` on every `element` of `xml`.

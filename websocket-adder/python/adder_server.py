@@ -9,7 +9,8 @@
 # (decimal's default keeps 28 digits: 1e28 + 0.1 would lose its 0.1).
 #
 # Ported to the current `websockets` API. The port may be given as the first
-# argument (0: any free one); the server prints `listening on HOST:PORT`.
+# argument, or as `--listen HOST:PORT` as the crate's tests start a server
+# they grade (0: any free port); the server prints `listening on HOST:PORT`.
 import asyncio
 import json
 import re
@@ -18,7 +19,10 @@ from decimal import Context, Decimal, InvalidOperation
 
 from websockets.asyncio.server import serve
 
-PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 5678
+if "--listen" in sys.argv:
+    PORT = int(sys.argv[sys.argv.index("--listen") + 1].rsplit(":", 1)[1])
+else:
+    PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 5678
 
 # Every digit of a sum of two numbers within websocket-adder's bounds (100
 # significant digits, 1e-999 to 1e+1000): at most 2,099 digits.

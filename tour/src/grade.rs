@@ -55,7 +55,7 @@ pub fn tour(tour: &mut Tour) {
         ensure!(
             lines
                 .iter()
-                .any(|l| l.starts_with("pass") && l.ends_with("python ints are added")),
+                .any(|l| l.starts_with("pass") && l.ends_with("Python ints are added")),
             "expected the addition's point to be earned"
         );
         Ok(())

@@ -1,5 +1,6 @@
 //! Echo round trips per second, as users run the server: its own process,
-//! with the transcript on (the default) and with `--quiet`.
+//! with the transcript on (the default) and with `--quiet`; and the slides'
+//! client against our server and against the slides' own Python server.
 //!
 //! ```text
 //! cargo run --release -p socket-chat --example socket-chat-bench
@@ -14,16 +15,37 @@
 //! servers' runs alternate), on one
 //! connection (latency) and on 50 (capacity: client and server share the
 //! machine's cores). The last row is what the transcript costs.
+//!
+//! Then the slides' client pattern, on one connection: send `Olá` with no
+//! newline and wait for `Eco=>Olá`, as `sockobj.send(msg.encode())` and
+//! `sockobj.recv(1024)` do. It is measured against our server with its
+//! default flags (transcript on) and against the slides' `Server.py`
+//! (`tests/slides/server.py`, run by `python3 -u` as the interop tests run
+//! it, so each transcript line is written at once, as ours is), their runs
+//! alternating, best of three, and the ratio is printed.
+//!
 //! `--seconds N` sets how long each run lasts (default 3). As in the tests,
 //! `SOCKET_CHAT_SERVER` may name another server to measure (a student's, an older build).
 
-use common::testing::{Launcher, built_binary, cpu_time};
+use common::testing::{Launcher, built_binary, cpu_time, spawn_python};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 const CONNECTIONS: [usize; 2] = [1, 50];
 const RUNS: usize = 3;
+
+/// The slides' echo server, as the interop tests run it.
+const SLIDE_SERVER: &str = include_str!("../tests/slides/server.py");
+
+/// What a client sends and waits for.
+#[derive(Clone, Copy)]
+enum Pattern {
+    /// A line, and its echo as a line.
+    Line,
+    /// The slides' client: `Olá` with no newline, then its echo.
+    Slides,
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -66,7 +88,8 @@ async fn main() -> anyhow::Result<()> {
         for _ in 0..RUNS {
             for (i, program) in servers.iter().enumerate() {
                 let before = cpu_time(program.pid());
-                let (rate, count) = measure(program.addr(), connections, duration).await?;
+                let (rate, count) =
+                    measure(program.addr(), connections, duration, Pattern::Line).await?;
                 let after = cpu_time(program.pid());
                 best[i] = best[i].max(rate);
                 if let (Some(before), Some(after)) = (before, after) {
@@ -115,12 +138,44 @@ async fn main() -> anyhow::Result<()> {
             more(1)
         );
     }
+    slides_client(&servers[0], duration).await?;
+    Ok(())
+}
+
+/// The slides' client on one connection: our server (default flags)
+/// against the slides' Python server, runs alternating, best of [`RUNS`].
+async fn slides_client(ours: &common::testing::Program, duration: Duration) -> anyhow::Result<()> {
+    let mut python = spawn_python(SLIDE_SERVER, &[]);
+    let python_addr = python.wait_listening().to_owned();
+    python.discard_stdout();
+    let mut best = [0.0f64; 2];
+    for _ in 0..RUNS {
+        for (i, addr) in [ours.addr(), python_addr.as_str()].into_iter().enumerate() {
+            let (rate, _) = measure(addr, 1, duration, Pattern::Slides).await?;
+            best[i] = best[i].max(rate);
+        }
+    }
+    println!("the slides' client (`Olá` without newline, then recv), 1 connection, round trips/s");
+    println!(
+        "{:<36}{:>14.0}",
+        "socket-chat-server (default flags)", best[0]
+    );
+    println!(
+        "{:<36}{:>14.0}",
+        "the slides' Server.py (python3 -u)", best[1]
+    );
+    println!("{:<36}{:>13.2}×", "ours / Python", best[0] / best[1]);
     Ok(())
 }
 
 /// Round trips per second over `connections` concurrent connections, and
 /// how many were made.
-async fn measure(addr: &str, connections: usize, duration: Duration) -> anyhow::Result<(f64, u64)> {
+async fn measure(
+    addr: &str,
+    connections: usize,
+    duration: Duration,
+    pattern: Pattern,
+) -> anyhow::Result<(f64, u64)> {
     let start = Instant::now();
     let deadline = start + duration;
     let mut clients = tokio::task::JoinSet::new();
@@ -130,12 +185,24 @@ async fn measure(addr: &str, connections: usize, duration: Duration) -> anyhow::
         clients.spawn(async move {
             let mut stream = BufReader::new(stream);
             let mut reply = String::new();
+            let mut bytes = Vec::new();
             let mut count = 0u64;
             while Instant::now() < deadline {
-                stream.get_mut().write_all(b"Ol\xc3\xa1, mundo\n").await?;
-                reply.clear();
-                stream.read_line(&mut reply).await?;
-                anyhow::ensure!(reply == "Eco=>Olá, mundo\n", "wrong reply {reply:?}");
+                match pattern {
+                    Pattern::Line => {
+                        stream.get_mut().write_all(b"Ol\xc3\xa1, mundo\n").await?;
+                        reply.clear();
+                        stream.read_line(&mut reply).await?;
+                        anyhow::ensure!(reply == "Eco=>Olá, mundo\n", "wrong reply {reply:?}");
+                    }
+                    Pattern::Slides => {
+                        const REPLY: &[u8] = "Eco=>Olá".as_bytes();
+                        stream.get_mut().write_all("Olá".as_bytes()).await?;
+                        bytes.resize(REPLY.len(), 0);
+                        stream.read_exact(&mut bytes).await?;
+                        anyhow::ensure!(bytes == REPLY, "wrong reply {bytes:?}");
+                    }
+                }
                 count += 1;
             }
             Ok(count)

@@ -5,10 +5,18 @@
 //!
 //! * bytes are appended to the buffer as they arrive, and every complete
 //!   message in it is handed out in order;
-//! * in text framing, a partial line that stays unterminated for
-//!   [`PAUSE_ENDS_MESSAGE`] after its last byte is handed out as a whole
-//!   message. This is the rule that serves the course's Python client, which
-//!   sends `Olá` with no newline and then blocks in `recv` for the answer;
+//! * in text framing, a connection the server accepted
+//!   ([`Connection::accepted`]) takes its [`TextFraming`] from its first
+//!   read, and keeps it: lines if that read holds a newline, else the
+//!   slides' protocol, where the end of a read ends a message. So the
+//!   course's Python client, which sends `Olá` with no newline and then
+//!   blocks in `recv`, is answered as soon as its bytes are read, and no
+//!   timer is involved anywhere; a line-framed connection never splits a
+//!   line, however slowly it arrives. A read is everything the socket holds
+//!   at that moment: a read that fills the buffer is followed at once by
+//!   another, without waiting, as long as bytes are there (and the buffer
+//!   below its bound), so a message's end does not depend on the buffer's
+//!   size. Our own client sends lines and reads lines ([`Connection::new`]);
 //! * [`Connection::recv`] is cancel-safe: everything read is kept in the
 //!   buffer, so it can sit in a `tokio::select!` beside other events (the
 //!   chat does exactly that with the operator's keyboard);
@@ -20,17 +28,13 @@
 //!   otherwise, and one 64 KiB message would cost 64 KiB for the life of the
 //!   connection).
 
-use crate::wire::{self, Codec, Frame, FrameError};
+use crate::wire::{self, Codec, Frame, FrameError, TextFraming};
 use bytes::BytesMut;
 use common::message::ChatMessage;
 use std::io;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::time::{Instant, timeout, timeout_at};
-
-/// How long a text line may stay unterminated, while the sender sends
-/// nothing more, before it counts as a complete message.
-pub const PAUSE_ENDS_MESSAGE: Duration = Duration::from_millis(20);
+use tokio::time::{Instant, timeout_at};
 
 /// The read buffer a connection starts with and returns to.
 pub const INITIAL_BUFFER: usize = 4 * 1024;
@@ -53,6 +57,17 @@ pub enum ConnError {
     Silent(Duration),
 }
 
+/// How a connection cuts its stream into messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// Length-delimited protobuf frames.
+    Proto,
+    /// Text, in the framing decided.
+    Text(TextFraming),
+    /// Text, until the first read decides the framing.
+    FirstReadDecides,
+}
+
 /// A stream socket speaking in whole messages.
 pub struct Connection<S> {
     stream: S,
@@ -62,19 +77,42 @@ pub struct Connection<S> {
     /// True once the buffer has grown past [`INITIAL_BUFFER`].
     grown: bool,
     codec: Codec,
+    cut: Cut,
     max_message: usize,
     eof: bool,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// Wrap `stream`, refusing messages longer than `max_message` bytes.
+    /// Text is framed by lines: the client's side, which sends lines and
+    /// reads the replies to them.
     pub fn new(stream: S, codec: Codec, max_message: usize) -> Self {
+        let cut = match codec {
+            Codec::Text => Cut::Text(TextFraming::Lines),
+            Codec::Proto => Cut::Proto,
+        };
+        Self::with_cut(stream, codec, cut, max_message)
+    }
+
+    /// Wrap `stream`, a connection a server accepted: in text framing its
+    /// first read decides how it is framed ([`TextFraming::from_first_read`]),
+    /// so that the slides' client, which sends no newline, is served too.
+    pub fn accepted(stream: S, codec: Codec, max_message: usize) -> Self {
+        let cut = match codec {
+            Codec::Text => Cut::FirstReadDecides,
+            Codec::Proto => Cut::Proto,
+        };
+        Self::with_cut(stream, codec, cut, max_message)
+    }
+
+    fn with_cut(stream: S, codec: Codec, cut: Cut, max_message: usize) -> Self {
         Self {
             stream,
             buf: BytesMut::with_capacity(INITIAL_BUFFER),
             max_buffered: wire::max_frame_len(max_message),
             grown: false,
             codec,
+            cut,
             max_message,
             eof: false,
         }
@@ -85,11 +123,29 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         self.codec
     }
 
+    /// The text framing this connection speaks: `None` in protobuf, and
+    /// before the first read of a connection that it decides.
+    pub fn text_framing(&self) -> Option<TextFraming> {
+        match self.cut {
+            Cut::Text(framing) => Some(framing),
+            Cut::Proto | Cut::FirstReadDecides => None,
+        }
+    }
+
     /// The next message, or `None` once the peer has closed the stream and
     /// every message it sent has been handed out. Cancel-safe.
     pub async fn recv(&mut self) -> Result<Option<Frame>, ConnError> {
         loop {
-            if let Some(frame) = wire::decode(self.codec, &mut self.buf, self.max_message)? {
+            if self.cut == Cut::FirstReadDecides && !self.buf.is_empty() {
+                // Nothing has been taken out yet: the buffer is the first read.
+                self.cut = Cut::Text(TextFraming::from_first_read(&self.buf));
+            }
+            let frame = match self.cut {
+                Cut::Proto => wire::decode(Codec::Proto, &mut self.buf, self.max_message)?,
+                Cut::Text(framing) => wire::decode_text(framing, &mut self.buf, self.max_message)?,
+                Cut::FirstReadDecides => None,
+            };
+            if let Some(frame) = frame {
                 self.shrink();
                 return Ok(Some(frame));
             }
@@ -100,25 +156,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                     self.max_message,
                 )?);
             }
-            let read = if !self.buf.is_empty() && wire::pause_ends_message(self.codec) {
-                match timeout(PAUSE_ENDS_MESSAGE, self.fill()).await {
-                    Ok(read) => read?,
-                    // The sender paused in the middle of a line: that is the message.
-                    Err(_elapsed) => {
-                        return Ok(wire::decode_rest(
-                            self.codec,
-                            &mut self.buf,
-                            self.max_message,
-                        )?);
-                    }
-                }
-            } else {
-                self.fill().await?
-            };
-            if read == 0 {
-                self.eof = true;
-            }
+            self.read().await?;
         }
+    }
+
+    /// One read: wait for bytes, then, where the end of a read can end a
+    /// message, take whatever else the socket already holds without waiting,
+    /// so that the message's end is the sender's, not the buffer's size.
+    /// Cancel-safe: only the first step waits.
+    async fn read(&mut self) -> Result<(), ConnError> {
+        let mut read = self.fill().await?;
+        let reads_end_messages = matches!(
+            self.cut,
+            Cut::FirstReadDecides | Cut::Text(TextFraming::Reads)
+        );
+        while reads_end_messages
+            && read > 0
+            && self.buf.len() == self.buf.capacity()
+            && self.buf.len() < self.max_buffered
+        {
+            // The read filled the buffer: more may be there. `biased` polls
+            // the read once; if it has nothing now, the read is over.
+            read = tokio::select! {
+                biased;
+                more = self.fill() => more?,
+                () = std::future::ready(()) => break,
+            };
+        }
+        if read == 0 {
+            self.eof = true;
+        }
+        Ok(())
     }
 
     /// Read what has arrived into the buffer, growing it only as needed and
@@ -219,32 +287,86 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
 mod tests {
     use super::*;
     use tokio::io::duplex;
+    use tokio::time::timeout;
+
+    /// An hour, in the tests' paused time: longer than any pause a timer
+    /// could have waited for.
+    const AN_HOUR: Duration = Duration::from_secs(3600);
 
     #[tokio::test(start_paused = true)]
-    async fn a_paused_partial_line_is_a_message() {
+    async fn a_first_read_without_newline_is_a_message_with_no_time_passing() {
         let (ours, mut theirs) = duplex(1024);
-        let mut conn = Connection::new(ours, Codec::Text, 100);
+        let mut conn = Connection::accepted(ours, Codec::Text, 100);
         theirs.write_all("Olá".as_bytes()).await.expect("write");
+        let before = Instant::now();
         let frame = conn.recv().await.expect("ok").expect("a message");
+        // Paused time moves only when the runtime waits for a timer: had
+        // the message waited for a pause, the clock would show it.
+        assert_eq!(Instant::now(), before);
         assert_eq!(frame.message.text, "Olá");
         assert!(!frame.terminated);
+        assert_eq!(conn.text_framing(), Some(TextFraming::Reads));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_line_split_across_writes_is_one_message() {
+    async fn a_line_framed_connection_waits_for_the_newline_however_long() {
         let (ours, mut theirs) = duplex(1024);
-        let mut conn = Connection::new(ours, Codec::Text, 100);
+        let mut conn = Connection::accepted(ours, Codec::Text, 100);
+        theirs.write_all(b"Ol\xc3\xa1\n").await.expect("write");
+        let first = conn.recv().await.expect("ok").expect("a message");
+        assert_eq!(first.message.text, "Olá");
+        assert_eq!(conn.text_framing(), Some(TextFraming::Lines));
         let writer = tokio::spawn(async move {
-            theirs.write_all(b"Bom ").await.expect("write");
-            // Shorter than the pause: still the same line.
-            tokio::time::sleep(PAUSE_ENDS_MESSAGE / 2).await;
-            theirs.write_all(b"dia\n").await.expect("write");
+            theirs.write_all(b"Hel").await.expect("write");
+            tokio::time::sleep(AN_HOUR).await;
+            theirs.write_all(b"lo world\n").await.expect("write");
             theirs
         });
         let frame = conn.recv().await.expect("ok").expect("a message");
-        assert_eq!(frame.message.text, "Bom dia");
+        assert_eq!(frame.message.text, "Hello world");
         assert!(frame.terminated);
         drop(writer.await);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_the_slides_protocol_a_read_cut_inside_a_character_waits_for_its_rest() {
+        let (ours, mut theirs) = duplex(1024);
+        let mut conn = Connection::accepted(ours, Codec::Text, 100);
+        let writer = tokio::spawn(async move {
+            theirs.write_all(b"Ol\xc3").await.expect("write");
+            tokio::time::sleep(AN_HOUR).await;
+            theirs.write_all(b"\xa1").await.expect("write");
+            theirs
+        });
+        let frame = conn.recv().await.expect("ok").expect("a message");
+        assert_eq!(frame.message.text, "Olá");
+        assert!(!frame.terminated);
+        drop(writer.await);
+    }
+
+    #[tokio::test]
+    async fn a_read_that_fills_the_buffer_takes_what_else_is_there() {
+        // 10,000 bytes written at once, more than the 4 KiB buffer: one
+        // message, not three cut by the buffer's size.
+        let (ours, mut theirs) = duplex(1 << 20);
+        let mut conn = Connection::accepted(ours, Codec::Text, 20_000);
+        theirs.write_all(&[b'a'; 10_000]).await.expect("write");
+        let frame = conn.recv().await.expect("ok").expect("a message");
+        assert_eq!(frame.message.text.len(), 10_000);
+        let (capacity, len) = conn.buffer();
+        assert_eq!((capacity, len), (INITIAL_BUFFER, 0));
+    }
+
+    #[tokio::test]
+    async fn the_client_side_reads_lines_only() {
+        let (ours, mut theirs) = duplex(1024);
+        let mut conn = Connection::new(ours, Codec::Text, 100);
+        theirs.write_all(b"Eco=>Ol").await.expect("write");
+        let waited = timeout(Duration::from_millis(50), conn.recv()).await;
+        assert!(waited.is_err(), "no newline yet");
+        theirs.write_all(b"\xc3\xa1\n").await.expect("write");
+        let frame = conn.recv().await.expect("ok").expect("a message");
+        assert_eq!(frame.message.text, "Eco=>Olá");
     }
 
     #[tokio::test]

@@ -21,13 +21,24 @@
 //! sends; `⏎` is the newline byte):
 //!
 //! ```text
-//! C: Olá⏎
+//! C: Olá⏎               (a newline in the first read: lines, for good)
 //! S: Eco=>Olá⏎
-//! C: Bom dia            (no newline, then a pause: still one message)
-//! S: Eco=>Bom dia       (the reply mirrors it: no newline either)
+//! C: Hel                (half a line: the server waits for the rest)
+//! C: lo world⏎
+//! S: Eco=>Hello world⏎
 //! C: <ff fe>⏎           (not UTF-8)
 //! S: error: message is not valid UTF-8 (invalid byte at offset 0)⏎
 //!    (the server closes this connection; every other one goes on)
+//! ```
+//!
+//! A connection whose first read holds no newline speaks the slides'
+//! protocol instead (the course's Python client): each read is a message,
+//! answered at once, and the reply mirrors it, without a newline
+//! ([`wire::TextFraming`]):
+//!
+//! ```text
+//! C: Olá                (no newline, then the client waits in recv)
+//! S: Eco=>Olá
 //! ```
 //!
 //! The server holds its clients to limits (`--max-connections`,

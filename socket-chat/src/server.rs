@@ -211,7 +211,7 @@ async fn serve_connection(stream: Admitted<Stream>, peer: Peer, shared: Arc<Shar
     let peer = peer.to_string();
     info!(%peer, "connected");
     shared.say(|| format!("Server conectado por {peer}"));
-    let mut conn = Connection::new(stream, shared.config.codec, shared.config.max_message);
+    let mut conn = Connection::accepted(stream, shared.config.codec, shared.config.max_message);
     let served = match shared.config.mode {
         Mode::Chat => serve_chat(&mut conn, &peer, &shared).await,
         Mode::Echo | Mode::Upper => serve_replies(&mut conn, &shared).await,

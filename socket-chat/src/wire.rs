@@ -9,10 +9,15 @@
 //! * **text**: a message is a line of UTF-8 ending in `\n` (a `\r` before it
 //!   is dropped), which is what `nc` and a terminal send. The course's Python
 //!   client sends no terminator at all (`sockobj.send(msg.encode())`) and
-//!   waits for the answer, so a line that stays unterminated while the sender
-//!   pauses is taken as a whole message too (see [`crate::conn`] for the
-//!   timing). A reply mirrors its request: it ends in `\n` only if the
-//!   request did, so the slide's client prints exactly `Eco=>Olá`.
+//!   blocks in `recv` for the answer, as the slides' server (`recv(1024)`,
+//!   each read a message) expects. No timer can tell that client from a line
+//!   still arriving, so a server's connection decides once, from its first
+//!   read ([`TextFraming::from_first_read`]): a newline in it makes the
+//!   connection [`TextFraming::Lines`] for its life (a partial line waits for
+//!   its newline, however long); none makes it [`TextFraming::Reads`], the
+//!   slides' protocol, where the end of a read also ends a message. A reply
+//!   mirrors its request: it ends in `\n` only if the request did, so the
+//!   slide's client prints exactly `Eco=>Olá`.
 //! * **proto**: every message is a Protocol Buffers `ChatMessage`
 //!   (`proto/chat.proto`) preceded by its length as a varint.
 //!
@@ -48,6 +53,41 @@ pub enum Codec {
     Text,
     /// Length-delimited Protocol Buffers `ChatMessage`s.
     Proto,
+}
+
+/// How a text stream is cut into messages. A server's connection takes one
+/// from its first read ([`TextFraming::from_first_read`]) and keeps it; our
+/// client, which sends lines, reads lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFraming {
+    /// A message is a line ending in `\n`. A partial line waits for its
+    /// newline however long it takes (within the server's idle `--timeout`):
+    /// a line is never split, however it arrives.
+    Lines,
+    /// The slides' protocol, as Python's `recv` sees it: a message ends at a
+    /// newline or at the end of a read, whichever comes first. A read that
+    /// ends inside a UTF-8 character does not end a message: the rest of
+    /// the character (at most 3 bytes) is waited for.
+    Reads,
+}
+
+impl TextFraming {
+    /// The framing of a connection whose first read brought `first`: lines
+    /// if it holds a newline, the slides' protocol if not.
+    ///
+    /// ```
+    /// use socket_chat::wire::TextFraming;
+    /// assert_eq!(TextFraming::from_first_read(b"Ol\xc3\xa1\n"), TextFraming::Lines);
+    /// assert_eq!(TextFraming::from_first_read(b"a\nb"), TextFraming::Lines);
+    /// assert_eq!(TextFraming::from_first_read(b"Ol\xc3\xa1"), TextFraming::Reads);
+    /// ```
+    pub fn from_first_read(first: &[u8]) -> Self {
+        if first.contains(&b'\n') {
+            Self::Lines
+        } else {
+            Self::Reads
+        }
+    }
 }
 
 /// Default maximum size of one message, in bytes (64 KiB).
@@ -105,7 +145,8 @@ impl Frame {
     }
 }
 
-/// Take one complete message from the front of `buf`, if it holds one.
+/// Take one complete message from the front of `buf`, if it holds one; text
+/// is framed by lines ([`TextFraming::Lines`]).
 ///
 /// Returns `Ok(None)` when more bytes are needed. Consumed bytes are removed
 /// from `buf`; on error the connection should be closed, as the stream can no
@@ -117,8 +158,52 @@ pub fn decode(codec: Codec, buf: &mut BytesMut, max: usize) -> Result<Option<Fra
     }
 }
 
-/// Take what is left in `buf` as a final message, when the peer paused or
-/// closed the stream in the middle of one.
+/// Take one complete text message from the front of `buf` in `framing`.
+///
+/// With [`TextFraming::Reads`], `buf` must hold only what reads that have
+/// ended brought (a connection decodes between reads, never during one):
+/// what follows the last newline is then a message of its own, unless it
+/// ends inside a UTF-8 character, whose rest is waited for.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use socket_chat::wire::{TextFraming, decode_text};
+/// let mut read = BytesMut::from(&b"a\nOl\xc3"[..]);
+/// let a = decode_text(TextFraming::Reads, &mut read, 100).unwrap().unwrap();
+/// assert_eq!((a.message.text.as_str(), a.terminated), ("a", true));
+/// // The read ended inside `á`: wait for the rest of the character.
+/// assert_eq!(decode_text(TextFraming::Reads, &mut read, 100), Ok(None));
+/// read.extend_from_slice(b"\xa1");
+/// let ola = decode_text(TextFraming::Reads, &mut read, 100).unwrap().unwrap();
+/// assert_eq!((ola.message.text.as_str(), ola.terminated), ("Olá", false));
+/// ```
+pub fn decode_text(
+    framing: TextFraming,
+    buf: &mut BytesMut,
+    max: usize,
+) -> Result<Option<Frame>, FrameError> {
+    let line = decode_line(buf, max)?;
+    if line.is_some() || framing == TextFraming::Lines || buf.is_empty() {
+        return Ok(line);
+    }
+    // No newline in what was read: the end of the read ends the message,
+    // unless it cut a character in two.
+    let text = match std::str::from_utf8(buf) {
+        Ok(text) => text.to_owned(),
+        // At most 3 bytes of a character whose rest is still to come.
+        Err(e) if e.error_len().is_none() => return Ok(None),
+        Err(e) => {
+            return Err(FrameError::InvalidUtf8 {
+                offset: e.valid_up_to(),
+            });
+        }
+    };
+    buf.clear();
+    Ok(Some(Frame::text(text, false)))
+}
+
+/// Take what is left in `buf` as a final message, when the peer closed the
+/// stream in the middle of one.
 ///
 /// In text framing the partial line is the message (unterminated). In proto
 /// framing a partial frame cannot be used: that is [`FrameError::Truncated`].
@@ -147,12 +232,6 @@ pub fn decode_rest(
             }),
         },
     }
-}
-
-/// True if `codec` lets a pause end a partial message (text does; a
-/// length-delimited frame knows its own end and must wait for it).
-pub fn pause_ends_message(codec: Codec) -> bool {
-    codec == Codec::Text
 }
 
 fn decode_line(buf: &mut BytesMut, max: usize) -> Result<Option<Frame>, FrameError> {
@@ -387,11 +466,72 @@ mod tests {
     }
 
     #[test]
-    fn the_rest_of_a_paused_line_is_an_unterminated_message() {
+    fn the_rest_of_a_line_cut_by_the_end_of_the_stream_is_an_unterminated_message() {
         let mut b = buf("Olá".as_bytes());
         let rest = decode_rest(Codec::Text, &mut b, 100).expect("valid");
         assert_eq!(text_of(rest), ("Olá".into(), false));
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn in_lines_a_partial_line_waits_whatever_the_reads() {
+        let mut b = buf(b"Hel");
+        assert_eq!(decode_text(TextFraming::Lines, &mut b, 100), Ok(None));
+        b.extend_from_slice(b"lo world\n");
+        let line = decode_text(TextFraming::Lines, &mut b, 100).expect("valid");
+        assert_eq!(text_of(line), ("Hello world".into(), true));
+    }
+
+    #[test]
+    fn in_reads_the_end_of_a_read_ends_a_message() {
+        let mut b = buf(b"Hel");
+        let first = decode_text(TextFraming::Reads, &mut b, 100).expect("valid");
+        assert_eq!(text_of(first), ("Hel".into(), false));
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn in_reads_a_newline_ends_a_message_too() {
+        let mut b = buf(b"a\r\nb\nc");
+        let mut got = Vec::new();
+        while let Some(frame) = decode_text(TextFraming::Reads, &mut b, 100).expect("valid") {
+            got.push(text_of(Some(frame)));
+        }
+        assert_eq!(
+            got,
+            [("a".into(), true), ("b".into(), true), ("c".into(), false)]
+        );
+    }
+
+    #[test]
+    fn in_reads_a_read_that_ends_inside_a_character_waits_for_its_rest() {
+        // 🦀 is 4 bytes: each of the first three leaves a character to finish.
+        let crab = "🦀".as_bytes();
+        for cut in 1..crab.len() {
+            let mut b = buf(&crab[..cut]);
+            assert_eq!(decode_text(TextFraming::Reads, &mut b, 100), Ok(None));
+            b.extend_from_slice(&crab[cut..]);
+            let whole = decode_text(TextFraming::Reads, &mut b, 100).expect("valid");
+            assert_eq!(text_of(whole), ("🦀".into(), false), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn in_reads_bytes_that_no_character_begins_with_are_refused_at_once() {
+        let mut b = buf(b"ab\xff");
+        assert_eq!(
+            decode_text(TextFraming::Reads, &mut b, 100),
+            Err(FrameError::InvalidUtf8 { offset: 2 })
+        );
+    }
+
+    #[test]
+    fn in_reads_a_read_longer_than_the_limit_is_refused() {
+        let mut b = BytesMut::from(&[b'a'; 101][..]);
+        assert_eq!(
+            decode_text(TextFraming::Reads, &mut b, 100),
+            Err(FrameError::TooLong { limit: 100 })
+        );
     }
 
     #[test]

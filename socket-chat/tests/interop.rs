@@ -30,27 +30,9 @@ while True:
 sockobj.close()
 "#;
 
-/// Slide "Socket - Exemplo de implementação", Server.py.
-const SLIDE_SERVER: &str = r#"
-from socket import *
-meuHost = '127.0.0.1'
-minhaPort = 0
-sockobj = socket(AF_INET, SOCK_STREAM)
-sockobj.bind((meuHost, minhaPort))
-sockobj.listen(1)
-print('listening on %s:%d' % sockobj.getsockname(), flush=True)
-while True:
-    conexao, endereco = sockobj.accept()
-    print('Server conectado por', endereco, flush=True)
-    while True:
-        data = conexao.recv(1024)
-        if not data:
-            break
-        print('Cliente enviou:', data.decode(), flush=True)
-        resposta = 'Eco=>' + data.decode()
-        conexao.send(resposta.encode())
-    conexao.close()
-"#;
+/// Slide "Socket - Exemplo de implementação", Server.py (a file of its own:
+/// the benchmark runs it too).
+const SLIDE_SERVER: &str = include_str!("slides/server.py");
 
 /// Seed 004, "UDP: Transmitir informação (cliente)".
 const SLIDE_UDP_CLIENT: &str = r#"

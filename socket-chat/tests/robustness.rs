@@ -5,8 +5,18 @@ mod support;
 
 use std::io::Write;
 use std::thread;
-use support::testing::{peak_rss_kib, rss_kib};
+use support::testing::{Program, peak_rss_kib, rss_kib};
 use support::{Raw, assert_still_echoes, can_measure_memory, start_server};
+
+/// A connection whose first read holds a newline, so that the server frames
+/// it by lines for its life: what follows is one line however long, not
+/// one message per read (the slides' protocol).
+fn line_framed(server: &Program) -> Raw {
+    let mut raw = Raw::connect(server);
+    raw.send_line("Olá");
+    assert_eq!(raw.line(), "Eco=>Olá");
+    raw
+}
 
 #[test]
 fn five_hundred_concurrent_connections_are_all_answered() {
@@ -73,7 +83,7 @@ fn invalid_utf8_gets_an_error_and_only_that_connection_closes() {
 #[test]
 fn a_ten_megabyte_line_is_refused_and_the_server_stays_up() {
     let mut server = start_server(&["--mode", "echo"]);
-    let mut big = Raw::connect(&server);
+    let mut big = line_framed(&server);
     let mut writer = big.stream().try_clone().expect("clone the stream");
     let sending = thread::spawn(move || {
         // The server may close before we finish: a failed write is expected.
@@ -118,7 +128,7 @@ fn memory_stays_bounded_under_huge_messages() {
     // Eight clients each try to make the server buffer 10 MB.
     let senders: Vec<_> = (0..8)
         .map(|_| {
-            let mut raw = Raw::connect(&server);
+            let mut raw = line_framed(&server);
             thread::spawn(move || {
                 let _ = raw.stream().write_all(&vec![b'y'; 10 * 1024 * 1024]);
                 raw.rest();

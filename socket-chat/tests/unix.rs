@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use support::testing::{Program, timeout};
@@ -39,6 +39,21 @@ fn echo_works_over_a_unix_socket() {
     let server = start_unix(&path, "echo");
     assert_eq!(server.addr(), path.to_str().expect("utf-8"));
     assert_eq!(echo_once(&path, "Olá"), "Eco=>Olá");
+}
+
+#[test]
+fn the_slides_client_is_answered_over_a_unix_socket() {
+    // No newline, then wait for the answer: the first read decides the
+    // framing on a Unix socket as on TCP.
+    let dir = tempdir().expect("a temp dir");
+    let path = socket_path(dir.path());
+    let _server = start_unix(&path, "echo");
+    let mut stream = UnixStream::connect(&path).expect("connect to the unix socket");
+    stream.set_read_timeout(Some(timeout())).expect("timeout");
+    stream.write_all("Olá".as_bytes()).expect("send");
+    let mut reply = vec![0; "Eco=>Olá".len()];
+    stream.read_exact(&mut reply).expect("the reply");
+    assert_eq!(reply, "Eco=>Olá".as_bytes());
 }
 
 #[test]

@@ -34,8 +34,9 @@
 //! of more than a quarter of the limit without a `<` is read: entries that
 //! large are scanned for it first.
 //!
-//! The clock is a [`Deadline`]: the scan and both passes over the rows check
-//! it, and stop with [`ConvertError::TimedOut`] once it has passed.
+//! The clock is a [`Deadline`]: the scan, the reading of the rows and the
+//! writing of the script check it, and stop with [`ConvertError::TimedOut`]
+//! once it has passed.
 
 use crate::ConvertError;
 use crate::workbook::{Format, Limits};

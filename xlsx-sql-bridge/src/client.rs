@@ -100,7 +100,7 @@ struct WarningScanner {
 impl WarningScanner {
     fn feed(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
-            let end = bytes.iter().position(|&b| b == b'\n');
+            let end = newline(bytes);
             let part = &bytes[..end.unwrap_or(bytes.len())];
             if !self.other {
                 let room = LONGEST_WARNING.saturating_sub(self.line.len());
@@ -139,6 +139,15 @@ impl WarningScanner {
         self.end_line();
         self.warnings
     }
+}
+
+/// Where the first line break in `bytes` is. Every byte of the script
+/// passes here: `skip_until` finds it with the system's `memchr`, many
+/// bytes at a time, where a loop over the bytes takes one.
+fn newline(bytes: &[u8]) -> Option<usize> {
+    let mut rest = bytes;
+    let through = io::BufRead::skip_until(&mut rest, b'\n').unwrap_or(0);
+    (through > 0 && bytes[through - 1] == b'\n').then(|| through - 1)
 }
 
 /// A writer that passes the script on and picks out its warnings.

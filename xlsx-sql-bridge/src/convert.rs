@@ -1,23 +1,31 @@
-//! The conversion: a workbook in, a MySQL script out, in two passes.
+//! The conversion: a workbook in, a MySQL script out, reading each sheet
+//! once.
 //!
-//! The first pass reads every sheet and keeps only what the script's header
-//! needs: the header row, and per column what kinds of values it holds
-//! ([`ColumnStats`]), which decides whether its numbers print as integers or
-//! decimals and which type `CREATE TABLE` gives it. The second pass reads the
-//! sheets again and writes one `INSERT` per row (or per `--batch` rows) as it
-//! goes. Nothing of the size of the script or of the cells is ever held, so
-//! memory follows the workbook (its shared strings), not the output.
+//! A table's header in the script needs the whole sheet: its row count, and
+//! per column what kinds of values it holds ([`ColumnStats`]), which decides
+//! whether its numbers print as integers or decimals and which type `CREATE
+//! TABLE` gives it. So the sheet is read once to the end, gathering those
+//! while its rows are kept, compactly, in a [`Spool`] (memory up to a
+//! mebibyte, then an unnamed temporary file); then the script is written
+//! from the rows kept, one `INSERT` per row (or per `--batch` rows). Nothing
+//! of the size of the script or of the cells is ever held in memory, so
+//! memory follows the workbook (its shared strings), not the output. A sheet
+//! whose rows would take more disk than [`Limits::max_spool`] is not kept:
+//! its statements are written by reading it a second time, as every sheet
+//! once was; the script is the same either way.
 //!
-//! [`Conversion::open`] does the first pass and reports every problem with
-//! the file (not a workbook, damaged, no such sheet) before a byte of the
-//! script exists, so a server can still answer with an error status;
+//! [`Conversion::open`] reads the sheets and reports every problem with the
+//! file (not a workbook, damaged, no such sheet) before a byte of the script
+//! exists, so a server can still answer with an error status;
 //! [`Conversion::write`] then streams the script.
 
 use crate::ConvertError;
+use crate::spool::Spool;
 use crate::sql::{Column, ColumnStats, NameSet, ScriptOptions, ScriptWriter, Table, Value};
 use crate::sql::{column_base_name, fit_row, table_base_name};
 use crate::workbook::{self, Format, Limits, Workbook};
 use std::io::{Read, Seek, Write};
+use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// What to convert and how the script looks.
@@ -70,18 +78,34 @@ pub struct Summary {
     pub warnings: u64,
 }
 
-/// A workbook whose first pass is done: its tables are known, the script
+/// A workbook read: its tables are known and their rows kept, the script
 /// not yet written.
 pub struct Conversion<RS: Read + Seek> {
-    workbook: Workbook<RS>,
+    /// The workbook, while a sheet must be read again (its rows were not
+    /// kept); otherwise closed once read, which frees its shared strings.
+    workbook: Option<Workbook<RS>>,
+    format: Format,
     tables: Vec<Table>,
+    /// Where each table's rows are.
+    rows: Vec<Rows>,
+    spool: Spool,
     source: Option<String>,
     options: Options,
+    limits: Limits,
+}
+
+/// Where a table's rows are found when its statements are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Rows {
+    /// In the spool, these bytes.
+    Kept(Range<u64>),
+    /// In the workbook: the sheet is read again.
+    Reread,
 }
 
 impl<RS: Read + Seek> Conversion<RS> {
-    /// Open the workbook in `rs` and run the first pass. `source` is the
-    /// file's name, for the script's first comment.
+    /// Open the workbook in `rs` and read the sheets, keeping their rows.
+    /// `source` is the file's name, for the script's first comment.
     pub fn open(
         rs: RS,
         source: Option<&str>,
@@ -110,15 +134,25 @@ impl<RS: Read + Seek> Conversion<RS> {
             };
             let mut table_names = NameSet::new();
             let mut tables = Vec::with_capacity(chosen.len());
+            let mut rows = Vec::with_capacity(chosen.len());
+            let mut spool = Spool::new();
             for sheet in chosen {
-                let table = scan(&mut workbook, &sheet, &mut table_names)?;
+                let (table, kept) =
+                    scan(&mut workbook, &sheet, &mut table_names, &mut spool, limits)?;
                 tables.push(table);
+                rows.push(kept);
             }
+            let format = workbook.format();
+            let reread = rows.contains(&Rows::Reread);
             Ok(Self {
-                workbook,
+                workbook: reread.then_some(workbook),
+                format,
                 tables,
+                rows,
+                spool,
                 source: source.map(str::to_owned),
                 options: options.clone(),
+                limits: *limits,
             })
         })
     }
@@ -131,7 +165,7 @@ impl<RS: Read + Seek> Conversion<RS> {
 
     /// The workbook's format.
     pub fn format(&self) -> Format {
-        self.workbook.format()
+        self.format
     }
 
     /// A name for the script file: the sheet's when there is one table, as
@@ -175,14 +209,19 @@ impl<RS: Read + Seek> Conversion<RS> {
         )
     }
 
-    /// Run the second pass, writing the script to `out`; returns `out`
-    /// (flushed) and what was written.
+    /// Write the script to `out`, from the rows kept (or, for a sheet
+    /// whose rows were not kept, from the workbook read again); returns
+    /// `out` (flushed) and what was written.
     pub fn write<W: Write>(self, out: W) -> Result<(W, Summary), ConvertError> {
         let Self {
             mut workbook,
             tables,
+            rows,
+            mut spool,
             source,
             options,
+            limits,
+            ..
         } = self;
         guarded(move || {
             let mut script = ScriptWriter::new(
@@ -194,13 +233,43 @@ impl<RS: Read + Seek> Conversion<RS> {
             );
             script.preamble(source.as_deref(), &tables)?;
             let mut summary = Summary::default();
-            for table in &tables {
+            for (table, rows) in tables.iter().zip(rows) {
                 script.begin_table(table)?;
                 if table.columns.is_empty() {
                     continue;
                 }
                 summary.tables += 1;
-                write_rows(&mut workbook, table, &mut script, &mut summary)?;
+                let mut inserts = Inserts::new(table, &mut script, &mut summary);
+                match rows {
+                    Rows::Kept(range) => {
+                        let mut since_clock = 0u32;
+                        spool.replay(range, &mut |row, cells| {
+                            // The reader looks at the clock between rows;
+                            // so does the spool, less often (it is faster).
+                            since_clock += 1;
+                            if since_clock >= 256 {
+                                since_clock = 0;
+                                limits.deadline.check()?;
+                            }
+                            inserts.row(row, cells)
+                        })?;
+                    }
+                    Rows::Reread => {
+                        let Some(workbook) = workbook.as_mut() else {
+                            return Err(ConvertError::Read(
+                                "the workbook was closed before its last sheet was written".into(),
+                            ));
+                        };
+                        let mut header_seen = false;
+                        workbook.visit_rows(&table.sheet, &mut |row, cells| {
+                            if !header_seen {
+                                header_seen = true;
+                                return Ok(());
+                            }
+                            inserts.row(row, cells)
+                        })?;
+                    }
+                }
                 script.end_table()?;
             }
             summary.warnings = script.warnings();
@@ -239,12 +308,18 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, ConvertError>) -> Result<T, ConvertE
     }
 }
 
-/// The first pass over one sheet.
+/// Read one sheet: its table, and where its rows were kept (the rows
+/// below the header go to `spool`, unless it would grow past
+/// [`Limits::max_spool`] or cannot be written).
 fn scan<RS: Read + Seek>(
     workbook: &mut Workbook<RS>,
     sheet: &str,
     table_names: &mut NameSet,
-) -> Result<Table, ConvertError> {
+    spool: &mut Spool,
+    limits: &Limits,
+) -> Result<(Table, Rows), ConvertError> {
+    let start = spool.len();
+    let mut keeping = true;
     let mut header: Option<Vec<(u32, Option<String>)>> = None;
     let mut header_row = 0;
     let mut header_errors = Vec::new();
@@ -271,10 +346,24 @@ fn scan<RS: Read + Seek>(
             }
             stats[col].add(value);
         }
+        if keeping {
+            // A disk that is full, or rows too many to keep: the sheet
+            // will be read again instead.
+            let kept = spool.push(row, cells).is_ok() && spool.len() <= limits.max_spool;
+            if !kept {
+                keeping = false;
+                spool.truncate(start)?;
+            }
+        }
         Ok(())
     })?;
+    let kept = if keeping {
+        Rows::Kept(start..spool.len())
+    } else {
+        Rows::Reread
+    };
     let Some(header) = header else {
-        return Ok(Table {
+        let table = Table {
             sheet: sheet.to_owned(),
             name: table_names.claim(&table_base_name(sheet)),
             columns: Vec::new(),
@@ -282,7 +371,8 @@ fn scan<RS: Read + Seek>(
             header_row: 0,
             header_errors: Vec::new(),
             too_wide: false,
-        });
+        };
+        return Ok((table, kept));
     };
     // The columns: those with a header, and those with data below an empty
     // header. A column with neither is a gap and is left out.
@@ -318,7 +408,7 @@ fn scan<RS: Read + Seek>(
     for (column, sql_type) in columns.iter_mut().zip(types) {
         column.sql_type = sql_type;
     }
-    Ok(Table {
+    let table = Table {
         sheet: sheet.to_owned(),
         name: table_names.claim(&table_base_name(sheet)),
         columns,
@@ -326,7 +416,8 @@ fn scan<RS: Read + Seek>(
         header_row,
         header_errors,
         too_wide: !fits,
-    })
+    };
+    Ok((table, kept))
 }
 
 /// A header cell's text: numbers, dates and booleans as they print.
@@ -343,41 +434,156 @@ fn header_text(value: &Value<'_>) -> Option<String> {
     }
 }
 
-/// The second pass over one sheet: every row below the header, in order.
-fn write_rows<RS: Read + Seek, W: Write>(
-    workbook: &mut Workbook<RS>,
-    table: &Table,
-    script: &mut ScriptWriter<W>,
-    summary: &mut Summary,
-) -> Result<(), ConvertError> {
-    // Sheet column → position in the table.
-    let width = table
-        .columns
-        .iter()
-        .map(|c| c.source as usize + 1)
-        .max()
-        .unwrap_or(0);
-    let mut slot = vec![usize::MAX; width];
-    for (i, column) in table.columns.iter().enumerate() {
-        slot[column.source as usize] = i;
-    }
-    let empty = Value::Empty;
-    let mut header_seen = false;
-    workbook.visit_rows(&table.sheet, &mut |row, cells| {
-        if !header_seen {
-            header_seen = true;
-            return Ok(());
+/// Writes a table's rows as statements, whichever way they come.
+struct Inserts<'t, 's, W: Write> {
+    table: &'t Table,
+    script: &'s mut ScriptWriter<W>,
+    summary: &'s mut Summary,
+    /// Sheet column → position in the table.
+    slot: Vec<usize>,
+}
+
+impl<'t, 's, W: Write> Inserts<'t, 's, W> {
+    fn new(table: &'t Table, script: &'s mut ScriptWriter<W>, summary: &'s mut Summary) -> Self {
+        let width = table
+            .columns
+            .iter()
+            .map(|c| c.source as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut slot = vec![usize::MAX; width];
+        for (i, column) in table.columns.iter().enumerate() {
+            slot[column.source as usize] = i;
         }
-        let mut values: Vec<&Value<'_>> = vec![&empty; table.columns.len()];
+        Self {
+            table,
+            script,
+            summary,
+            slot,
+        }
+    }
+
+    /// One row below the header: its 0-based index and non-empty cells.
+    fn row(&mut self, row: u32, cells: &[(u32, Value<'_>)]) -> Result<(), ConvertError> {
+        let empty = Value::Empty;
+        let mut values: Vec<&Value<'_>> = vec![&empty; self.table.columns.len()];
         for (col, value) in cells {
-            if let Some(&i) = slot.get(*col as usize)
+            if let Some(&i) = self.slot.get(*col as usize)
                 && i != usize::MAX
             {
                 values[i] = value;
             }
         }
-        script.row(table, row, &values)?;
-        summary.rows += 1;
+        self.script.row(self.table, row, &values)?;
+        self.summary.rows += 1;
         Ok(())
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::{Format as CellFormat, Formula, Workbook as Writer};
+    use std::io::Cursor;
+
+    /// Rows in the second sheet: enough for its spool to leave memory.
+    const LONG: u32 = 12_000;
+
+    /// Two sheets whose columns are settled only by their last rows: whole
+    /// numbers until a last 2.5 (every number of the column then prints as
+    /// a decimal), a column without a header whose first value comes late
+    /// (every earlier row then has a NULL there), error cells (warnings,
+    /// listed then counted), dates, booleans, text to escape.
+    fn workbook() -> Vec<u8> {
+        let mut book = Writer::new();
+        let date = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+        for (name, rows) in [("Plan 1", 150), ("Longa", LONG)] {
+            let ws = book.add_worksheet();
+            ws.set_name(name).expect("a sheet name");
+            for (c, title) in ["n", "valor", "quando", "", "nota"].iter().enumerate() {
+                if !title.is_empty() {
+                    ws.write_string(0, c as u16, *title).expect("a header");
+                }
+            }
+            for i in 1..=rows {
+                let last = i == rows;
+                ws.write_number(i, 0, f64::from(i)).expect("a cell");
+                let valor = if last { 2.5 } else { f64::from(i % 13) };
+                ws.write_number(i, 1, valor).expect("a cell");
+                ws.write_number_with_format(i, 2, 45_292.25 + f64::from(i % 400), &date)
+                    .expect("a cell");
+                if i > rows / 2 {
+                    ws.write_boolean(i, 3, i % 2 == 0).expect("a cell");
+                }
+                if i % 11 == 0 {
+                    ws.write_formula(i, 4, Formula::new("=1/0").set_result("#DIV/0!"))
+                        .expect("a cell");
+                } else {
+                    ws.write_string(i, 4, format!("linha {i}: d'Ávila \\ {}", "x".repeat(60)))
+                        .expect("a cell");
+                }
+            }
+        }
+        book.save_to_buffer().expect("a workbook")
+    }
+
+    fn open<'b>(
+        bytes: &'b [u8],
+        options: &Options,
+        max_spool: u64,
+    ) -> Conversion<Cursor<&'b [u8]>> {
+        let limits = Limits {
+            max_spool,
+            ..Limits::default()
+        };
+        Conversion::open(Cursor::new(bytes), Some("livro.xlsx"), options, &limits).expect("opened")
+    }
+
+    fn script(conversion: Conversion<Cursor<&[u8]>>) -> String {
+        let (out, summary) = conversion.write(Vec::new()).expect("written");
+        assert_eq!(summary.rows, u64::from(150 + LONG));
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn a_sheet_read_once_writes_what_it_read_twice_would() {
+        let bytes = workbook();
+        let batched = Options {
+            batch: 7,
+            create_table: true,
+            sheet: None,
+        };
+        for options in [Options::default(), batched] {
+            let kept = open(&bytes, &options, u64::MAX);
+            assert!(kept.workbook.is_none(), "the workbook is closed once read");
+            assert!(kept.spool.len() > crate::spool::IN_MEMORY as u64);
+            let Rows::Kept(first) = kept.rows[0].clone() else {
+                panic!("the first sheet's rows are kept");
+            };
+            let once = script(kept);
+
+            // Past the disk limit, sheets are read again, as every sheet
+            // once was: the same script.
+            let none = open(&bytes, &options, 0);
+            assert_eq!(none.rows, [Rows::Reread, Rows::Reread]);
+            assert_eq!(script(none), once);
+            let some = open(&bytes, &options, first.end);
+            assert_eq!(some.rows, [Rows::Kept(first.clone()), Rows::Reread]);
+            assert_eq!(script(some), once);
+
+            // What only the last rows decide reaches the first statement.
+            let longa = &once[once.find("INSERT INTO Table_Longa").expect("an insert")..];
+            assert!(
+                longa.starts_with(
+                    "INSERT INTO Table_Longa (n, valor, quando, column_D, nota) VALUES"
+                ),
+                "{once}"
+            );
+            let row = "(1, 1.0, '2024-01-02 06:00:00', NULL, 'linha 1: d\\'Ávila \\\\ xx";
+            let first = longa.find(row).expect("the first row");
+            assert!(first < longa.find("(2, ").expect("the second row"));
+            assert!(once.contains("-- warning: Longa!E12: #DIV/0!; written as NULL\n"));
+            assert!(once.contains(" more cells written as NULL are not listed"));
+        }
+    }
 }

@@ -470,7 +470,7 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
         };
         convert_upload(upload, &id, &job, &options, &limits, ready_tx, writer);
     });
-    // The first pass checks the deadline between rows; but calamine opens an
+    // Reading checks the deadline between rows; but calamine opens an
     // `.xls` or `.ods` in one call, so the answer does not wait for it.
     let ready = match deadline.at() {
         Some(at) => {
@@ -529,7 +529,8 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
     }
 }
 
-/// The blocking part of `/convert`: both passes, the script into `writer`.
+/// The blocking part of `/convert`: read the workbook, then write the script
+/// into `writer`.
 fn convert_upload(
     upload: Upload,
     id: &str,

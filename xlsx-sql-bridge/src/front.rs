@@ -17,8 +17,8 @@
 //! converter's response body is passed through as it arrives.
 //!
 //! Every call to the converter is bounded by [`FrontConfig::converter_timeout`]:
-//! for its answer to start (the converter answers `/convert` once the first
-//! pass is done, so this covers its queue and first pass), and then between
+//! for its answer to start (the converter answers `/convert` once it has
+//! read the workbook, so this covers its queue and the reading), and then between
 //! any two pieces of the script. A converter that accepts and never answers
 //! is a 504 that names the limit, rather than a page that waits for ever.
 

@@ -29,7 +29,9 @@
 //! The crate is a library first: [`sql`] writes the script (pure functions),
 //! [`workbook`] reads the four formats calamine knows, [`budget`] estimates
 //! what reading a workbook will cost before it is expanded (and holds the
-//! conversion's deadline), [`convert`] runs the two passes between them,
+//! conversion's deadline), [`convert`] reads each sheet once, keeping its
+//! rows in a [`spool`] until the script's header is known, and writes the
+//! script from them,
 //! [`converter`] and [`front`] are the two services (`run(listener, config,
 //! shutdown)`: the caller binds; both are served by `common::serve`, with
 //! its connection cap and timeouts), [`api`] the JSON that crosses between
@@ -44,6 +46,7 @@ pub mod convert;
 pub mod converter;
 pub mod front;
 mod http;
+pub mod spool;
 pub mod sql;
 pub mod workbook;
 

@@ -121,6 +121,14 @@ impl Time {
     pub fn fits_mysql_time(&self) -> bool {
         self.seconds.abs() <= Self::MAX_SECONDS
     }
+
+    /// The length of what it prints as (`-00:01:30`), counted rather than
+    /// printed: reading a sheet counts it for every time in a column.
+    pub fn literal_chars(&self) -> usize {
+        let hours = self.seconds.unsigned_abs() / 3600;
+        let digits = hours.checked_ilog10().map_or(1, |d| d as usize + 1);
+        usize::from(self.seconds < 0) + digits.max(2) + 6
+    }
 }
 
 impl fmt::Display for Time {
@@ -658,20 +666,95 @@ fn is_integral(f: f64) -> bool {
 
 /// Append a number in the column's style.
 pub fn push_number(out: &mut String, value: NumberLiteral, style: NumberStyle) {
-    use std::fmt::Write as _;
-    let _ = match (value, style) {
-        (NumberLiteral::Int(i), NumberStyle::Integer) => write!(out, "{i}"),
-        (NumberLiteral::Int(i), NumberStyle::Decimal) => write!(out, "{i}.0"),
+    match (value, style) {
+        (NumberLiteral::Int(i), NumberStyle::Integer) => push_int(out, i),
+        (NumberLiteral::Int(i), NumberStyle::Decimal) => {
+            push_int(out, i);
+            out.push_str(".0");
+        }
         (NumberLiteral::Float(f), NumberStyle::Integer) if is_integral(f) => {
-            write!(out, "{}", f as i64)
+            push_int(out, f as i64);
         }
         // `{:?}` is Rust's shortest representation that reads back as the
         // same f64, and keeps the `.0` of integral values: `3.0`, `0.1`,
         // `1e16`; all of them are valid MySQL literals. The pattern `0.0`
         // also matches `-0.0`, which prints as 0.0.
-        (NumberLiteral::Float(0.0), _) => write!(out, "0.0"),
-        (NumberLiteral::Float(f), _) => write!(out, "{f:?}"),
+        (NumberLiteral::Float(0.0), _) => out.push_str("0.0"),
+        (NumberLiteral::Float(f), _) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{f:?}");
+        }
+    }
+}
+
+/// Append `i` as `{i}` prints it. The script has a number in most of its
+/// cells, so numbers are written digit by digit rather than through the
+/// formatting machinery (`write!`), which costs several times as much.
+fn push_int(out: &mut String, i: i64) {
+    if i < 0 {
+        out.push('-');
+    }
+    push_padded(out, i.unsigned_abs(), 1);
+}
+
+/// Append `n` with at least `width` digits (zeros in front), as `{n:0width$}`
+/// prints it.
+fn push_padded(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in digits.len() - start..width {
+        out.push('0');
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
+}
+
+/// Append a date-time literal, `'YYYY-MM-DD HH:MM:SS'` (as [`DateTime`]'s
+/// `Display` prints it, quoted).
+fn push_datetime(out: &mut String, dt: &DateTime) {
+    let Ok(year) = u64::try_from(dt.year) else {
+        use std::fmt::Write as _;
+        let _ = write!(out, "'{dt}'");
+        return;
     };
+    out.push('\'');
+    push_padded(out, year, 4);
+    for (sep, n) in [
+        ('-', dt.month),
+        ('-', dt.day),
+        (' ', dt.hour),
+        (':', dt.minute),
+        (':', dt.second),
+    ] {
+        out.push(sep);
+        push_padded(out, u64::from(n), 2);
+    }
+    out.push('\'');
+}
+
+/// Append a time literal, `'HH:MM:SS'` (as [`Time`]'s `Display` prints it,
+/// quoted).
+fn push_time(out: &mut String, t: &Time) {
+    out.push('\'');
+    if t.seconds < 0 {
+        out.push('-');
+    }
+    let s = t.seconds.unsigned_abs();
+    push_padded(out, s / 3600, 2);
+    out.push(':');
+    push_padded(out, s / 60 % 60, 2);
+    out.push(':');
+    push_padded(out, s % 60, 2);
+    out.push('\'');
 }
 
 /// A number as it came from the workbook.
@@ -691,14 +774,8 @@ pub fn push_value(out: &mut String, value: &Value<'_>, style: NumberStyle) {
         Value::Text(text) => push_string(out, text),
         Value::Bool(true) => out.push_str("TRUE"),
         Value::Bool(false) => out.push_str("FALSE"),
-        Value::DateTime(dt) => {
-            use std::fmt::Write as _;
-            let _ = write!(out, "'{dt}'");
-        }
-        Value::Time(t) => {
-            use std::fmt::Write as _;
-            let _ = write!(out, "'{t}'");
-        }
+        Value::DateTime(dt) => push_datetime(out, dt),
+        Value::Time(t) => push_time(out, t),
     }
 }
 
@@ -798,7 +875,7 @@ pub fn fit_row(types: &mut [SqlType]) -> bool {
     }
 }
 
-/// What one column holds, gathered in the first pass over a sheet; decides
+/// What one column holds, gathered while its sheet is read; decides
 /// how the column prints numbers and which type it gets.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ColumnStats {
@@ -852,7 +929,7 @@ impl ColumnStats {
                 if !t.fits_mysql_time() {
                     self.long_times += 1;
                 }
-                self.literal(t.to_string().len());
+                self.literal(t.literal_chars());
             }
             Value::Error(_) => self.errors += 1,
         }
@@ -1357,6 +1434,45 @@ mod tests {
         assert_eq!(show(Float(0.1 + 0.2), Decimal), "0.30000000000000004");
         assert_eq!(show(Float(-0.0), Decimal), "0.0");
         assert_eq!(show(Float(1e20), Decimal), "1e20");
+    }
+
+    #[test]
+    fn literals_print_as_their_display_does() {
+        let mut seconds = vec![0, 1, -1, 59, -90, 3599, 3600, 86_399, 36 * 3600 + 61];
+        seconds.extend([Time::MAX_SECONDS, -Time::MAX_SECONDS, 99 * 3600, 100 * 3600]);
+        seconds.extend([1_000_000_000_000, i64::MAX, i64::MIN, i64::MIN + 1]);
+        for s in seconds {
+            let t = Time { seconds: s };
+            let mut out = String::new();
+            push_time(&mut out, &t);
+            assert_eq!(out, format!("'{t}'"));
+            assert_eq!(t.literal_chars(), t.to_string().len(), "{t}");
+        }
+        for (days, secs) in [(0, 0), (-719_162, 1), (2_932_896, 86_399), (19_782, 45_296)] {
+            let dt = DateTime::from_days(days, secs).expect("a date");
+            let mut out = String::new();
+            push_datetime(&mut out, &dt);
+            assert_eq!(out, format!("'{dt}'"));
+        }
+        let odd = DateTime {
+            year: -12,
+            month: 1,
+            day: 2,
+            hour: 3,
+            minute: 4,
+            second: 5,
+        };
+        let mut out = String::new();
+        push_datetime(&mut out, &odd);
+        assert_eq!(out, format!("'{odd}'"));
+        for i in [0, 1, -1, 9, 10, 99, 100, i64::MAX, i64::MIN, 1_234_567_890] {
+            let mut out = String::new();
+            push_number(&mut out, NumberLiteral::Int(i), NumberStyle::Integer);
+            assert_eq!(out, format!("{i}"));
+            out.clear();
+            push_number(&mut out, NumberLiteral::Int(i), NumberStyle::Decimal);
+            assert_eq!(out, format!("{i}.0"));
+        }
     }
 
     #[test]

@@ -54,6 +54,10 @@ pub const UNCALCULATED: &str = "a formula saved without its result (openpyxl and
 /// The default memory budget of one conversion: 256 MiB.
 pub const DEFAULT_MAX_MEMORY: u64 = 256 << 20;
 
+/// The default disk the rows of one conversion may take between reading
+/// and writing ([`crate::spool`]): 1 GiB.
+pub const DEFAULT_MAX_SPOOL: u64 = 1 << 30;
+
 /// What one conversion may cost: how much a zip archive may unpack to, the
 /// memory the reader may need, and when it must be done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +71,10 @@ pub struct Limits {
     /// before it is read ([`crate::budget`]): shared strings, sheets read
     /// whole, one row's text.
     pub max_memory: u64,
+    /// The most bytes the sheets' rows may take while they wait for their
+    /// script ([`crate::spool`]); a sheet whose rows would take more is read
+    /// a second time instead.
+    pub max_spool: u64,
     /// When the conversion must give up ([`ConvertError::TimedOut`]).
     pub deadline: Deadline,
 }
@@ -77,6 +85,7 @@ impl Default for Limits {
             max_unpacked: 2 << 30,
             max_ratio: 200,
             max_memory: DEFAULT_MAX_MEMORY,
+            max_spool: DEFAULT_MAX_SPOOL,
             deadline: Deadline::NONE,
         }
     }
@@ -97,7 +106,8 @@ pub struct Workbook<RS: Read + Seek> {
     format: Format,
     is_1904: bool,
     limits: Limits,
-    /// The last sheet read whole (`.xls`, `.ods`), kept for the second pass.
+    /// The last sheet read whole (`.xls`, `.ods`), kept in case it is read
+    /// again (its rows too many to keep in the spool).
     cached: Option<(String, Range<Data>)>,
 }
 
@@ -377,9 +387,10 @@ impl<RS: Read + Seek> Workbook<RS> {
                         .next_cell_with_formula_metadata()
                         .map_err(|e| reader_error(&e))?;
                     Ok(cell.map(|c| {
-                        let value = match (&c.value, &c.formula) {
+                        let value = match (c.value, c.formula) {
                             (DataRef::Empty, Some(_)) => Value::Error(Cow::Borrowed(UNCALCULATED)),
-                            (value, _) => value_from_ref(value, is_1904),
+                            // By value: an inline string moves, uncopied.
+                            (value, _) => value_from_owned_ref(value, is_1904),
                         };
                         (c.pos, value)
                     }))
@@ -522,15 +533,24 @@ impl<'a> RowGrouper<'a> {
 /// A streamed cell's value (`.xlsx`, `.xlsb`).
 pub fn value_from_ref<'a>(data: &DataRef<'a>, is_1904: bool) -> Value<'a> {
     match data {
-        DataRef::Empty => Value::Empty,
-        DataRef::Int(i) => Value::Int(*i),
-        DataRef::Float(f) => number(*f),
         DataRef::String(s) => text(Cow::Owned(s.clone())),
-        DataRef::SharedString(s) => text(Cow::Borrowed(*s)),
-        DataRef::Bool(b) => Value::Bool(*b),
+        other => value_from_owned_ref(other.clone(), is_1904),
+    }
+}
+
+/// [`value_from_ref`], taking the cell's value: an inline string is moved
+/// rather than copied.
+fn value_from_owned_ref(data: DataRef<'_>, is_1904: bool) -> Value<'_> {
+    match data {
+        DataRef::Empty => Value::Empty,
+        DataRef::Int(i) => Value::Int(i),
+        DataRef::Float(f) => number(f),
+        DataRef::String(s) => text(Cow::Owned(s)),
+        DataRef::SharedString(s) => text(Cow::Borrowed(s)),
+        DataRef::Bool(b) => Value::Bool(b),
         DataRef::DateTime(dt) => serial_value(dt.as_f64(), dt.is_duration(), is_1904),
-        DataRef::DateTimeIso(s) => iso_datetime(s),
-        DataRef::DurationIso(s) => iso_duration(s),
+        DataRef::DateTimeIso(s) => iso_datetime(&s),
+        DataRef::DurationIso(s) => iso_duration(&s),
         DataRef::Error(e) => Value::Error(Cow::Owned(e.to_string())),
     }
 }

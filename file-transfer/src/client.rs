@@ -718,21 +718,33 @@ pub async fn get_raw(
     let mut sink = disk::spawn_sink(file, 0, Sha256::new());
     progress.begin(0, 0);
     let mut total = 0u64;
+    // What arrives is gathered into buffers of BATCH bytes (read straight
+    // into them, no zeroing, no copy), each handed whole to the disk thread:
+    // one hand-over per 256 KiB however the socket splits the stream.
+    let mut buf = Vec::with_capacity(disk::BATCH);
     let result = loop {
-        // Large reads: the slide's 16 KiB pieces cost a system call and a
-        // hand-over each; what arrives is the same bytes either way.
-        let mut buf = vec![0u8; disk::BATCH];
-        match tokio::time::timeout(timeout, stream.read(&mut buf)).await {
+        match tokio::time::timeout(timeout, stream.read_buf(&mut buf)).await {
             Err(_) => break Err(ConnError::Timeout(timeout).into()),
             Ok(Err(e)) => break Err(ConnError::Io(e).into()),
-            Ok(Ok(0)) => break Ok(()),
-            Ok(Ok(n)) => {
-                buf.truncate(n);
-                if let Err(e) = sink.write(buf).await {
+            Ok(Ok(0)) => {
+                // The end of the stream: the last, partly filled buffer.
+                let last = std::mem::take(&mut buf);
+                if !last.is_empty()
+                    && let Err(e) = sink.write(last).await
+                {
                     break Err(local(format!("cannot write {}", part.display()))(e));
                 }
+                break Ok(());
+            }
+            Ok(Ok(n)) => {
                 total += n as u64;
                 progress.advance(n as u64);
+                if buf.len() == buf.capacity() {
+                    let full = std::mem::replace(&mut buf, Vec::with_capacity(disk::BATCH));
+                    if let Err(e) = sink.write(full).await {
+                        break Err(local(format!("cannot write {}", part.display()))(e));
+                    }
+                }
             }
         }
     };

@@ -74,6 +74,11 @@ async fn main() -> anyhow::Result<()> {
             mb / down
         );
     }
+    let raw = raw(dir.path(), &source).await?;
+    println!(
+        "  file-transfer --raw (no login, digest shown, sync) {:>6.0}",
+        mb / raw
+    );
     match python_pair(dir.path(), &source) {
         Ok(t) => println!("  slide's Python pair (16 KiB)        {:>6.0}", mb / t),
         Err(e) => println!("  slide's Python pair: not measured ({e})"),
@@ -167,6 +172,32 @@ async fn ours(dir: &Path, source: &Path, chunk: usize) -> anyhow::Result<(f64, f
     running.await??;
     std::fs::remove_dir_all(&root)?;
     Ok((best(ups), best(downs)))
+}
+
+/// Seconds for our `--raw` pair: `server::run_raw` (the slide's protocol,
+/// its 16 KiB default) and `client::get_raw`, which shows the SHA-256 of
+/// what arrived and syncs it.
+async fn raw(dir: &Path, source: &Path) -> anyhow::Result<f64> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?.to_string();
+    let shutdown = CancellationToken::new();
+    let limits = common::serve::Limits::default();
+    let file = source.to_owned();
+    let token = shutdown.clone();
+    let running = tokio::spawn(async move {
+        server::run_raw(listener, file, SLIDE_CHUNK, &limits, None, token).await
+    });
+    let dest = dir.join("raw.bin");
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        settle();
+        let start = Instant::now();
+        file_transfer::client::get_raw(&addr, &dest, Duration::from_secs(60), &NoProgress).await?;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    shutdown.cancel();
+    running.await??;
+    Ok(best(times))
 }
 
 /// The slide's server and client (ports and paths from the command line).

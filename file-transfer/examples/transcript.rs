@@ -188,15 +188,10 @@ fn describe(m: &Message) -> String {
             digest,
             offset,
         } => format!("FILE size={size} sha256={} offset={offset}", short(digest)),
-        Message::Put {
-            name,
-            size,
-            digest,
-            resume,
-        } => format!(
-            "PUT {name:?} size={size} sha256={} resume={resume}",
-            short(digest)
-        ),
+        Message::Put { name, size, resume } => {
+            format!("PUT {name:?} size={size} resume={resume}")
+        }
+        Message::Trailer { digest } => format!("TRAILER sha256={}", short(digest)),
         Message::Ready { offset } => format!("READY offset={offset}"),
         Message::Stored {
             size,

@@ -535,6 +535,13 @@ impl Client {
                 got: hex(&written.digest),
             });
         }
+        let file = written.file;
+        let synced = part.clone();
+        blocking(move || {
+            file.sync_all()
+                .map_err(local(format!("cannot write {}", synced.display())))
+        })
+        .await?;
         if let Err(e) = std::fs::rename(&part, dest) {
             // Verified, but it cannot take its name: nothing to resume.
             let _ = std::fs::remove_file(&part);
@@ -557,8 +564,8 @@ impl Client {
         progress: &dyn Progress,
     ) -> Result<Sent, ClientError> {
         let path = src.to_owned();
-        let (file, size, digest) = blocking(move || {
-            let mut file = std::fs::File::open(&path)
+        let (file, size) = blocking(move || {
+            let file = std::fs::File::open(&path)
                 .map_err(local(format!("cannot open {}", path.display())))?;
             let meta = file
                 .metadata()
@@ -568,16 +575,13 @@ impl Client {
                     io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
                 ));
             }
-            let (digest, _) = disk::hash_file(&mut file, 0)
-                .map_err(local(format!("cannot read {}", path.display())))?;
-            Ok((file, meta.len(), digest))
+            Ok((file, meta.len()))
         })
         .await?;
         self.writer
             .send(&Message::Put {
                 name: name.to_owned(),
                 size,
-                digest,
                 resume,
             })
             .await?;
@@ -590,7 +594,10 @@ impl Client {
             }
             other => return Err(unexpected("READY", other)),
         };
-        let mut source = disk::spawn_source(file, offset, size - offset, self.chunk, true);
+        // One pass over the file: the disk thread hashes what it reads while
+        // the batches before it are on the wire, and the digest follows the
+        // data (TRAILER).
+        let mut source = disk::spawn_hashed_source(file, offset, size, self.chunk);
         progress.begin(size, offset);
         let limit = self.reader.timeout();
         let Self { reader, writer, .. } = self;
@@ -608,6 +615,7 @@ impl Client {
         let reply = reader.next_untimed();
         tokio::pin!(reply);
         let mut early = None;
+        let mut digest = None;
         loop {
             tokio::select! {
                 biased;
@@ -616,7 +624,20 @@ impl Client {
                     break;
                 }
                 frame = source.next() => match frame {
-                    None => break,
+                    None => {
+                        let Some(whole) = source.digest().await else {
+                            progress.end();
+                            return Err(local(format!("cannot read {}", src.display()))(
+                                io::Error::other("the disk thread failed"),
+                            ));
+                        };
+                        if let Err(e) = writer.send(&Message::Trailer { digest: whole }).await {
+                            progress.end();
+                            return Err(broken(sent, e.to_string()));
+                        }
+                        digest = Some(whole);
+                        break;
+                    }
                     Some(Ok(batch)) => {
                         if let Err(e) = writer.send_frame(&batch.bytes).await {
                             progress.end();
@@ -649,9 +670,9 @@ impl Client {
                 size: stored,
                 digest: stored_digest,
                 previous,
-            }))) if stored == size && stored_digest == digest => Ok(Sent {
+            }))) if stored == size && Some(stored_digest) == digest => Ok(Sent {
                 size,
-                digest,
+                digest: stored_digest,
                 resumed_from: offset,
                 previous: (!previous.is_empty()).then_some(previous),
             }),
@@ -697,19 +718,33 @@ pub async fn get_raw(
     let mut sink = disk::spawn_sink(file, 0, Sha256::new());
     progress.begin(0, 0);
     let mut total = 0u64;
+    // What arrives is gathered into buffers of BATCH bytes (read straight
+    // into them, no zeroing, no copy), each handed whole to the disk thread:
+    // one hand-over per 256 KiB however the socket splits the stream.
+    let mut buf = Vec::with_capacity(disk::BATCH);
     let result = loop {
-        let mut buf = vec![0u8; crate::server::SLIDE_CHUNK];
-        match tokio::time::timeout(timeout, stream.read(&mut buf)).await {
+        match tokio::time::timeout(timeout, stream.read_buf(&mut buf)).await {
             Err(_) => break Err(ConnError::Timeout(timeout).into()),
             Ok(Err(e)) => break Err(ConnError::Io(e).into()),
-            Ok(Ok(0)) => break Ok(()),
-            Ok(Ok(n)) => {
-                buf.truncate(n);
-                if let Err(e) = sink.write(buf).await {
+            Ok(Ok(0)) => {
+                // The end of the stream: the last, partly filled buffer.
+                let last = std::mem::take(&mut buf);
+                if !last.is_empty()
+                    && let Err(e) = sink.write(last).await
+                {
                     break Err(local(format!("cannot write {}", part.display()))(e));
                 }
+                break Ok(());
+            }
+            Ok(Ok(n)) => {
                 total += n as u64;
                 progress.advance(n as u64);
+                if buf.len() == buf.capacity() {
+                    let full = std::mem::replace(&mut buf, Vec::with_capacity(disk::BATCH));
+                    if let Err(e) = sink.write(full).await {
+                        break Err(local(format!("cannot write {}", part.display()))(e));
+                    }
+                }
             }
         }
     };
@@ -719,7 +754,9 @@ pub async fn get_raw(
         let _ = std::fs::remove_file(&part);
         return Err(e);
     }
-    let written = written.map_err(local(format!("cannot write {}", part.display())));
+    let written = written
+        .and_then(|written| written.file.sync_all().map(|()| written))
+        .map_err(local(format!("cannot write {}", part.display())));
     let renamed = written.and_then(|written| {
         std::fs::rename(&part, dest)
             .map_err(local(format!("cannot save as {}", dest.display())))

@@ -8,6 +8,8 @@
 //!
 //! * [`spawn_source`] reads a file in chunks, each already framed as a data
 //!   frame (header in front), in batches ready to be written to the socket.
+//!   [`spawn_hashed_source`] also hashes what it reads, so an upload reads
+//!   its file once and sends the digest after the data.
 //! * [`spawn_sink`] hashes and writes received chunks. A chunk of zeros is
 //!   skipped with a seek instead of written, so a sparse file stays sparse
 //!   (as `cp --sparse=auto` does); the file's length is set at the end.
@@ -18,7 +20,7 @@ use crate::wire::{self, Digest, HEADER_LEN};
 use sha2::{Digest as _, Sha256};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 /// Chunks in flight between the disk thread and the network side.
@@ -54,6 +56,7 @@ pub struct Batch {
 /// Chunks of a file, read on a blocking thread.
 pub struct Source {
     rx: mpsc::Receiver<io::Result<Batch>>,
+    digest: Option<oneshot::Receiver<Digest>>,
 }
 
 impl Source {
@@ -61,67 +64,148 @@ impl Source {
     pub async fn next(&mut self) -> Option<io::Result<Batch>> {
         self.rx.recv().await
     }
+
+    /// After [`Source::next`] gave `None`: the SHA-256 of the whole file, for
+    /// a source from [`spawn_hashed_source`] that read every byte (else
+    /// `None`).
+    pub async fn digest(&mut self) -> Option<Digest> {
+        self.digest.take()?.await.ok()
+    }
 }
 
 /// Read `len` bytes of `file` from `offset` in chunks of at most `chunk`
 /// bytes, each made a data frame (`framed`) or left raw (the slide's
 /// protocol). If the file ends early (it shrank while being sent), the last
 /// item is an error.
-pub fn spawn_source(mut file: File, offset: u64, len: u64, chunk: usize, framed: bool) -> Source {
-    let chunk = chunk.clamp(1, wire::MAX_CHUNK);
-    let header = if framed { HEADER_LEN } else { 0 };
+pub fn spawn_source(file: File, offset: u64, len: u64, chunk: usize, framed: bool) -> Source {
     let (tx, rx) = mpsc::channel(PIPELINE_DEPTH);
     tokio::task::spawn_blocking(move || {
+        let mut file = file;
         if let Err(e) = file.seek(SeekFrom::Start(offset)) {
             let _ = tx.blocking_send(Err(e));
             return;
         }
-        let mut left = len;
-        while left > 0 {
-            let mut batch = Batch {
-                bytes: Vec::with_capacity(BATCH.max(chunk) + 16 * HEADER_LEN),
-                content: 0,
-            };
-            let mut failed = None;
-            while left > 0 && (batch.bytes.is_empty() || batch.bytes.len() + chunk <= BATCH) {
-                let n = usize::try_from(left).map_or(chunk, |l| l.min(chunk));
-                if framed {
-                    batch.bytes.extend_from_slice(&wire::data_header(n));
-                }
-                let start = batch.bytes.len();
-                batch.bytes.resize(start + n, 0);
-                if let Err(e) = file.read_exact(&mut batch.bytes[start..]) {
-                    failed = Some(if e.kind() == io::ErrorKind::UnexpectedEof {
-                        io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "the file shrank while it was being sent",
-                        )
-                    } else {
-                        e
-                    });
-                    batch.bytes.truncate(start - header);
-                    break;
-                }
-                batch.content += n as u64;
-                left -= n as u64;
-            }
-            if !batch.bytes.is_empty() && tx.blocking_send(Ok(batch)).is_err() {
-                // The receiver gave up (connection lost): stop.
-                return;
-            }
-            if let Some(e) = failed {
+        let _ = read_batches(&mut file, len, chunk, framed, &tx, None);
+    });
+    Source { rx, digest: None }
+}
+
+/// An upload's source: reads `file` once, hashing every byte from 0 while it
+/// sends the data frames of bytes `offset..size` (the bytes before `offset`,
+/// which the server already holds, are only hashed). After the last batch,
+/// [`Source::digest`] gives the whole file's SHA-256. If the file changed
+/// while it was read (its length or modification time moved), the last item
+/// is an error instead: the digest would describe a mix of two versions.
+pub fn spawn_hashed_source(file: File, offset: u64, size: u64, chunk: usize) -> Source {
+    let (tx, rx) = mpsc::channel(PIPELINE_DEPTH);
+    let (digest_tx, digest_rx) = oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        let mut file = file;
+        let before = file.metadata().map(|m| (m.len(), m.modified().ok()));
+        let mut hasher = match hash_prefix(&mut file, offset) {
+            Ok(hasher) => hasher,
+            Err(e) => {
                 let _ = tx.blocking_send(Err(e));
                 return;
             }
+        };
+        if let Err(e) = file.seek(SeekFrom::Start(offset)) {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+        if !read_batches(
+            &mut file,
+            size - offset,
+            chunk,
+            true,
+            &tx,
+            Some(&mut hasher),
+        ) {
+            return;
+        }
+        let after = file.metadata().map(|m| (m.len(), m.modified().ok()));
+        match (before, after) {
+            (Ok(before), Ok(after)) if before == after => {
+                let _ = digest_tx.send(hasher.finalize().into());
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                let _ = tx.blocking_send(Err(e));
+            }
+            _ => {
+                let _ = tx.blocking_send(Err(io::Error::other(
+                    "the file changed while it was being sent",
+                )));
+            }
         }
     });
-    Source { rx }
+    Source {
+        rx,
+        digest: Some(digest_rx),
+    }
+}
+
+/// The loop of a source: batches of chunks to `tx`, each chunk hashed if
+/// `hasher` is given. False if it stopped early (an error was sent, or the
+/// receiver is gone).
+fn read_batches(
+    file: &mut File,
+    len: u64,
+    chunk: usize,
+    framed: bool,
+    tx: &mpsc::Sender<io::Result<Batch>>,
+    mut hasher: Option<&mut Sha256>,
+) -> bool {
+    let chunk = chunk.clamp(1, wire::MAX_CHUNK);
+    let header = if framed { HEADER_LEN } else { 0 };
+    let mut left = len;
+    while left > 0 {
+        let mut batch = Batch {
+            bytes: Vec::with_capacity(BATCH.max(chunk) + 16 * HEADER_LEN),
+            content: 0,
+        };
+        let mut failed = None;
+        while left > 0 && (batch.bytes.is_empty() || batch.bytes.len() + chunk <= BATCH) {
+            let n = usize::try_from(left).map_or(chunk, |l| l.min(chunk));
+            if framed {
+                batch.bytes.extend_from_slice(&wire::data_header(n));
+            }
+            let start = batch.bytes.len();
+            batch.bytes.resize(start + n, 0);
+            if let Err(e) = file.read_exact(&mut batch.bytes[start..]) {
+                failed = Some(if e.kind() == io::ErrorKind::UnexpectedEof {
+                    io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the file shrank while it was being sent",
+                    )
+                } else {
+                    e
+                });
+                batch.bytes.truncate(start - header);
+                break;
+            }
+            if let Some(hasher) = hasher.as_deref_mut() {
+                hasher.update(&batch.bytes[start..]);
+            }
+            batch.content += n as u64;
+            left -= n as u64;
+        }
+        if !batch.bytes.is_empty() && tx.blocking_send(Ok(batch)).is_err() {
+            // The receiver gave up (connection lost): stop.
+            return false;
+        }
+        if let Some(e) = failed {
+            let _ = tx.blocking_send(Err(e));
+            return false;
+        }
+    }
+    true
 }
 
 /// What a finished [`Sink`] leaves.
 #[derive(Debug)]
 pub struct Written {
-    /// The file, synced to disk.
+    /// The file, written but not yet synced (the receiver syncs it once
+    /// the digest is verified).
     pub file: File,
     /// SHA-256 of everything from byte 0 (including what the hasher was
     /// given before the sink started, for a resume).
@@ -166,7 +250,6 @@ pub fn spawn_sink(mut file: File, start: u64, mut hasher: Sha256) -> Sink {
         // A trailing run of zeros was only skipped: extending the length
         // makes it a hole that reads as zeros.
         file.set_len(pos)?;
-        file.sync_all()?;
         Ok(Written {
             file,
             digest: hasher.finalize().into(),
@@ -216,7 +299,8 @@ impl Sink {
         }
     }
 
-    /// Wait for every chunk to be written, then set the length and sync.
+    /// Wait for every chunk to be written, then set the length. The file is
+    /// not synced: the caller verifies the digest first, then syncs.
     pub async fn finish(mut self) -> io::Result<Written> {
         if !self.pending.is_empty() {
             let rest = std::mem::take(&mut self.pending);
@@ -345,6 +429,21 @@ mod tests {
         let (batches, _) = drain(source).await;
         let all: Vec<u8> = batches.into_iter().flat_map(|b| b.bytes).collect();
         assert_eq!(all, b"abcdefgh");
+    }
+
+    #[tokio::test]
+    async fn a_hashed_source_sends_from_the_offset_and_hashes_from_byte_0() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abcdefgh").expect("write");
+        let mut source = spawn_hashed_source(File::open(&path).expect("open"), 3, 8, 4);
+        let mut sent = Vec::new();
+        while let Some(batch) = source.next().await {
+            sent.extend_from_slice(&batch.expect("a batch").bytes);
+        }
+        // Bytes 0..3 are the server's already: hashed, not sent.
+        assert_eq!(sent, b"D\0\0\0\x04defgD\0\0\0\x01h");
+        assert_eq!(source.digest().await, Some(sha(b"abcdefgh")));
     }
 
     #[tokio::test]

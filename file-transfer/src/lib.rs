@@ -13,7 +13,7 @@
 //!
 //! | problem | fix | module |
 //! |---|---|---|
-//! | no message boundaries | length-prefixed frames; a file is a header (name, 64-bit size, SHA-256) and data frames | [`wire`], [`conn`] |
+//! | no message boundaries | length-prefixed frames; a file is a header (name, 64-bit size), data frames and its SHA-256 (in a download's header, in an upload's trailer) | [`wire`], [`conn`] |
 //! | broken = finished | the receiver knows the size; a short transfer is an error, resumable | [`client`] |
 //! | no integrity check | SHA-256 of the whole file, checked before anything is replaced | [`disk`], [`server`] |
 //! | no login | challenge-response (SCRAM-SHA-256): the password never crosses the wire | [`auth`] |
@@ -32,9 +32,10 @@
 //! S: C  challenge iterations, salt
 //! C: P  proof    ClientKey XOR HMAC(StoredKey, AuthMessage)
 //! S: W  welcome  HMAC(ServerKey, AuthMessage)
-//! C: U  put      "FT_teste.xlsx", size, sha256, resume flag
+//! C: U  put      "FT_teste.xlsx", size, resume flag
 //! S: R  ready    offset 0
 //! C: D  data     ...chunk...   (as many as needed)
+//! C: T  trailer  sha256 of the whole file (hashed while it was sent)
 //! S: S  stored   size, sha256, "FT_teste.xlsx.1"
 //! C: G  get      "FT_teste.xlsx", offset 0
 //! S: F  file     size, sha256, offset 0

@@ -276,12 +276,9 @@ impl Session<'_> {
                     offset,
                     prefix,
                 })) => self.get(name, offset, prefix).await,
-                Some(Incoming::Message(Message::Put {
-                    name,
-                    size,
-                    digest,
-                    resume,
-                })) => self.put(name, size, digest, resume).await,
+                Some(Incoming::Message(Message::Put { name, size, resume })) => {
+                    self.put(name, size, resume).await
+                }
                 Some(other) => {
                     return Err(Failure::Close(
                         code::BAD_REQUEST,
@@ -547,19 +544,13 @@ impl Session<'_> {
         Ok(())
     }
 
-    async fn put(
-        &mut self,
-        name: String,
-        size: u64,
-        digest: Digest,
-        resume: bool,
-    ) -> Result<(), Failure> {
+    async fn put(&mut self, name: String, size: u64, resume: bool) -> Result<(), Failure> {
         let user = self.user.clone().unwrap_or_default();
         let store = Arc::clone(&self.shared.store);
         // A resumable upload holds its lock until it ends, so a retry waits
         // until the broken attempt has saved what it received.
         let held = if resume {
-            let key = Store::partial_key(&user, &name, size, &digest);
+            let key = Store::partial_key(&user, &name, size);
             let lock = store.partial_lock(&key);
             let guard = tokio::time::timeout(self.shared.timeout, lock.lock_owned())
                 .await
@@ -588,13 +579,18 @@ impl Session<'_> {
             };
             format!("{peer}: receiving {} ({size} bytes{resumed})", named(&name))
         });
-        match self.receive(upload, &name, size, digest).await {
-            Ok(received) => {
+        match self.receive(upload, &name, size).await {
+            Ok((file, digest)) => {
                 let target = name.clone();
                 let commit_path = path.clone();
                 let commit_store = Arc::clone(&store);
-                let committed =
-                    blocking(move || commit_store.commit(&commit_path, &target, received)).await;
+                // Verified: now, and only now, worth syncing and putting in place.
+                let committed = blocking(move || {
+                    file.sync_all()
+                        .map_err(StoreError::io("cannot sync the upload"))?;
+                    commit_store.commit(&commit_path, &target, digest)
+                })
+                .await;
                 let previous = match committed {
                     Ok(previous) => previous,
                     Err(e) => {
@@ -637,33 +633,32 @@ impl Session<'_> {
         }
     }
 
-    /// Receive an upload's data into `upload` and verify it. On failure:
-    /// the failure, the bytes received, and whether they are worth keeping.
+    /// Receive an upload's data into `upload`, then its TRAILER, and verify
+    /// the digest (the file is written, not yet synced). On failure: the
+    /// failure, the bytes received, and whether they are worth keeping.
     async fn receive(
         &mut self,
         upload: Upload,
         name: &str,
         size: u64,
-        digest: Digest,
-    ) -> Result<Digest, (Failure, u64, bool)> {
+    ) -> Result<(std::fs::File, Digest), (Failure, u64, bool)> {
         let mut received = upload.offset;
         if let Err(e) = self.writer.send(&Message::Ready { offset: received }).await {
             return Err((e.into(), received, true));
         }
         let mut sink = disk::spawn_sink(upload.file, upload.offset, upload.hasher);
-        let broken = loop {
-            if received == size {
-                break None;
-            }
+        // The data, then the trailer: `Ok(digest)` once it arrives after
+        // exactly `size` bytes.
+        let outcome = loop {
             let frame = tokio::select! {
-                () = self.shared.shutdown.cancelled() => break Some(shutting_down()),
+                () = self.shared.shutdown.cancelled() => break Err(shutting_down()),
                 frame = self.reader.next() => frame,
             };
             match frame {
                 Ok(Some(Incoming::Data(chunk))) => {
                     let len = chunk.len() as u64;
                     if len > size - received {
-                        break Some(Failure::Close(
+                        break Err(Failure::Close(
                             code::BAD_REQUEST,
                             format!("more data than the {size} bytes announced"),
                         ));
@@ -674,12 +669,21 @@ impl Session<'_> {
                         } else {
                             code::SERVER
                         };
-                        break Some(Failure::Close(code, format!("cannot write {name:?}: {e}")));
+                        break Err(Failure::Close(code, format!("cannot write {name:?}: {e}")));
                     }
                     received += len;
                 }
+                Ok(Some(Incoming::Message(Message::Trailer { digest }))) if received == size => {
+                    break Ok(digest);
+                }
+                Ok(Some(Incoming::Message(Message::Trailer { .. }))) => {
+                    break Err(Failure::Close(
+                        code::BAD_REQUEST,
+                        format!("a TRAILER after {received} of the {size} bytes announced"),
+                    ));
+                }
                 Ok(Some(Incoming::Message(Message::Error { message, .. }))) => {
-                    break Some(Failure::Refuse(
+                    break Err(Failure::Refuse(
                         code::ABORTED,
                         format!(
                             "upload of {name:?} cancelled by the client: {}",
@@ -688,25 +692,34 @@ impl Session<'_> {
                     ));
                 }
                 Ok(Some(Incoming::Message(other))) => {
-                    break Some(Failure::Close(
+                    let expected = if received == size {
+                        "the TRAILER"
+                    } else {
+                        "data"
+                    };
+                    break Err(Failure::Close(
                         code::BAD_REQUEST,
-                        format!("expected data, got {}", describe(&Incoming::Message(other))),
+                        format!(
+                            "expected {expected}, got {}",
+                            describe(&Incoming::Message(other))
+                        ),
                     ));
                 }
                 Ok(None) => {
-                    break Some(Failure::Lost(format!(
+                    break Err(Failure::Lost(format!(
                         "closed after {received} of {size} bytes"
                     )));
                 }
-                Err(e) => break Some(e.into()),
+                Err(e) => break Err(e.into()),
             }
         };
         // Wait for the disk thread either way: the data must be on disk (a
         // partial to resume) or the thread done with the file (to remove it).
         let written = sink.finish().await;
-        if let Some(failure) = broken {
-            return Err((failure, received, true));
-        }
+        let digest = match outcome {
+            Ok(digest) => digest,
+            Err(failure) => return Err((failure, received, true)),
+        };
         let written = match written {
             Ok(written) => written,
             Err(e) => {
@@ -731,7 +744,7 @@ impl Session<'_> {
                 false,
             ));
         }
-        Ok(written.digest)
+        Ok((written.file, written.digest))
     }
 }
 

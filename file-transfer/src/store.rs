@@ -118,7 +118,7 @@ impl StoreError {
         }
     }
 
-    fn io(context: impl Into<String>) -> impl FnOnce(io::Error) -> StoreError {
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(io::Error) -> StoreError {
         let context = context.into();
         move |source| StoreError::Io { context, source }
     }
@@ -459,7 +459,7 @@ impl Store {
         })
     }
 
-    /// The lock of one resumable upload (same user, name, size and digest).
+    /// The lock of one resumable upload (same user, name and size).
     /// Taken before [`Store::begin_resumable`] and held until the upload
     /// ends, so a retry waits until the broken attempt has been cleaned up.
     pub fn partial_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -472,14 +472,19 @@ impl Store {
     }
 
     /// The name of the partial upload file for one resumable upload.
-    pub fn partial_key(user: &str, name: &str, size: u64, digest: &Digest) -> String {
+    ///
+    /// The digest is not part of it: an upload announces it only after the
+    /// data (TRAILER). A retry with other content of the same size resumes
+    /// onto bytes that are not its own; the trailer then does not match,
+    /// the upload is refused (422) and the partial removed, so the next
+    /// attempt starts from byte 0.
+    pub fn partial_key(user: &str, name: &str, size: u64) -> String {
         let mut h = Sha256::new();
         h.update(user.as_bytes());
         h.update([0]);
         h.update(name.as_bytes());
         h.update([0]);
         h.update(size.to_be_bytes());
-        h.update(digest);
         let id: Digest = h.finalize().into();
         format!("{PARTIAL_PREFIX}{}", wire::hex(&id[..16]))
     }
@@ -721,7 +726,7 @@ mod tests {
     #[test]
     fn a_partial_upload_resumes_from_its_length() {
         let (_dir, store) = store(1);
-        let key = Store::partial_key("aluno", "f", 6, &[0; 32]);
+        let key = Store::partial_key("aluno", "f", 6);
         let up = store.begin_resumable("f", 6, &key).expect("begin");
         assert_eq!(up.offset, 0);
         fs::write(&up.path, b"abc").expect("write");

@@ -15,9 +15,12 @@
 //!
 //! `kind` is an ASCII letter (so a hex dump is readable: `D` is data, `E` an
 //! error). A file travels as a header frame (`U` upload or `F` file) carrying
-//! its size as a 64-bit number and its SHA-256 digest, then `D` data frames
-//! (the chunks) that add up to exactly that size. The receiver knows when the
-//! file is complete, knows when it is not, and checks the digest at the end.
+//! its size as a 64-bit number, then `D` data frames (the chunks) that add up
+//! to exactly that size. A download's header also carries the SHA-256 digest
+//! (the server knows it); an upload's digest comes after the data, in a `T`
+//! trailer, because the client computes it while it sends (reading the file
+//! once). The receiver knows when the file is complete, knows when it is not,
+//! and checks the digest at the end, before anything is replaced.
 //!
 //! Inside a body, numbers are big-endian, strings are a 2-byte length then
 //! UTF-8 bytes, digests and nonces are 32 raw bytes. Everything here is pure:
@@ -75,8 +78,11 @@ pub mod kind {
     pub const FILE: u8 = b'F';
     /// Both ways: a chunk of file content.
     pub const DATA: u8 = b'D';
-    /// C→S: the header of an upload: name, size, digest.
+    /// C→S: the header of an upload: name, size (the digest comes after the
+    /// data, in a [`TRAILER`]).
     pub const PUT: u8 = b'U';
+    /// C→S: after an upload's data, the whole file's SHA-256.
+    pub const TRAILER: u8 = b'T';
     /// S→C: send the upload's data, starting at this offset.
     pub const READY: u8 = b'R';
     /// S→C: the upload is verified, synced and in place.
@@ -190,10 +196,15 @@ pub enum Message {
         name: String,
         /// Its size in bytes.
         size: u64,
-        /// Its SHA-256.
-        digest: Digest,
         /// Keep the bytes if the transfer breaks, and continue a broken one.
         resume: bool,
+    },
+    /// C→S: after the last DATA of an upload (right after READY for an
+    /// empty file): the SHA-256 of the whole file, from byte 0, resumed or
+    /// not. The client hashes while it sends, so it reads the file once.
+    Trailer {
+        /// The whole file's SHA-256.
+        digest: Digest,
     },
     /// S→C: send the data from `offset` on.
     Ready {
@@ -306,6 +317,7 @@ pub fn parse_header(header: [u8; HEADER_LEN]) -> Result<(u8, usize), WireError> 
         | kind::GET
         | kind::FILE
         | kind::PUT
+        | kind::TRAILER
         | kind::READY
         | kind::STORED
         | kind::ERROR => MAX_CONTROL,
@@ -347,6 +359,7 @@ impl Message {
             Message::Get { .. } => kind::GET,
             Message::File { .. } => kind::FILE,
             Message::Put { .. } => kind::PUT,
+            Message::Trailer { .. } => kind::TRAILER,
             Message::Ready { .. } => kind::READY,
             Message::Stored { .. } => kind::STORED,
             Message::Error { .. } => kind::ERROR,
@@ -403,17 +416,12 @@ impl Message {
                 out.bytes(digest);
                 out.bytes(&offset.to_be_bytes());
             }
-            Message::Put {
-                name,
-                size,
-                digest,
-                resume,
-            } => {
+            Message::Put { name, size, resume } => {
                 out.string(name, "name")?;
                 out.bytes(&size.to_be_bytes());
-                out.bytes(digest);
                 out.bytes(&[u8::from(*resume)]);
             }
+            Message::Trailer { digest } => out.bytes(digest),
             Message::Ready { offset } => out.bytes(&offset.to_be_bytes()),
             Message::Stored {
                 size,
@@ -479,8 +487,10 @@ impl Message {
             kind::PUT => Message::Put {
                 name: r.string("name")?,
                 size: r.u64("size")?,
-                digest: r.digest("digest")?,
                 resume: r.take(1, "flags")?[0] & 1 == 1,
+            },
+            kind::TRAILER => Message::Trailer {
+                digest: r.digest("digest")?,
             },
             kind::READY => Message::Ready {
                 offset: r.u64("offset")?,
@@ -650,9 +660,9 @@ mod tests {
             Message::Put {
                 name: "a".into(),
                 size: 0,
-                digest: d,
                 resume: true,
             },
+            Message::Trailer { digest: d },
             Message::Ready { offset: 9 },
             Message::Stored {
                 size: 3,
@@ -675,13 +685,12 @@ mod tests {
         let frame = Message::Put {
             name: "big".into(),
             size: 1 << 63,
-            digest: [0; 32],
             resume: false,
         }
         .encode()
         .expect("encodes");
-        // kind, length, name (2 + 3), size (8), digest (32), flags (1)
-        assert_eq!(frame.len(), 5 + 5 + 8 + 32 + 1);
+        // kind, length, name (2 + 3), size (8), flags (1): no digest yet
+        assert_eq!(frame.len(), 5 + 5 + 8 + 1);
         assert_eq!(&frame[10..18], &[0x80, 0, 0, 0, 0, 0, 0, 0]);
     }
 
@@ -735,7 +744,7 @@ mod tests {
     #[test]
     fn a_name_that_is_not_utf8_is_refused() {
         let mut body = vec![0, 2, 0xff, 0xfe];
-        body.extend_from_slice(&[0; 8 + 32 + 1]);
+        body.extend_from_slice(&[0; 8 + 1]);
         assert!(matches!(
             Message::decode(kind::PUT, &body),
             Err(WireError::NotUtf8 { field: "name", .. })

@@ -62,7 +62,6 @@ fn nothing_works_before_login() {
         Message::Put {
             name: "b.txt".into(),
             size: 1,
-            digest: [0; 32],
             resume: false,
         },
     ] {

@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::proto::Message;
+use support::proto::{Message, code};
 use support::{
     PASSWORD, Served, content, cutting_relay, cutting_upload_relay, ok, run_client, sha256,
 };
@@ -67,7 +67,6 @@ fn a_broken_resumable_upload_continues_where_it_stopped() {
     wire.send(&Message::Put {
         name: "FT_teste.xlsx".into(),
         size: data.len() as u64,
-        digest: sha256(&data),
         resume: true,
     });
     assert_eq!(wire.message(), Message::Ready { offset: 0 });
@@ -91,6 +90,52 @@ fn a_broken_resumable_upload_continues_where_it_stopped() {
     assert!(served.read("FT_teste.xlsx") == data);
     assert_eq!(served.read("FT_teste.xlsx.1"), b"old");
     assert_eq!(served.hidden(), Vec::<String>::new());
+}
+
+#[test]
+fn a_resumed_upload_of_other_content_fails_its_trailer_and_starts_over() {
+    let mut served = Served::start_with(&[("FT_teste.xlsx", b"old")], &[]);
+    let first = content(1024 * 1024, 5);
+    let mut wire = served.wire();
+    wire.send(&Message::Put {
+        name: "FT_teste.xlsx".into(),
+        size: first.len() as u64,
+        resume: true,
+    });
+    assert_eq!(wire.message(), Message::Ready { offset: 0 });
+    wire.send_data(&first[..300_000], 100_000);
+    let peer = wire.local_addr();
+    drop(wire);
+    served.wait_closed(peer);
+
+    // Other content of the same size: the server cannot tell before the
+    // trailer, resumes, and the trailer does not match the bytes it holds.
+    let other = content(1024 * 1024, 6);
+    let mut wire = served.wire();
+    wire.send(&Message::Put {
+        name: "FT_teste.xlsx".into(),
+        size: other.len() as u64,
+        resume: true,
+    });
+    assert_eq!(wire.message(), Message::Ready { offset: 300_000 });
+    wire.send_data(&other[300_000..], 100_000);
+    wire.send(&Message::Trailer {
+        digest: sha256(&other),
+    });
+    let (code, message) = wire.error();
+    assert_eq!(code, code::DIGEST_MISMATCH, "{message}");
+    assert_eq!(served.read("FT_teste.xlsx"), b"old");
+    assert_eq!(served.hidden(), Vec::<String>::new());
+
+    // The partial went with the mismatch: the next attempt starts at 0.
+    let here = tempfile::tempdir().expect("tempdir");
+    std::fs::write(here.path().join("novo.xlsx"), &other).expect("write");
+    let lines = ok(served.client(
+        here.path(),
+        &["put", "--resume", "novo.xlsx", "FT_teste.xlsx"],
+    ));
+    assert!(!lines[0].contains("resumed"), "{lines:?}");
+    assert!(served.read("FT_teste.xlsx") == other);
 }
 
 #[test]

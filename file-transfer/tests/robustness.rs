@@ -17,7 +17,6 @@ fn half_upload(served: &Served, name: &str, sent: usize, resume: bool) -> (Wire,
     wire.send(&Message::Put {
         name: name.into(),
         size: data.len() as u64,
-        digest: sha256(&data),
         resume,
     });
     assert_eq!(wire.message(), Message::Ready { offset: 0 });
@@ -123,11 +122,14 @@ fn a_digest_mismatch_is_refused_and_nothing_changes() {
     wire.send(&Message::Put {
         name: "FT_teste.xlsx".into(),
         size: data.len() as u64,
-        digest: sha256(&data),
         resume: false,
     });
     assert_eq!(wire.message(), Message::Ready { offset: 0 });
     wire.send_data(&corrupted, 16 * 1024);
+    // The trailer carries the digest of the file the client meant to send.
+    wire.send(&Message::Trailer {
+        digest: sha256(&data),
+    });
     let (code, message) = wire.error();
     assert_eq!(code, code::DIGEST_MISMATCH, "{message}");
     assert!(message.contains("digest mismatch"), "{message}");
@@ -261,13 +263,59 @@ fn symlinks_that_lead_out_are_refused_and_those_inside_are_followed() {
 }
 
 #[test]
+fn a_trailer_before_all_the_data_is_refused_and_nothing_changes() {
+    let served = Served::start_with(&[("FT_teste.xlsx", OLD)], &[]);
+    let mut wire = served.wire();
+    let data = content(100_000, 2);
+    wire.send(&Message::Put {
+        name: "FT_teste.xlsx".into(),
+        size: data.len() as u64,
+        resume: false,
+    });
+    assert_eq!(wire.message(), Message::Ready { offset: 0 });
+    wire.send_data(&data[..60_000], 16 * 1024);
+    wire.send(&Message::Trailer {
+        digest: sha256(&data),
+    });
+    let (code, message) = wire.error();
+    assert_eq!(code, code::BAD_REQUEST, "{message}");
+    assert!(
+        message.contains("TRAILER after 60000 of the 100000 bytes"),
+        "{message}"
+    );
+    wire.closed();
+    assert_eq!(served.read("FT_teste.xlsx"), OLD);
+    assert_eq!(served.hidden(), Vec::<String>::new());
+    assert_still_serves(&served);
+}
+
+#[test]
+fn all_the_data_without_its_trailer_stores_nothing() {
+    let mut served = Served::start_with(&[("FT_teste.xlsx", OLD)], &[]);
+    let data = content(100_000, 3);
+    let mut wire = served.wire();
+    wire.send(&Message::Put {
+        name: "FT_teste.xlsx".into(),
+        size: data.len() as u64,
+        resume: false,
+    });
+    assert_eq!(wire.message(), Message::Ready { offset: 0 });
+    wire.send_data(&data, 16 * 1024);
+    let peer = wire.local_addr();
+    drop(wire);
+    served.wait_closed(peer);
+    assert_eq!(served.read("FT_teste.xlsx"), OLD);
+    assert_eq!(served.hidden(), Vec::<String>::new());
+    assert_still_serves(&served);
+}
+
+#[test]
 fn a_header_claiming_2_pow_63_bytes_is_refused_before_anything_is_written() {
     let served = Served::start_with(&[("FT_teste.xlsx", OLD)], &[]);
     let mut wire = served.wire();
     wire.send(&Message::Put {
         name: "FT_teste.xlsx".into(),
         size: 1 << 63,
-        digest: [0; 32],
         resume: false,
     });
     let (code, message) = wire.error();
@@ -288,7 +336,6 @@ fn more_data_than_announced_is_refused() {
     wire.send(&Message::Put {
         name: "FT_teste.xlsx".into(),
         size: 10,
-        digest: sha256(b"0123456789"),
         resume: false,
     });
     assert_eq!(wire.message(), Message::Ready { offset: 0 });
@@ -373,7 +420,6 @@ fn two_uploads_of_one_name_at_once_each_land_whole() {
         wire.send(&Message::Put {
             name: "FT_teste.xlsx".into(),
             size: data.len() as u64,
-            digest: sha256(data),
             resume: false,
         });
         assert_eq!(wire.message(), Message::Ready { offset: 0 });
@@ -384,6 +430,8 @@ fn two_uploads_of_one_name_at_once_each_land_whole() {
         second.send_data(y, y.len());
     }
     second.send_data(&b[a.len()..], 50_000);
+    first.send(&Message::Trailer { digest: sha256(&a) });
+    second.send(&Message::Trailer { digest: sha256(&b) });
     stored(first.message());
     stored(second.message());
     let now = served.read("FT_teste.xlsx");

@@ -253,7 +253,6 @@ fn a_name_one_byte_over_the_limit_is_refused_with_the_reason() {
     wire.send(&Message::Put {
         name: name.clone(),
         size: 2,
-        digest: support::sha256(b"v1"),
         resume: false,
     });
     let (code, message) = wire.error();

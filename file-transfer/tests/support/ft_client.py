@@ -185,14 +185,17 @@ def get(frames, name, dest):
 def put(frames, src, name):
     with open(src, "rb") as f:
         data = f.read()
-    digest = hashlib.sha256(data).digest()
-    frames.send(b"U", string(name) + struct.pack(">Q", len(data)) + digest
-                + b"\0")
+    # PUT carries the size and the flags; the digest follows the data (TRAILER).
+    frames.send(b"U", string(name) + struct.pack(">Q", len(data)) + b"\0")
     offset = frames.expect(b"R").u64()
     if offset != 0:
         raise ProtocolError("a plain upload resumed at byte %d" % offset)
+    hasher = hashlib.sha256()
     for at in range(0, len(data), CHUNK):
+        hasher.update(data[at:at + CHUNK])
         frames.send(b"D", data[at:at + CHUNK])
+    digest = hasher.digest()
+    frames.send(b"T", digest)
     body = frames.expect(b"S")
     size = body.u64()
     stored = body.raw32()

@@ -396,7 +396,6 @@ impl Wire {
         self.send(&Message::Put {
             name: name.into(),
             size: data.len() as u64,
-            digest: sha256(data),
             resume: false,
         });
         match self.message() {
@@ -404,6 +403,9 @@ impl Wire {
             other => return other,
         }
         self.send_data(data, 64 * 1024);
+        self.send(&Message::Trailer {
+            digest: sha256(data),
+        });
         self.message()
     }
 

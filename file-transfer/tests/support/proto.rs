@@ -32,6 +32,7 @@ pub mod kind {
     pub const GET: u8 = b'G';
     pub const FILE: u8 = b'F';
     pub const PUT: u8 = b'U';
+    pub const TRAILER: u8 = b'T';
     pub const READY: u8 = b'R';
     pub const DATA: u8 = b'D';
     pub const STORED: u8 = b'S';
@@ -96,8 +97,10 @@ pub enum Message {
     Put {
         name: String,
         size: u64,
-        digest: Digest,
         resume: bool,
+    },
+    Trailer {
+        digest: Digest,
     },
     Ready {
         offset: u64,
@@ -147,6 +150,7 @@ impl Message {
             Message::Get { .. } => kind::GET,
             Message::File { .. } => kind::FILE,
             Message::Put { .. } => kind::PUT,
+            Message::Trailer { .. } => kind::TRAILER,
             Message::Ready { .. } => kind::READY,
             Message::Stored { .. } => kind::STORED,
             Message::Error { .. } => kind::ERROR,
@@ -199,17 +203,12 @@ impl Message {
                 body.extend_from_slice(digest);
                 body.extend_from_slice(&offset.to_be_bytes());
             }
-            Message::Put {
-                name,
-                size,
-                digest,
-                resume,
-            } => {
+            Message::Put { name, size, resume } => {
                 put_string(&mut body, name);
                 body.extend_from_slice(&size.to_be_bytes());
-                body.extend_from_slice(digest);
                 body.push(u8::from(*resume));
             }
+            Message::Trailer { digest } => body.extend_from_slice(digest),
             Message::Ready { offset } => body.extend_from_slice(&offset.to_be_bytes()),
             Message::Stored {
                 size,
@@ -268,8 +267,10 @@ impl Message {
             kind::PUT => Message::Put {
                 name: r.string()?,
                 size: r.u64()?,
-                digest: r.digest()?,
                 resume: r.take(1)?[0] & 1 == 1,
+            },
+            kind::TRAILER => Message::Trailer {
+                digest: r.digest()?,
             },
             kind::READY => Message::Ready { offset: r.u64()? },
             kind::STORED => Message::Stored {

@@ -31,6 +31,9 @@ struct Args {
     /// Grade every subdirectory of DIR as one submission (each with a submission.toml naming its commands).
     #[arg(long, value_name = "DIR")]
     class: Option<PathBuf>,
+    /// The submission's directory: graded in a temporary copy of it, the commands run from the copy (as written from DIR).
+    #[arg(long, value_name = "DIR", conflicts_with = "class")]
+    dir: Option<PathBuf>,
     /// With --class: write the class's scores as CSV.
     #[arg(long, value_name = "FILE", requires = "class")]
     csv: Option<PathBuf>,

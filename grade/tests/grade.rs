@@ -446,6 +446,45 @@ fn a_class_gives_one_row_per_student_and_the_csv() {
 }
 
 #[test]
+fn with_dir_a_submission_runs_in_a_copy_and_writes_nothing_in_its_own_directory() {
+    let dir = tempfile::tempdir().expect("a directory");
+    // Writes a file where it runs, then never says where it listens.
+    std::fs::write(
+        dir.path().join("server.py"),
+        "import time\nopen('written.txt', 'w').write('x')\ntime.sleep(600)\n",
+    )
+    .expect("written");
+    let dir_arg = dir.path().to_string_lossy().into_owned();
+    let elsewhere = tempfile::tempdir().expect("a directory");
+    let (report, results) = grade_json(
+        elsewhere.path(),
+        &[
+            "websocket-adder",
+            "--dir",
+            &dir_arg,
+            "--server",
+            "python3 server.py",
+            "--only",
+            "hello",
+            "--timeout",
+            "4",
+        ],
+    );
+    assert_eq!(failed(&results).len(), 3, "{report}");
+    assert!(
+        report.contains("instead of printing `listening on <addr>`"),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .expect("the directory")
+            .count(),
+        1,
+        "the submission wrote into its own directory"
+    );
+}
+
+#[test]
 fn results_json_has_gradescopes_fields_and_types() {
     let (_, results) = grade_json(
         &fixtures(),

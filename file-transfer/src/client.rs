@@ -689,13 +689,16 @@ impl Client {
 /// Receive a file from the slide's server (`--raw`): connect, read until the
 /// server closes, save as `dest`. The raw protocol has no size and no digest,
 /// so a transfer cut short cannot be told from a complete one: this returns
-/// what arrived and its SHA-256, for the user to compare.
+/// what arrived and, with `sha256`, its SHA-256 for the user to compare
+/// (without it the transfer is a plain copy, as fast as the network and the
+/// disk allow).
 pub async fn get_raw(
     addr: &str,
     dest: &Path,
     timeout: Duration,
+    sha256: bool,
     progress: &dyn Progress,
-) -> Result<(u64, Digest), ClientError> {
+) -> Result<(u64, Option<Digest>), ClientError> {
     let connecting = tokio::time::timeout(timeout, TcpStream::connect(addr)).await;
     let mut stream = match connecting {
         Ok(Ok(stream)) => stream,
@@ -715,58 +718,73 @@ pub async fn get_raw(
     let part = part_path(dest);
     let file =
         std::fs::File::create(&part).map_err(local(format!("cannot write {}", part.display())))?;
-    let mut sink = disk::spawn_sink(file, 0, Sha256::new());
     progress.begin(0, 0);
+    let landed = if sha256 {
+        let mut sink = disk::spawn_sink(file, 0, Sha256::new());
+        let received = receive_raw(&mut stream, &mut sink, timeout, progress, &part).await;
+        let written = sink.finish().await;
+        received.map(|total| written.map(|w| (total, Some(w.digest), w.file)))
+    } else {
+        let mut sink = disk::spawn_plain_sink(file);
+        let received = receive_raw(&mut stream, &mut sink, timeout, progress, &part).await;
+        let copied = sink.finish().await;
+        received.map(|total| copied.map(|c| (total, None, c.file)))
+    };
+    progress.end();
+    let landed = landed.and_then(|written| {
+        written
+            .and_then(|(total, digest, file)| file.sync_all().map(|()| (total, digest)))
+            .map_err(local(format!("cannot write {}", part.display())))
+    });
+    let renamed = landed.and_then(|landed| {
+        std::fs::rename(&part, dest)
+            .map_err(local(format!("cannot save as {}", dest.display())))
+            .map(|()| landed)
+    });
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    renamed
+}
+
+/// The raw protocol's loop: what arrives, until the server closes, into
+/// `sink`; returns how many bytes arrived.
+async fn receive_raw<T>(
+    stream: &mut TcpStream,
+    sink: &mut disk::Sink<T>,
+    timeout: Duration,
+    progress: &dyn Progress,
+    part: &Path,
+) -> Result<u64, ClientError> {
     let mut total = 0u64;
     // What arrives is gathered into buffers of BATCH bytes (read straight
     // into them, no zeroing, no copy), each handed whole to the disk thread:
     // one hand-over per 256 KiB however the socket splits the stream.
     let mut buf = Vec::with_capacity(disk::BATCH);
-    let result = loop {
+    loop {
         match tokio::time::timeout(timeout, stream.read_buf(&mut buf)).await {
-            Err(_) => break Err(ConnError::Timeout(timeout).into()),
-            Ok(Err(e)) => break Err(ConnError::Io(e).into()),
+            Err(_) => return Err(ConnError::Timeout(timeout).into()),
+            Ok(Err(e)) => return Err(ConnError::Io(e).into()),
             Ok(Ok(0)) => {
                 // The end of the stream: the last, partly filled buffer.
                 let last = std::mem::take(&mut buf);
-                if !last.is_empty()
-                    && let Err(e) = sink.write(last).await
-                {
-                    break Err(local(format!("cannot write {}", part.display()))(e));
+                if !last.is_empty() {
+                    sink.write(last)
+                        .await
+                        .map_err(local(format!("cannot write {}", part.display())))?;
                 }
-                break Ok(());
+                return Ok(total);
             }
             Ok(Ok(n)) => {
                 total += n as u64;
                 progress.advance(n as u64);
                 if buf.len() == buf.capacity() {
                     let full = std::mem::replace(&mut buf, Vec::with_capacity(disk::BATCH));
-                    if let Err(e) = sink.write(full).await {
-                        break Err(local(format!("cannot write {}", part.display()))(e));
-                    }
+                    sink.write(full)
+                        .await
+                        .map_err(local(format!("cannot write {}", part.display())))?;
                 }
             }
-        }
-    };
-    progress.end();
-    let written = sink.finish().await;
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&part);
-        return Err(e);
-    }
-    let written = written
-        .and_then(|written| written.file.sync_all().map(|()| written))
-        .map_err(local(format!("cannot write {}", part.display())));
-    let renamed = written.and_then(|written| {
-        std::fs::rename(&part, dest)
-            .map_err(local(format!("cannot save as {}", dest.display())))
-            .map(|()| written)
-    });
-    match renamed {
-        Ok(written) => Ok((total, written.digest)),
-        Err(e) => {
-            let _ = std::fs::remove_file(&part);
-            Err(e)
         }
     }
 }

@@ -10,7 +10,8 @@
 //!   frame (header in front), in batches ready to be written to the socket.
 //!   [`spawn_hashed_source`] also hashes what it reads, so an upload reads
 //!   its file once and sends the digest after the data.
-//! * [`spawn_sink`] hashes and writes received chunks. A chunk of zeros is
+//! * [`spawn_sink`] writes received chunks, and hashes them on a second
+//!   thread at the same time. A chunk of zeros is
 //!   skipped with a seek instead of written, so a sparse file stays sparse
 //!   (as `cp --sparse=auto` does); the file's length is set at the end.
 //! * [`hash_file`] computes a file's SHA-256 (and, for a resume, the digest of
@@ -20,6 +21,7 @@ use crate::wire::{self, Digest, HEADER_LEN};
 use sha2::{Digest as _, Sha256};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -74,8 +76,8 @@ impl Source {
 }
 
 /// Read `len` bytes of `file` from `offset` in chunks of at most `chunk`
-/// bytes, each made a data frame (`framed`) or left raw (the slide's
-/// protocol). If the file ends early (it shrank while being sent), the last
+/// bytes, each made a data frame (`framed`), or left raw (the slide's
+/// protocol; then read [`BATCH`] bytes at a time whatever `chunk` says). If the file ends early (it shrank while being sent), the last
 /// item is an error.
 pub fn spawn_source(file: File, offset: u64, len: u64, chunk: usize, framed: bool) -> Source {
     let (tx, rx) = mpsc::channel(PIPELINE_DEPTH);
@@ -155,7 +157,13 @@ fn read_batches(
     tx: &mpsc::Sender<io::Result<Batch>>,
     mut hasher: Option<&mut Sha256>,
 ) -> bool {
-    let chunk = chunk.clamp(1, wire::MAX_CHUNK);
+    // Without frames the chunk size means nothing on the wire (TCP is a
+    // stream): read a whole batch at a time, as a plain copy does.
+    let chunk = if framed {
+        chunk.clamp(1, wire::MAX_CHUNK)
+    } else {
+        BATCH
+    };
     let header = if framed { HEADER_LEN } else { 0 };
     let mut left = len;
     while left > 0 {
@@ -170,16 +178,18 @@ fn read_batches(
                 batch.bytes.extend_from_slice(&wire::data_header(n));
             }
             let start = batch.bytes.len();
-            batch.bytes.resize(start + n, 0);
-            if let Err(e) = file.read_exact(&mut batch.bytes[start..]) {
-                failed = Some(if e.kind() == io::ErrorKind::UnexpectedEof {
-                    io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the file shrank while it was being sent",
-                    )
-                } else {
-                    e
-                });
+            // Straight into the spare capacity: no zeroing first.
+            let read = (&mut *file).take(n as u64).read_to_end(&mut batch.bytes);
+            let short = match read {
+                Ok(got) if got == n => None,
+                Ok(_) => Some(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file shrank while it was being sent",
+                )),
+                Err(e) => Some(e),
+            };
+            if let Some(e) = short {
+                failed = Some(e);
                 batch.bytes.truncate(start - header);
                 break;
             }
@@ -214,45 +224,62 @@ pub struct Written {
     pub len: u64,
 }
 
-/// Received chunks, hashed and written on a blocking thread.
-pub struct Sink {
+/// What a finished plain [`Sink`] leaves (the slide's protocol: a copy).
+#[derive(Debug)]
+pub struct Copied {
+    /// The file, written but not yet synced.
+    pub file: File,
+    /// The file's length.
+    pub len: u64,
+}
+
+/// Received chunks, written (and hashed) on blocking threads; `T` is what
+/// it leaves: [`Written`] from [`spawn_sink`], [`Copied`] from
+/// [`spawn_plain_sink`].
+pub struct Sink<T = Written> {
     tx: Option<mpsc::Sender<Vec<u8>>>,
     /// Small chunks gathered into one hand-over (see [`BATCH`]).
     pending: Vec<u8>,
-    handle: JoinHandle<io::Result<Written>>,
+    handle: JoinHandle<io::Result<T>>,
 }
 
 /// Write chunks to `file` from `start` (the file is cut to `start` first),
 /// continuing `hasher` (which has seen bytes `0..start`).
-pub fn spawn_sink(mut file: File, start: u64, mut hasher: Sha256) -> Sink {
+///
+/// Two threads share the work: one writes each chunk, the other hashes it
+/// (the chunk is shared, not copied). SHA-256 costs about as much CPU as
+/// the write, so on two cores the two halves overlap instead of adding up;
+/// at most [`PIPELINE_DEPTH`] chunks wait for the hasher.
+pub fn spawn_sink(mut file: File, start: u64, hasher: Sha256) -> Sink {
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(PIPELINE_DEPTH);
     let handle = tokio::task::spawn_blocking(move || {
         file.set_len(start)?;
         file.seek(SeekFrom::Start(start))?;
-        // `pos` is where the next byte belongs; `at` is where the OS file
-        // position is. They differ while we skip over zeros.
-        let mut pos = start;
-        let mut at = start;
-        while let Some(chunk) = rx.blocking_recv() {
-            hasher.update(&chunk);
-            let len = chunk.len() as u64;
-            if chunk.chunks(ZEROS.len()).all(|c| c == &ZEROS[..c.len()]) {
-                pos += len;
-                continue;
-            }
-            if at != pos {
-                file.seek(SeekFrom::Start(pos))?;
-            }
-            file.write_all(&chunk)?;
-            pos += len;
-            at = pos;
-        }
+        let (to_hasher, chunks) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(PIPELINE_DEPTH);
+        let hashing = std::thread::Builder::new()
+            .name("sha256".into())
+            .spawn(move || {
+                let mut hasher = hasher;
+                for chunk in chunks {
+                    hasher.update(&chunk[..]);
+                }
+                let digest: Digest = hasher.finalize().into();
+                digest
+            })?;
+        let written = write_chunks(&mut file, start, &mut rx, Some(&to_hasher));
+        // The hasher ends when the last chunk is hashed and the sender is
+        // gone; on a write error it is told to stop by the same drop.
+        drop(to_hasher);
+        let digest = hashing
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread failed"))?;
+        let pos = written?;
         // A trailing run of zeros was only skipped: extending the length
         // makes it a hole that reads as zeros.
         file.set_len(pos)?;
         Ok(Written {
             file,
-            digest: hasher.finalize().into(),
+            digest,
             len: pos,
         })
     });
@@ -263,7 +290,60 @@ pub fn spawn_sink(mut file: File, start: u64, mut hasher: Sha256) -> Sink {
     }
 }
 
-impl Sink {
+/// A sink that only writes: the slide's protocol has no digest to check, so
+/// `get --raw` is a plain copy unless asked for the SHA-256 (which costs
+/// about as much CPU as the copy itself).
+pub fn spawn_plain_sink(mut file: File) -> Sink<Copied> {
+    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(PIPELINE_DEPTH);
+    let handle = tokio::task::spawn_blocking(move || {
+        file.set_len(0)?;
+        let len = write_chunks(&mut file, 0, &mut rx, None)?;
+        file.set_len(len)?;
+        Ok(Copied { file, len })
+    });
+    Sink {
+        tx: Some(tx),
+        pending: Vec::new(),
+        handle,
+    }
+}
+
+/// The writing half of a sink: each chunk to the hasher (if any), then to
+/// `file`; a chunk of zeros is skipped with a seek. Returns where the file
+/// ends.
+fn write_chunks(
+    file: &mut File,
+    start: u64,
+    rx: &mut mpsc::Receiver<Vec<u8>>,
+    to_hasher: Option<&std::sync::mpsc::SyncSender<Arc<Vec<u8>>>>,
+) -> io::Result<u64> {
+    // `pos` is where the next byte belongs; `at` is where the OS file
+    // position is. They differ while we skip over zeros.
+    let mut pos = start;
+    let mut at = start;
+    while let Some(chunk) = rx.blocking_recv() {
+        let chunk = Arc::new(chunk);
+        if let Some(to_hasher) = to_hasher {
+            to_hasher
+                .send(Arc::clone(&chunk))
+                .map_err(|_| io::Error::other("the hashing thread ended early"))?;
+        }
+        let len = chunk.len() as u64;
+        if chunk.chunks(ZEROS.len()).all(|c| c == &ZEROS[..c.len()]) {
+            pos += len;
+            continue;
+        }
+        if at != pos {
+            file.seek(SeekFrom::Start(pos))?;
+        }
+        file.write_all(&chunk)?;
+        pos += len;
+        at = pos;
+    }
+    Ok(pos)
+}
+
+impl<T> Sink<T> {
     /// Queue a chunk. If the disk thread has failed, returns its error.
     pub async fn write(&mut self, chunk: Vec<u8>) -> io::Result<()> {
         if self.pending.is_empty() && chunk.len() >= BATCH {
@@ -301,7 +381,7 @@ impl Sink {
 
     /// Wait for every chunk to be written, then set the length. The file is
     /// not synced: the caller verifies the digest first, then syncs.
-    pub async fn finish(mut self) -> io::Result<Written> {
+    pub async fn finish(mut self) -> io::Result<T> {
         if !self.pending.is_empty() {
             let rest = std::mem::take(&mut self.pending);
             self.hand_over(rest).await?;

@@ -54,9 +54,6 @@ const LINGER: Duration = Duration::from_secs(2);
 /// The default chunk size: 256 KiB (see the benchmark in the README).
 pub const DEFAULT_CHUNK: usize = 256 * 1024;
 
-/// The slide's chunk size: `f.read(1024*16)`.
-pub const SLIDE_CHUNK: usize = 16 * 1024;
-
 /// Where the transcript goes: one call per line.
 pub use common::cli::Transcript;
 
@@ -755,8 +752,10 @@ fn describe(frame: &Incoming) -> String {
     }
 }
 
-/// The slide's server: every connection receives the bytes of `file` in
-/// chunks of `chunk` bytes, then is closed. No framing, no login, no digest:
+/// The slide's server: every connection receives the bytes of `file`, then
+/// is closed. The slide sends 16 KiB at a time, but a TCP stream has no
+/// chunks the client could see: this reads and sends 256 KiB at a time,
+/// a plain copy. No framing, no login, no digest:
 /// for compatibility with the slide's client only. A client that stops
 /// reading for `limits.timeout` is dropped; one over the connection cap
 /// receives nothing (the slide's client would save any message as the
@@ -764,7 +763,6 @@ fn describe(frame: &Incoming) -> String {
 pub async fn run_raw(
     listener: TcpListener,
     file: PathBuf,
-    chunk: usize,
     limits: &Limits,
     transcript: Option<Transcript>,
     shutdown: CancellationToken,
@@ -783,7 +781,7 @@ pub async fn run_raw(
             };
             say(&format!("Conectado por: {peer}"));
             tokio::select! {
-                sent = send_raw(stream, &file, chunk) => match sent {
+                sent = send_raw(stream, &file) => match sent {
                     Ok(bytes) => {
                         debug!(%peer, bytes, "raw file sent");
                         say("Envio completo");
@@ -800,11 +798,11 @@ pub async fn run_raw(
 
 /// Send the file's bytes as they are. A write the client leaves unread
 /// fails after the timeout ([`Admitted`] sees to it).
-async fn send_raw(mut stream: Socket, path: &std::path::Path, chunk: usize) -> io::Result<u64> {
+async fn send_raw(mut stream: Socket, path: &std::path::Path) -> io::Result<u64> {
     let file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     // The raw protocol has no frames: plain bytes.
-    let mut source = disk::spawn_source(file, 0, len, chunk, false);
+    let mut source = disk::spawn_source(file, 0, len, disk::BATCH, false);
     let mut sent = 0;
     while let Some(batch) = source.next().await {
         let batch = batch?;

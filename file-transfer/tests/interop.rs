@@ -108,18 +108,44 @@ fn our_raw_client_receives_the_file_intact_from_the_slides_server() {
         &["get", "--raw", "FT_teste.xlsx", "FT_arquivo_recebido.xlsx"],
         "",
     ));
+    // A plain copy: the size, no digest unless asked for.
     assert_eq!(
         lines,
         [format!(
-            "received FT_arquivo_recebido.xlsx: {} bytes, sha256 {}",
-            data.len(),
-            sha256_hex(&data)
+            "received FT_arquivo_recebido.xlsx: {} bytes",
+            data.len()
         )]
     );
     let got = std::fs::read(here.path().join("FT_arquivo_recebido.xlsx")).expect("read");
     assert!(got == data);
     python.line_containing("Conectado por:");
     python.expect_line("Envio completo");
+}
+
+#[test]
+fn our_raw_client_shows_the_sha256_of_what_arrived_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = content(654_321, 5);
+    let source = dir.path().join("teste.xlsx");
+    std::fs::write(&source, &data).expect("write");
+    let mut python = spawn_python(SLIDE_SERVER, &[source.to_str().expect("utf-8")]);
+    let addr = python.wait_listening().to_owned();
+    let here = tempfile::tempdir().expect("tempdir");
+    let lines = ok(run_client(
+        &addr,
+        here.path(),
+        &["get", "--raw", "--sha256", "FT_teste.xlsx", "copia.xlsx"],
+        "",
+    ));
+    assert_eq!(
+        lines,
+        [format!(
+            "received copia.xlsx: {} bytes, sha256 {}",
+            data.len(),
+            sha256_hex(&data)
+        )]
+    );
+    assert!(std::fs::read(here.path().join("copia.xlsx")).expect("read") == data);
 }
 
 #[test]

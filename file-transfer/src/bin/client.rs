@@ -65,6 +65,10 @@ enum Command {
         /// (NAME is then only the default DEST).
         #[arg(long, conflicts_with = "resume")]
         raw: bool,
+        /// With --raw: also compute and show the SHA-256 of what arrived, to
+        /// compare with the server's file (our protocol always checks it).
+        #[arg(long, requires = "raw")]
+        sha256: bool,
     },
     /// Upload FILE as NAME (default: FILE's own name).
     Put {
@@ -175,15 +179,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         name,
         dest,
         raw: true,
+        sha256,
         ..
     } = &args.command
     {
         let dest = client::destination(name, dest.as_deref())?;
-        let (size, digest) = client::get_raw(&args.connect, &dest, timeout, &bar).await?;
+        let (size, digest) = client::get_raw(&args.connect, &dest, timeout, *sha256, &bar).await?;
+        let digest = digest.map_or(String::new(), |d| format!(", sha256 {}", hex(&d)));
         print_line(&format!(
-            "received {}: {size} bytes, sha256 {}",
-            dest.display(),
-            hex(&digest)
+            "received {}: {size} bytes{digest}",
+            dest.display()
         ));
         eprintln!(
             "note: the raw protocol has no size and no digest: a cut transfer looks complete"

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use common::cli::{print_line, shutdown_on_signals, stdout_transcript};
 use common::serve::LimitFlags;
 use file_transfer::auth::{self, Accounts, Credentials};
-use file_transfer::server::{self, DEFAULT_CHUNK, SLIDE_CHUNK, ServerConfig};
+use file_transfer::server::{self, DEFAULT_CHUNK, ServerConfig};
 use file_transfer::store::Store;
 use file_transfer::{DEFAULT_USER, PASSWORD_ENV, parse_size, prompt_password};
 use std::path::{Path, PathBuf};
@@ -62,8 +62,8 @@ struct Args {
     #[arg(long, value_parser = parse_size, default_value = "1TiB", value_name = "SIZE")]
     max_size: u64,
     /// The slide's server instead: send FILE to every client, then close
-    /// (no framing, no login, 16 KiB chunks unless --chunk).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["root", "accounts"])]
+    /// (no framing, no login: a plain copy, 256 KiB at a time).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["root", "accounts", "chunk"])]
     raw: Option<PathBuf>,
     /// Do not print the transcript (connections and transfers) on stdout.
     #[arg(long)]
@@ -199,8 +199,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
         let listener = bind(&args.listen).await?;
         print_line(&format!("listening on {}", listener.local_addr()?));
-        let chunk = args.chunk.unwrap_or(SLIDE_CHUNK);
-        server::run_raw(listener, file, chunk, &limits, transcript, shutdown).await?;
+        server::run_raw(listener, file, &limits, transcript, shutdown).await?;
         return Ok(());
     }
 

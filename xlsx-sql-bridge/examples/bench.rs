@@ -1,39 +1,64 @@
-//! Rows per second, converting a 200,000-row × 8-column workbook: end to
-//! end through both services, `--offline`, and pandas doing the paper's
-//! conversion on the same file.
+//! Rows per second turned into a MySQL script, ours against pandas, as users
+//! run both.
 //!
 //! ```text
 //! cargo run --release -p xlsx-sql-bridge --example xlsx-sql-bridge-bench
 //! cargo run --release -p xlsx-sql-bridge --example xlsx-sql-bridge-bench -- --rows 50000 --runs 5
 //! ```
 //!
-//! The services run in this process (the library's `front::run` and
-//! `converter::run` on ports the system chooses) and still talk HTTP to each
-//! other; the client is the library's, writing the script to a sink. Each
-//! figure is the best of `--runs` (default 3). The pandas figure runs
-//! `pandas.read_excel` (openpyxl) and builds one `INSERT` per row with the
-//! paper's rules; it is skipped if pandas is not installed.
+//! What runs:
+//! - the converter and the front as two processes of the server binary
+//!   (`--role converter`, then `--role front --converter-url ...`), every
+//!   other flag at its default (the REST transcript on stderr, one
+//!   conversion slot per core, a 10 s queue), on ports the system picks;
+//!   `XLSX_SQL_BRIDGE_SERVER` replaces the binary, as in the tests;
+//! - the library's `Client` uploads through the front and reads the script
+//!   as it streams back: one conversion of a `--rows` workbook (default
+//!   200,000 rows × 8 columns), then `--conversions` at once (default 50) of
+//!   a `--small-rows` workbook (default 10,000 rows), which the converter's
+//!   slots take in turn; the figure is every row of all of them over the
+//!   time until the last script has arrived;
+//! - `xlsx-sql-bridge-client --offline` (the binary, `XLSX_SQL_BRIDGE_CLIENT`
+//!   replaces it) on the large workbook, its stdout read through a pipe;
+//! - pandas, the paper's conversion (`read_excel` with openpyxl, then one
+//!   `INSERT` per row): the large workbook in one process, and the small
+//!   one `--conversions` times over a pool of one process per core.
+//!
+//! Every script is compared byte for byte with the one the library writes
+//! for that workbook before the timing starts; pandas must report every row.
+//! Each figure is the best of `--runs` (default 3); `ours/pandas` is the
+//! ratio of rows per second. pandas is skipped, with a line saying so, if it
+//! cannot be imported.
 
+use anyhow::{Context as _, bail, ensure};
+use common::testing::{Launcher, Program, built_binary, has_python_module};
 use rust_xlsxwriter::{Format, Workbook};
+use std::io::Read as _;
+use std::path::Path;
+use std::pin::Pin;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 use xlsx_sql_bridge::client::{Client, convert_offline};
 use xlsx_sql_bridge::convert::Options;
-use xlsx_sql_bridge::converter::{self, ConverterConfig};
-use xlsx_sql_bridge::front::{self, FrontConfig};
+
+const PACKAGE: &str = "xlsx-sql-bridge";
 
 fn arg(name: &str, default: u32) -> anyhow::Result<u32> {
-    Ok(std::env::args()
+    let value = std::env::args()
         .skip_while(|a| a != name)
         .nth(1)
         .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(default))
+        .transpose()
+        .with_context(|| format!("{name} takes a whole number"))?
+        .unwrap_or(default);
+    ensure!(value > 0, "{name} must be at least 1");
+    Ok(value)
 }
 
-/// The benchmark's workbook: id, unique text, decimal, integer, date-time,
-/// boolean, repeated text, text.
+/// id, unique text, decimal, integer, date-time, boolean, repeated text,
+/// text: what a sales sheet holds.
 fn workbook(rows: u32) -> anyhow::Result<Vec<u8>> {
     let mut workbook = Workbook::new();
     let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
@@ -49,8 +74,8 @@ fn workbook(rows: u32) -> anyhow::Result<Vec<u8>> {
         "Categoria",
         "Nota",
     ];
-    for (c, title) in header.iter().enumerate() {
-        ws.write_string(0, c as u16, *title)?;
+    for (c, title) in (0u16..).zip(header) {
+        ws.write_string(0, c, title)?;
     }
     let categories = ["livros", "música", "jogos", "casa", "jardim"];
     for i in 0..rows {
@@ -67,25 +92,160 @@ fn workbook(rows: u32) -> anyhow::Result<Vec<u8>> {
     Ok(workbook.save_to_buffer()?)
 }
 
-/// The best time of `runs` runs of `f`.
-fn best<F: FnMut() -> anyhow::Result<()>>(runs: u32, mut f: F) -> anyhow::Result<Duration> {
+/// A workbook on disk with the script it must become.
+struct Case {
+    rows: u32,
+    path: std::path::PathBuf,
+    size: usize,
+    script: Arc<[u8]>,
+}
+
+impl Case {
+    fn new(dir: &Path, file: &str, rows: u32) -> anyhow::Result<Self> {
+        let bytes = workbook(rows)?;
+        let path = dir.join(file);
+        std::fs::write(&path, &bytes)?;
+        let (script, _) = convert_offline(
+            &path,
+            file,
+            &Options::default(),
+            &Default::default(),
+            Vec::new(),
+        )?;
+        Ok(Self {
+            rows,
+            path,
+            size: bytes.len(),
+            script: script.into(),
+        })
+    }
+
+    fn name(&self) -> &str {
+        self.path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    }
+}
+
+/// Compares what it is given with the expected script as it arrives, so
+/// that checking a 37 MiB answer costs a `memcmp`, not a copy.
+struct Expect {
+    script: Arc<[u8]>,
+    seen: usize,
+    same: bool,
+}
+
+impl Expect {
+    fn new(script: &Arc<[u8]>) -> Self {
+        Self {
+            script: Arc::clone(script),
+            seen: 0,
+            same: true,
+        }
+    }
+
+    fn feed(&mut self, piece: &[u8]) {
+        let end = self.seen + piece.len();
+        self.same &= self.script.get(self.seen..end) == Some(piece);
+        self.seen = end;
+    }
+
+    fn check(&self, what: &str) -> anyhow::Result<()> {
+        ensure!(
+            self.same && self.seen == self.script.len(),
+            "{what}: the script differs from the library's ({} bytes, expected {})",
+            self.seen,
+            self.script.len()
+        );
+        Ok(())
+    }
+}
+
+impl tokio::io::AsyncWrite for Expect {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.get_mut().feed(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The best of `runs` timings of `f`.
+async fn best<F, Fut>(runs: u32, mut f: F) -> anyhow::Result<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let mut best = Duration::MAX;
     for _ in 0..runs {
         let start = Instant::now();
-        f()?;
+        f().await?;
         best = best.min(start.elapsed());
     }
     Ok(best)
 }
 
+/// `count` uploads of `case` at once through the front, each script checked.
+async fn upload_at_once(client: &Client, case: &Arc<Case>, count: u32) -> anyhow::Result<()> {
+    let uploads = (0..count).map(|_| {
+        let client = client.clone();
+        let case = Arc::clone(case);
+        tokio::spawn(async move {
+            let mut expect = Expect::new(&case.script);
+            client
+                .convert(&case.path, case.name(), &Options::default(), &mut expect)
+                .await?;
+            expect.check("end to end")
+        })
+    });
+    for upload in futures_util::future::join_all(uploads).await {
+        upload??;
+    }
+    Ok(())
+}
+
+/// One `--offline` conversion by the client binary, its stdout checked as a
+/// pipe reader (`| mysql`) would receive it.
+fn offline(client: &Launcher, case: &Case) -> anyhow::Result<()> {
+    let path = case.path.to_str().context("the workbook's path")?;
+    let mut child = client
+        .command(&["--offline", path])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot start the client")?;
+    let mut stdout = child.stdout.take().context("the client's stdout")?;
+    let mut expect = Expect::new(&case.script);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match stdout.read(&mut buf)? {
+            0 => break,
+            n => expect.feed(&buf[..n]),
+        }
+    }
+    let status = child.wait()?;
+    ensure!(status.success(), "the client --offline failed: {status}");
+    expect.check("--offline")
+}
+
+/// pandas doing the paper's conversion `jobs` times over `processes`
+/// processes (forked after the import, so the import is not timed); prints
+/// the rows written and the best time.
 const PANDAS: &str = r#"
-import sys, time
-try:
-    import pandas as pd
-except ImportError:
-    print("missing")
-    sys.exit(0)
-path, runs = sys.argv[1], int(sys.argv[2])
+import multiprocessing, sys, time
+import pandas as pd
+
+path, jobs, processes, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 
 def literal(v):
     # The paper's rules: NULL for empty cells, numbers bare, text quoted.
@@ -97,9 +257,7 @@ def literal(v):
         return repr(v)
     return "'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
-best = None
-for _ in range(runs):
-    start = time.perf_counter()
+def convert(_):
     rows = 0
     with open("/dev/null", "w") as out:
         for sheet, df in pd.read_excel(path, sheet_name=None).items():
@@ -109,130 +267,161 @@ for _ in range(runs):
                 values = ", ".join(literal(v) for v in row)
                 out.write(f"INSERT INTO {table} ({columns}) VALUES ({values});\n")
                 rows += 1
+    return rows
+
+pool = multiprocessing.get_context("fork").Pool(processes) if processes > 1 else None
+best = None
+for _ in range(runs):
+    start = time.perf_counter()
+    rows = sum(pool.map(convert, range(jobs), chunksize=1) if pool else map(convert, range(jobs)))
     took = time.perf_counter() - start
     best = took if best is None else min(best, took)
 print(rows, best)
 "#;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let rows = arg("--rows", 200_000)?;
-    let runs = arg("--runs", 3)?;
-    eprintln!("building a {rows}-row × 8-column workbook...");
-    let bytes = workbook(rows)?;
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("vendas.xlsx");
-    std::fs::write(&path, &bytes)?;
-    println!(
-        "workbook: {rows} rows × 8 columns, {:.1} MiB (.xlsx); best of {runs} runs",
-        bytes.len() as f64 / 1048576.0
-    );
-
-    // Both services in this process, talking HTTP on loopback.
-    let shutdown = CancellationToken::new();
-    let converter_listener = TcpListener::bind("127.0.0.1:0").await?;
-    let converter_url = format!("http://{}", converter_listener.local_addr()?);
-    let front_listener = TcpListener::bind("127.0.0.1:0").await?;
-    let front_url = format!("http://{}", front_listener.local_addr()?);
-    let services = tokio::spawn({
-        let shutdown = shutdown.clone();
-        async move {
-            tokio::try_join!(
-                converter::run(
-                    converter_listener,
-                    ConverterConfig::default(),
-                    shutdown.clone()
-                ),
-                front::run(
-                    front_listener,
-                    FrontConfig {
-                        converter_url,
-                        ..FrontConfig::default()
-                    },
-                    shutdown.clone(),
-                ),
-            )
-        }
-    });
-
-    let client = Client::new(&front_url)?;
-    let options = Options::default();
-    let mut end_to_end = Duration::MAX;
-    let mut script_bytes = 0;
-    for _ in 0..runs {
-        let start = Instant::now();
-        script_bytes = client
-            .convert(&path, "vendas.xlsx", &options, &mut tokio::io::sink())
-            .await?
-            .bytes;
-        end_to_end = end_to_end.min(start.elapsed());
-    }
-    shutdown.cancel();
-    services.await??;
-
-    let offline = best(runs, || {
-        convert_offline(
-            &path,
-            "vendas.xlsx",
-            &options,
-            &Default::default(),
-            std::io::sink(),
-        )?;
-        Ok(())
-    })?;
-
-    let rate = |d: Duration| f64::from(rows) / d.as_secs_f64();
-    println!(
-        "script: {:.1} MiB, one INSERT per row",
-        script_bytes as f64 / 1048576.0
-    );
-    println!("{:<46} {:>9} {:>12}", "", "seconds", "rows/s");
-    println!(
-        "{:<46} {:>9.2} {:>12.0}",
-        "end to end (client -> front -> converter)",
-        end_to_end.as_secs_f64(),
-        rate(end_to_end)
-    );
-    println!(
-        "{:<46} {:>9.2} {:>12.0}",
-        "--offline (same code, no HTTP)",
-        offline.as_secs_f64(),
-        rate(offline)
-    );
-
-    let pandas = std::process::Command::new("python3")
+/// pandas's best time for `jobs` conversions of `case`, or why there is none.
+fn pandas(case: &Case, jobs: u32, processes: usize, runs: u32) -> anyhow::Result<Duration> {
+    let path = case.path.to_str().context("the workbook's path")?;
+    let out = std::process::Command::new("python3")
         .args([
             "-c",
             PANDAS,
-            path.to_str().unwrap_or_default(),
+            path,
+            &jobs.to_string(),
+            &processes.to_string(),
             &runs.to_string(),
         ])
-        .output();
-    match pandas {
-        Ok(out) if out.status.success() => {
-            let text = String::from_utf8_lossy(&out.stdout);
-            let mut fields = text.split_whitespace();
-            match (
-                fields.next(),
-                fields.next().and_then(|s| s.parse::<f64>().ok()),
-            ) {
-                (Some("missing"), _) => {
-                    println!("pandas: not installed (pip install pandas openpyxl)")
-                }
-                (Some(n), Some(seconds)) => println!(
-                    "{:<46} {:>9.2} {:>12.0}",
-                    format!("pandas read_excel + INSERTs ({n} rows)"),
-                    seconds,
-                    f64::from(rows) / seconds
-                ),
-                _ => println!("pandas: unexpected output {text:?}"),
-            }
-        }
-        Ok(out) => println!(
-            "pandas failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(e) => println!("python3 not found: {e}"),
+        .stderr(Stdio::inherit())
+        .output()
+        .context("python3")?;
+    ensure!(out.status.success(), "pandas failed: {}", out.status);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split_whitespace();
+    let (Some(rows), Some(seconds)) = (
+        fields.next().and_then(|s| s.parse::<u64>().ok()),
+        fields.next().and_then(|s| s.parse::<f64>().ok()),
+    ) else {
+        bail!("pandas: unexpected output {text:?}");
+    };
+    let expected = u64::from(case.rows) * u64::from(jobs);
+    ensure!(rows == expected, "pandas wrote {rows} rows, not {expected}");
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Prints one row of the table: seconds, rows/s and, when pandas ran, the
+/// ratio of rows per second.
+fn report(what: &str, rows: u64, took: Duration, pandas: Option<Duration>) {
+    let rate = |d: Duration| rows as f64 / d.as_secs_f64();
+    let ratio = pandas.map_or_else(
+        || "—".to_owned(),
+        |p| format!("{:.1}×", rate(took) / rate(p)),
+    );
+    println!(
+        "  {what:<44} {:>8.2} {:>10.0} {ratio:>12}",
+        took.as_secs_f64(),
+        rate(took)
+    );
+}
+
+/// One service (`role`) of the server, with default flags but for a free
+/// port and `more`; its transcript is read as it comes (stderr, kept by
+/// `Program`; stdout has only the `listening on` line).
+fn start(server: &Launcher, role: &str, more: &[&str]) -> Program {
+    let mut args = vec!["--role", role, "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(more);
+    let program = server.start_server(&args);
+    program.discard_stdout();
+    program
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let rows = arg("--rows", 200_000)?;
+    let small_rows = arg("--small-rows", 10_000)?;
+    let conversions = arg("--conversions", 50)?;
+    let runs = arg("--runs", 3)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let server = Launcher::new(
+        "XLSX_SQL_BRIDGE_SERVER",
+        built_binary(PACKAGE, "xlsx-sql-bridge-server"),
+    );
+    let client_binary = Launcher::new(
+        "XLSX_SQL_BRIDGE_CLIENT",
+        built_binary(PACKAGE, "xlsx-sql-bridge-client"),
+    );
+
+    eprintln!("building the workbooks and their scripts...");
+    let dir = tempfile::tempdir()?;
+    let large = Arc::new(Case::new(dir.path(), "vendas.xlsx", rows)?);
+    let small = Arc::new(Case::new(dir.path(), "vendas-small.xlsx", small_rows)?);
+    println!(
+        "workbooks: {rows} rows × 8 columns ({:.1} MiB .xlsx, {:.1} MiB script) and \
+         {small_rows} rows ({:.2} MiB); best of {runs} runs, {cores} cores",
+        large.size as f64 / 1048576.0,
+        large.script.len() as f64 / 1048576.0,
+        small.size as f64 / 1048576.0,
+    );
+
+    let converter = start(&server, "converter", &[]);
+    let converter_url = format!("http://{}", converter.addr());
+    let front = start(&server, "front", &["--converter-url", &converter_url]);
+    let client = Client::new(&format!("http://{}", front.addr()))?;
+
+    let one = best(runs, || upload_at_once(&client, &large, 1)).await?;
+    let many = best(runs, || upload_at_once(&client, &small, conversions)).await?;
+    let offline_time = best(runs, || async { offline(&client_binary, &large) }).await?;
+    drop(front);
+    drop(converter);
+
+    let (pandas_one, pandas_many) = if has_python_module("pandas") && has_python_module("openpyxl")
+    {
+        eprintln!("pandas...");
+        (
+            Some(pandas(&large, 1, 1, runs)?),
+            Some(pandas(&small, conversions, cores, runs)?),
+        )
+    } else {
+        println!("pandas: not installed (pip install pandas openpyxl); no ratios");
+        (None, None)
+    };
+
+    println!(
+        "  {:<44} {:>8} {:>10} {:>12}",
+        "", "seconds", "rows/s", "ours/pandas"
+    );
+    println!("1 conversion of {rows} rows");
+    let large_rows = u64::from(rows);
+    report(
+        "end to end (client -> front -> converter)",
+        large_rows,
+        one,
+        pandas_one,
+    );
+    report(
+        "--offline (the client binary)",
+        large_rows,
+        offline_time,
+        pandas_one,
+    );
+    if let Some(p) = pandas_one {
+        report("pandas read_excel + INSERTs", large_rows, p, None);
+    }
+    println!("{conversions} conversions at once of {small_rows} rows");
+    let small_rows = u64::from(small_rows) * u64::from(conversions);
+    report(
+        "end to end (client -> front -> converter)",
+        small_rows,
+        many,
+        pandas_many,
+    );
+    if let Some(p) = pandas_many {
+        report(
+            &format!("pandas, a pool of {cores} processes"),
+            small_rows,
+            p,
+            None,
+        );
     }
     Ok(())
 }

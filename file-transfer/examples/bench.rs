@@ -373,6 +373,26 @@ async fn get_all(
     .await
 }
 
+/// Wait until something listens on 127.0.0.1:`port`, as `/proc/net/tcp`
+/// shows (a test connection would take the one `socat` accepts).
+fn wait_for_listener(port: u16) -> anyhow::Result<()> {
+    // `0100007F:PORT ... 0A`: local address 127.0.0.1, state LISTEN.
+    let local = format!("0100007F:{port:04X}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let table = std::fs::read_to_string("/proc/net/tcp")?;
+        let listening = table.lines().any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.get(1) == Some(&local.as_str()) && fields.get(3) == Some(&"0A")
+        });
+        if listening {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    anyhow::bail!("socat did not listen on port {port} within 10 s")
+}
+
 /// True if `socat -V` runs (it has no `--version`).
 fn has_socat() -> bool {
     Command::new("socat")
@@ -393,6 +413,9 @@ fn socat_copy(source: &Path, dest: &Path) -> anyhow::Result<f64> {
         .arg(format!("FILE:{}", source.display()))
         .arg(format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr"))
         .spawn()?;
+    // Start the clock once the server listens, or the client's connection
+    // retries (10 ms apart) would count against the ceiling.
+    wait_for_listener(port)?;
     let start = Instant::now();
     let status = Command::new("socat")
         .args(block)

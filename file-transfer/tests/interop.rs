@@ -8,7 +8,7 @@
 
 mod support;
 
-use support::testing::{run_python, spawn_python};
+use support::testing::{Program, run_python, spawn_python};
 use support::{PASSWORD, content, cutting_relay, ok, run_client, server, sha256_hex};
 
 /// Slide "File Transfer - Exercício de implementação", Server.py.
@@ -93,17 +93,24 @@ fn the_slides_client_receives_the_file_intact_from_our_raw_server() {
     ours.expect_line("Conexão fechada");
 }
 
+/// The slides' `Server.py`, listening, sending `data` to each client (its
+/// file lives in the returned directory).
+fn slides_server_sending(data: &[u8]) -> (tempfile::TempDir, Program) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = dir.path().join("teste.xlsx");
+    std::fs::write(&source, data).expect("write");
+    let mut python = spawn_python(SLIDE_SERVER, &[source.to_str().expect("utf-8")]);
+    python.wait_listening();
+    (dir, python)
+}
+
 #[test]
 fn our_raw_client_receives_the_file_intact_from_the_slides_server() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let data = content(777_777, 2);
-    let source = dir.path().join("teste.xlsx");
-    std::fs::write(&source, &data).expect("write");
-    let mut python = spawn_python(SLIDE_SERVER, &[source.to_str().expect("utf-8")]);
-    let addr = python.wait_listening().to_owned();
+    let (_dir, mut python) = slides_server_sending(&data);
     let here = tempfile::tempdir().expect("tempdir");
     let lines = ok(run_client(
-        &addr,
+        python.addr(),
         here.path(),
         &["get", "--raw", "FT_teste.xlsx", "FT_arquivo_recebido.xlsx"],
         "",
@@ -124,15 +131,11 @@ fn our_raw_client_receives_the_file_intact_from_the_slides_server() {
 
 #[test]
 fn our_raw_client_shows_the_sha256_of_what_arrived_when_asked() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let data = content(654_321, 5);
-    let source = dir.path().join("teste.xlsx");
-    std::fs::write(&source, &data).expect("write");
-    let mut python = spawn_python(SLIDE_SERVER, &[source.to_str().expect("utf-8")]);
-    let addr = python.wait_listening().to_owned();
+    let (_dir, python) = slides_server_sending(&data);
     let here = tempfile::tempdir().expect("tempdir");
     let lines = ok(run_client(
-        &addr,
+        python.addr(),
         here.path(),
         &["get", "--raw", "--sha256", "FT_teste.xlsx", "copia.xlsx"],
         "",

@@ -17,6 +17,12 @@
 //! long each run lasts (default 3). The last rows are what the transcript
 //! costs, and how many times Python's rate ours is. As in the tests,
 //! `WEBSOCKET_ADDER_SERVER` may name another server to measure.
+//!
+//! The ceiling: the same load as plain TCP round trips (8 bytes out, 8
+//! back, no WebSocket, no arithmetic) against a minimal tokio echo server,
+//! this program started again as a separate process with `--echo-server`.
+//! No server of any protocol answers more round trips than that here, with
+//! a client sharing the two cores.
 
 use common::testing::{Launcher, built_binary, cpu_time};
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -29,6 +35,9 @@ const CONNECTIONS: [usize; 2] = [1, 50];
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    if std::env::args().any(|a| a == "--echo-server") {
+        return echo_server().await;
+    }
     let seconds: u64 = std::env::args()
         .skip_while(|a| a != "--seconds")
         .nth(1)
@@ -99,6 +108,8 @@ async fn main() -> anyhow::Result<()> {
             None
         }
     };
+    let ceiling = echo_ceiling(duration).await?;
+    print_row("ceiling: plain TCP echo (8 bytes)", &ceiling);
     let cost = |i: usize| 100.0 * (1.0 - ours[0][i] / ours[1][i]);
     let extra = |i: usize| 100.0 * (cpu[0][i] / cpu[1][i] - 1.0);
     println!(
@@ -118,6 +129,13 @@ async fn main() -> anyhow::Result<()> {
             extra(1)
         );
     }
+    let share = |i: usize| 100.0 * ours[0][i] / ceiling[i];
+    println!(
+        "{:<40}{:>13.0}%{:>15.0}%",
+        "ours (transcript on) / ceiling",
+        share(0),
+        share(1)
+    );
     if let Some(python) = python {
         let ratio = |i: usize| ours[0][i] / python[i];
         println!(
@@ -203,6 +221,77 @@ fn expected_sum(i: u64, j: u64) -> String {
     }
     let digits = format!("{frac:03}");
     format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+/// `--echo-server`: the ceiling's server, every byte read written back.
+async fn echo_server() -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("listening on {}", listener.local_addr()?);
+    loop {
+        let (mut stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        tokio::spawn(async move {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                if stream.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
+
+/// Round trips per second against the echo server, at 1 and 50
+/// connections, best of three.
+async fn echo_ceiling(duration: Duration) -> anyhow::Result<Vec<f64>> {
+    let server = Launcher::fixed(std::env::current_exe()?).start_server(&["--echo-server"]);
+    let addr = server.addr().to_owned();
+    let mut rates = Vec::new();
+    for connections in CONNECTIONS {
+        let mut best: f64 = 0.0;
+        for _ in 0..3 {
+            best = best.max(echo_round_trips(&addr, connections, duration).await?);
+        }
+        rates.push(best);
+    }
+    Ok(rates)
+}
+
+async fn echo_round_trips(
+    addr: &str,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut streams = Vec::new();
+    for _ in 0..connections {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        streams.push(stream);
+    }
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut clients = tokio::task::JoinSet::new();
+    for mut stream in streams {
+        clients.spawn(async move {
+            let mut count = 0u64;
+            let mut reply = [0u8; 8];
+            while Instant::now() < deadline {
+                let message = count.to_le_bytes();
+                stream.write_all(&message).await?;
+                stream.read_exact(&mut reply).await?;
+                anyhow::ensure!(reply == message, "the echo differs");
+                count += 1;
+            }
+            Ok(count)
+        });
+    }
+    let mut total = 0;
+    while let Some(done) = clients.join_next().await {
+        total += done??;
+    }
+    Ok(total as f64 / start.elapsed().as_secs_f64())
 }
 
 /// `python3 python/adder_server.py 0`, stopped when dropped.

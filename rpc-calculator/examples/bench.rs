@@ -10,10 +10,11 @@
 //! started as a separate process with its default flags, its transcript (one
 //! line per call) read as fast as it comes; Python's runs as a child process
 //! when `python3` is present. The same Rust clients drive both, so the
-//! figures compare servers. Every call is `add(a, b)` with a different `a`,
-//! and every result is checked. The last section starts a second server
-//! with `--quiet` and shows what the transcript costs (best of three runs
-//! each). `--seconds N` sets how long each measurement lasts (default 3). As
+//! figures compare servers, and the XML-RPC rows end with ours / Python at 1
+//! and 50 clients. Every call is `add(a, b)` with a different `a`, and
+//! every result is checked; every figure is the best of three runs. The
+//! last section starts a second server with `--quiet` and shows what the
+//! transcript costs. `--seconds N` sets how long each measurement lasts (default 3). As
 //! in the tests, `RPC_CALCULATOR_SERVER` may name another server to measure.
 
 use common::number::{Number, Operation};
@@ -64,54 +65,53 @@ async fn main() -> anyhow::Result<()> {
     let addr = ours.addr().to_owned();
     let python = PythonServer::start();
 
-    println!("calls per second over loopback ({seconds} s each, every result checked)");
+    println!("calls per second over loopback (best of 3 × {seconds} s, every result checked)");
     let http = url_for(Transport::Http, &addr);
     let ws = url_for(Transport::Ws, &addr);
     let xml = url_for(Transport::Xml, &addr);
 
-    let rate = json_rpc(duration, 1, 1, || async {
-        Ok(jsonrpsee_http_client::HttpClientBuilder::default().build(&http)?)
-    })
-    .await?;
+    let http_client =
+        || async { Ok(jsonrpsee_http_client::HttpClientBuilder::default().build(&http)?) };
+    let ws_client = || async {
+        Ok(jsonrpsee_ws_client::WsClientBuilder::default()
+            .build(&ws)
+            .await?)
+    };
+    let rate = best_of_three(|| json_rpc(duration, 1, 1, http_client)).await?;
     row("JSON-RPC, one keep-alive HTTP connection", rate);
-    let rate = json_rpc(duration, 1, 1, || async {
-        Ok(jsonrpsee_ws_client::WsClientBuilder::default()
-            .build(&ws)
-            .await?)
-    })
-    .await?;
+    let rate = best_of_three(|| json_rpc(duration, 1, 1, ws_client)).await?;
     row("JSON-RPC, one WebSocket, one call at a time", rate);
-    let rate = json_rpc(duration, 1, CLIENTS, || async {
-        Ok(jsonrpsee_ws_client::WsClientBuilder::default()
-            .max_concurrent_requests(CLIENTS)
-            .build(&ws)
-            .await?)
+    let rate = best_of_three(|| {
+        json_rpc(duration, 1, CLIENTS, || async {
+            Ok(jsonrpsee_ws_client::WsClientBuilder::default()
+                .max_concurrent_requests(CLIENTS)
+                .build(&ws)
+                .await?)
+        })
     })
     .await?;
     row("JSON-RPC, one WebSocket, 50 calls in flight", rate);
-    let rate = json_rpc(duration, CLIENTS, 1, || async {
-        Ok(jsonrpsee_http_client::HttpClientBuilder::default().build(&http)?)
-    })
-    .await?;
+    let rate = best_of_three(|| json_rpc(duration, CLIENTS, 1, http_client)).await?;
     row("JSON-RPC, 50 HTTP clients", rate);
-    let rate = json_rpc(duration, CLIENTS, 1, || async {
-        Ok(jsonrpsee_ws_client::WsClientBuilder::default()
-            .build(&ws)
-            .await?)
-    })
-    .await?;
+    let rate = best_of_three(|| json_rpc(duration, CLIENTS, 1, ws_client)).await?;
     row("JSON-RPC, 50 WebSocket clients", rate);
-    let ours_one = xml_rpc(duration, 1, &xml).await?;
+    let ours_one = best_of_three(|| xml_rpc(duration, 1, &xml)).await?;
     xml_row("XML-RPC, one keep-alive HTTP connection", ours_one);
-    let ours_fifty = xml_rpc(duration, CLIENTS, &xml).await?;
+    let ours_fifty = best_of_three(|| xml_rpc(duration, CLIENTS, &xml)).await?;
     xml_row("XML-RPC, 50 HTTP clients", ours_fifty);
     match &python {
         Some(python) => {
             let url = url_for(Transport::Xml, &python.addr);
-            let one = xml_rpc(duration, 1, &url).await?;
+            let one = best_of_three(|| xml_rpc(duration, 1, &url)).await?;
             xml_row("Python SimpleXMLRPCServer, one client", one);
-            let fifty = xml_rpc(duration, CLIENTS, &url).await?;
+            let fifty = best_of_three(|| xml_rpc(duration, CLIENTS, &url)).await?;
             xml_row("Python SimpleXMLRPCServer, 50 clients", fifty);
+            println!(
+                "  {:<48} {:>8.1}× {:>8.1}× (1 and 50 clients)",
+                "XML-RPC, ours / Python",
+                ours_one.0 / one.0,
+                ours_fifty.0 / fifty.0
+            );
         }
         None => println!("  (python3 not found: no SimpleXMLRPCServer figures)"),
     }
@@ -143,6 +143,38 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A measurement's rate, for [`best_of_three`].
+trait Rated {
+    fn rate(&self) -> f64;
+}
+
+impl Rated for f64 {
+    fn rate(&self) -> f64 {
+        *self
+    }
+}
+
+impl Rated for (f64, u64) {
+    fn rate(&self) -> f64 {
+        self.0
+    }
+}
+
+/// The fastest of three runs: other programs on the machine can only make
+/// a run slower.
+async fn best_of_three<R: Rated, Fut: Future<Output = anyhow::Result<R>>>(
+    mut run: impl FnMut() -> Fut,
+) -> anyhow::Result<R> {
+    let mut best = run().await?;
+    for _ in 1..3 {
+        let next = run().await?;
+        if next.rate() > best.rate() {
+            best = next;
+        }
+    }
+    Ok(best)
 }
 
 fn row(what: &str, rate: f64) {

@@ -173,7 +173,10 @@ impl Number {
         // `{:?}` prints the shortest text that reads back as the same f64
         // (with an exponent for very large or small values); every finite
         // double is inside the input bounds.
-        format!("{value:?}").parse()
+        let shortest = format!("{value:?}");
+        nearest_of_length(value, &shortest)
+            .unwrap_or(shortest)
+            .parse()
     }
 
     /// The nearest `f64` (for protocols whose numbers are doubles):
@@ -349,6 +352,34 @@ fn exponent_is_odd(n: &Number) -> bool {
 }
 
 /// log10(|digits × 10^-scale|), to about 15 digits: enough to estimate.
+/// The decimal of as many significant digits as `shortest` (the shortest
+/// text that reads back as `value`) that is nearest to `value`'s exact
+/// binary value, half to even. When two texts of that length read back as
+/// `value` and are equally near it, Rust's formatting and Python's `repr`
+/// may choose differently: 1668754529467071.25 is `1668754529467071.3` to
+/// Rust and `1668754529467071.2` to Python. This is Python's choice, so a
+/// fractional power is written as Python writes it. `None` if it would not
+/// read back as `value` (which the rounding rules out; checked anyway).
+fn nearest_of_length(value: f64, shortest: &str) -> Option<String> {
+    let mantissa = shortest
+        .trim_start_matches('-')
+        .split(['e', 'E'])
+        .next()
+        .unwrap_or_default();
+    let digits = mantissa
+        .replace('.', "")
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .len();
+    let precision = std::num::NonZeroU64::new(u64::try_from(digits).ok()?)?;
+    let exact = BigDecimal::try_from(value).ok()?;
+    let (int, scale) = exact
+        .with_precision_round(precision, bigdecimal::RoundingMode::HalfEven)
+        .into_bigint_and_exponent();
+    let text = format!("{int}e{}", -scale);
+    (text.parse::<f64>().ok() == Some(value)).then_some(text)
+}
+
 fn log10_abs(digits: &BigInt, scale: i64) -> f64 {
     let text = digits.magnitude().to_string();
     let lead = text.len().min(17);
@@ -1045,6 +1076,19 @@ mod tests {
         assert_eq!(
             Number::from_f64(5e-324).expect("finite").to_string(),
             "5e-324"
+        );
+        // Two 17-digit texts read back as 1668754529467071.25 and are
+        // equally near it: Python's repr takes the even one.
+        assert_eq!(
+            Number::from_f64(1_668_754_529_467_071.0 + 0.25)
+                .expect("finite")
+                .to_string(),
+            "1668754529467071.2"
+        );
+        assert_eq!(Number::from_f64(-0.0).expect("finite").to_string(), "0");
+        assert_eq!(
+            Number::from_f64(-2.5e-7).expect("finite").to_string(),
+            "-2.5e-7"
         );
         assert!(Number::from_f64(f64::NAN).is_err());
         assert!(Number::from_f64(f64::INFINITY).is_err());

@@ -351,7 +351,6 @@ fn exponent_is_odd(n: &Number) -> bool {
     scale == 0 && digits.magnitude().bit(0)
 }
 
-/// log10(|digits × 10^-scale|), to about 15 digits: enough to estimate.
 /// The decimal of as many significant digits as `shortest` (the shortest
 /// text that reads back as `value`) that is nearest to `value`'s exact
 /// binary value, half to even. When two texts of that length read back as
@@ -380,6 +379,7 @@ fn nearest_of_length(value: f64, shortest: &str) -> Option<String> {
     (text.parse::<f64>().ok() == Some(value)).then_some(text)
 }
 
+/// log10(|digits × 10^-scale|), to about 15 digits: enough to estimate.
 fn log10_abs(digits: &BigInt, scale: i64) -> f64 {
     let text = digits.magnitude().to_string();
     let lead = text.len().min(17);

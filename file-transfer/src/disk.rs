@@ -1,10 +1,11 @@
 //! Moving file content between the disk and the network in bounded memory.
 //!
 //! Disk reads, disk writes and SHA-256 are blocking work; the network side is
-//! asynchronous. Each transfer gets one blocking thread for its disk side,
-//! joined to the network side by a channel of [`PIPELINE_DEPTH`] chunks, so
-//! the disk and the network work at the same time and a transfer holds at
-//! most a few chunks in memory, whatever the size of the file.
+//! asynchronous. Each transfer gets a blocking thread for its disk side (a
+//! receiver a second one, for SHA-256), joined to the network side by a
+//! channel of [`PIPELINE_DEPTH`] chunks, so the disk and the network work at
+//! the same time and a transfer holds at most a few chunks in memory,
+//! whatever the size of the file.
 //!
 //! * [`spawn_source`] reads a file in chunks, each already framed as a data
 //!   frame (header in front), in batches ready to be written to the socket.
@@ -76,9 +77,9 @@ impl Source {
 }
 
 /// Read `len` bytes of `file` from `offset` in chunks of at most `chunk`
-/// bytes, each made a data frame (`framed`), or left raw (the slide's
-/// protocol; then read [`BATCH`] bytes at a time whatever `chunk` says). If the file ends early (it shrank while being sent), the last
-/// item is an error.
+/// bytes, each made a data frame (`framed`) or left raw (the slide's
+/// protocol, where `chunk` is only the size of each read). If the file ends
+/// early (it shrank while being sent), the last item is an error.
 pub fn spawn_source(file: File, offset: u64, len: u64, chunk: usize, framed: bool) -> Source {
     let (tx, rx) = mpsc::channel(PIPELINE_DEPTH);
     tokio::task::spawn_blocking(move || {
@@ -157,13 +158,7 @@ fn read_batches(
     tx: &mpsc::Sender<io::Result<Batch>>,
     mut hasher: Option<&mut Sha256>,
 ) -> bool {
-    // Without frames the chunk size means nothing on the wire (TCP is a
-    // stream): read a whole batch at a time, as a plain copy does.
-    let chunk = if framed {
-        chunk.clamp(1, wire::MAX_CHUNK)
-    } else {
-        BATCH
-    };
+    let chunk = chunk.clamp(1, wire::MAX_CHUNK);
     let header = if framed { HEADER_LEN } else { 0 };
     let mut left = len;
     while left > 0 {

@@ -801,7 +801,8 @@ pub async fn run_raw(
 async fn send_raw(mut stream: Socket, path: &std::path::Path) -> io::Result<u64> {
     let file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
-    // The raw protocol has no frames: plain bytes.
+    // The raw protocol has no frames: plain bytes, a batch per read (the
+    // slide's 16 KiB reads would only cost more system calls).
     let mut source = disk::spawn_source(file, 0, len, disk::BATCH, false);
     let mut sent = 0;
     while let Some(batch) = source.next().await {

@@ -20,10 +20,11 @@
 //! The front's API (what the page and the client call): `GET /` the page,
 //! `POST /upload` a `multipart/form-data` form with the fields [`FORM_FILE`]
 //! (the workbook), and optionally [`FORM_BATCH`], [`FORM_CREATE_TABLE`],
-//! [`FORM_SHEET`]; the answer is the converter's, passed through (with its
+//! [`FORM_SHEET`], [`FORM_DIALECT`]; the answer is the converter's, passed through (with its
 //! `Retry-After`), or the front's own: 502 a converter that cannot be
 //! reached, 504 one that does not answer in time.
 
+use crate::dialect::Dialect;
 use serde::{Deserialize, Serialize};
 
 pub const UPLOADS: &str = "/uploads";
@@ -39,6 +40,9 @@ pub const FORM_BATCH: &str = "batch";
 pub const FORM_CREATE_TABLE: &str = "create_table";
 /// The form field that picks one sheet.
 pub const FORM_SHEET: &str = "sheet";
+/// The form field that picks the SQL dialect: `mysql` (the default),
+/// `postgres` or `sqlite`.
+pub const FORM_DIALECT: &str = "dialect";
 
 /// The media type of the script.
 pub const SQL_CONTENT_TYPE: &str = "application/sql; charset=utf-8";
@@ -72,6 +76,16 @@ pub struct ConvertRequest {
     /// Convert only this sheet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// The script's SQL dialect: `"mysql"` (the default), `"postgres"`,
+    /// `"sqlite"`.
+    #[serde(default, skip_serializing_if = "is_mysql")]
+    pub dialect: Dialect,
+}
+
+/// Leaves the default out of the request, so that a request for the paper's
+/// MySQL script is the same JSON as before dialects existed.
+fn is_mysql(dialect: &Dialect) -> bool {
+    *dialect == Dialect::Mysql
 }
 
 fn one() -> usize {
@@ -171,6 +185,23 @@ mod tests {
         assert_eq!(req.batch, 1);
         assert!(!req.create_table);
         assert_eq!(req.sheet, None);
+        assert_eq!(req.dialect, Dialect::Mysql);
+    }
+
+    #[test]
+    fn a_mysql_request_is_the_json_it_was_before_dialects() {
+        let mut req: ConvertRequest =
+            serde_json::from_str(r#"{"upload_id": "x"}"#).expect("parses");
+        assert_eq!(
+            serde_json::to_string(&req).expect("JSON"),
+            r#"{"upload_id":"x","batch":1,"create_table":false}"#
+        );
+        req.dialect = Dialect::Postgres;
+        let json = serde_json::to_string(&req).expect("JSON");
+        assert!(json.ends_with(r#","dialect":"postgres"}"#), "{json}");
+        let err = serde_json::from_str::<ConvertRequest>(r#"{"upload_id":"x","dialect":"oracle"}"#)
+            .expect_err("refused");
+        assert!(err.to_string().contains("oracle"), "{err}");
     }
 
     #[test]

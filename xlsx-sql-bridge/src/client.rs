@@ -9,6 +9,7 @@
 use crate::ConvertError;
 use crate::api::{self, ErrorBody};
 use crate::convert::{Conversion, Options};
+use crate::dialect::Dialect;
 use crate::workbook::Limits;
 use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -234,6 +235,9 @@ impl Client {
         }
         if let Some(sheet) = &options.sheet {
             form = form.text(api::FORM_SHEET, sheet.clone());
+        }
+        if options.dialect != Dialect::default() {
+            form = form.text(api::FORM_DIALECT, options.dialect.to_string());
         }
         let url = format!("{}{}", self.url, api::UPLOAD);
         let mut response = self

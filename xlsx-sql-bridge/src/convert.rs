@@ -20,6 +20,7 @@
 //! [`Conversion::write`] then streams the script.
 
 use crate::ConvertError;
+use crate::dialect::Dialect;
 use crate::spool::Spool;
 use crate::sql::{Column, ColumnStats, NameSet, ScriptOptions, ScriptWriter, Table, Value};
 use crate::sql::{column_base_name, fit_row, table_base_name};
@@ -38,6 +39,8 @@ pub struct Options {
     pub create_table: bool,
     /// Convert only this sheet (every sheet by default).
     pub sheet: Option<String>,
+    /// The SQL dialect of the script (MySQL by default, as in the paper).
+    pub dialect: Dialect,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
             batch: 1,
             create_table: false,
             sheet: None,
+            dialect: Dialect::Mysql,
         }
     }
 }
@@ -132,13 +136,18 @@ impl<RS: Read + Seek> Conversion<RS> {
                 }
                 None => names,
             };
-            let mut table_names = NameSet::new();
+            let mut table_names = NameSet::for_dialect(options.dialect);
             let mut tables = Vec::with_capacity(chosen.len());
             let mut rows = Vec::with_capacity(chosen.len());
             let mut spool = Spool::new();
             for sheet in chosen {
-                let (table, kept) =
-                    scan(&mut workbook, &sheet, &mut table_names, &mut spool, limits)?;
+                let (table, kept) = scan(
+                    &mut workbook,
+                    &sheet,
+                    (&mut table_names, options.dialect),
+                    &mut spool,
+                    limits,
+                )?;
                 tables.push(table);
                 rows.push(kept);
             }
@@ -229,6 +238,7 @@ impl<RS: Read + Seek> Conversion<RS> {
                 ScriptOptions {
                     batch: options.batch,
                     create_table: options.create_table,
+                    dialect: options.dialect,
                 },
             );
             script.preamble(source.as_deref(), &tables)?;
@@ -308,16 +318,17 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, ConvertError>) -> Result<T, ConvertE
     }
 }
 
-/// Read one sheet: its table, and where its rows were kept (the rows
-/// below the header go to `spool`, unless it would grow past
-/// [`Limits::max_spool`] or cannot be written).
+/// Read one sheet: its table (named among `names`, for the dialect), and
+/// where its rows were kept (the rows below the header go to `spool`,
+/// unless it would grow past [`Limits::max_spool`] or cannot be written).
 fn scan<RS: Read + Seek>(
     workbook: &mut Workbook<RS>,
     sheet: &str,
-    table_names: &mut NameSet,
+    names: (&mut NameSet, Dialect),
     spool: &mut Spool,
     limits: &Limits,
 ) -> Result<(Table, Rows), ConvertError> {
+    let (table_names, dialect) = names;
     let start = spool.len();
     let mut keeping = true;
     let mut header: Option<Vec<(u32, Option<String>)>> = None;
@@ -386,7 +397,7 @@ fn scan<RS: Read + Seek>(
     );
     sources.sort_unstable();
     sources.dedup();
-    let mut column_names = NameSet::new();
+    let mut column_names = NameSet::for_dialect(dialect);
     let mut columns: Vec<Column> = sources
         .iter()
         .map(|&col| {
@@ -399,15 +410,21 @@ fn scan<RS: Read + Seek>(
                 name: column_names.claim(&column_base_name(text, col)),
                 source: col,
                 style: stat.number_style(),
-                sql_type: stat.sql_type(),
+                sql_type: stat.sql_type_for(dialect),
             }
         })
         .collect();
-    let mut types: Vec<_> = columns.iter().map(|c| c.sql_type).collect();
-    let fits = fit_row(&mut types);
-    for (column, sql_type) in columns.iter_mut().zip(types) {
-        column.sql_type = sql_type;
-    }
+    let fits = match dialect.max_columns() {
+        Some(most) => columns.len() <= most,
+        None => {
+            let mut types: Vec<_> = columns.iter().map(|c| c.sql_type).collect();
+            let fits = fit_row(&mut types);
+            for (column, sql_type) in columns.iter_mut().zip(types) {
+                column.sql_type = sql_type;
+            }
+            fits
+        }
+    };
     let table = Table {
         sheet: sheet.to_owned(),
         name: table_names.claim(&table_base_name(sheet)),
@@ -551,7 +568,7 @@ mod tests {
         let batched = Options {
             batch: 7,
             create_table: true,
-            sheet: None,
+            ..Options::default()
         };
         for options in [Options::default(), batched] {
             let kept = open(&bytes, &options, u64::MAX);

@@ -219,7 +219,7 @@ async fn describe() -> Response {
         "service": "xlsx-sql-bridge converter",
         "endpoints": {
             "POST /uploads": "body: the workbook's bytes; answers 201 {\"upload_id\", \"size\"}",
-            "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?}; answers the MySQL script",
+            "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?, \"dialect\"?}; answers the SQL script (MySQL unless dialect says postgres or sqlite)",
             "DELETE /uploads/{id}": "forget an upload that will not be converted",
             "GET /health": "{\"status\": \"ok\"}",
         }
@@ -427,6 +427,7 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
         batch: request.batch,
         create_table: request.create_table,
         sheet: request.sheet.clone(),
+        dialect: request.dialect,
     };
     if let Err(message) = options.validate() {
         return error(StatusCode::BAD_REQUEST, message);

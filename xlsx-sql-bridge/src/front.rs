@@ -24,6 +24,7 @@
 
 use crate::api::{self, ConvertRequest, ErrorBody, UploadCreated};
 use crate::convert::{MAX_BATCH, Options};
+use crate::dialect::UnknownDialect;
 use crate::http::{content_length, error, reason, text_at_most};
 use crate::workbook::human_bytes;
 use crate::{REST_LOG, UploadDir};
@@ -284,6 +285,14 @@ async fn upload(
             Some(api::FORM_SHEET) => small_text(field).await.map(|text| {
                 options.sheet = Some(text).filter(|t| !t.is_empty());
             }),
+            Some(api::FORM_DIALECT) => small_text(field).await.and_then(|text| {
+                if !text.trim().is_empty() {
+                    options.dialect = text
+                        .parse()
+                        .map_err(|e: UnknownDialect| FormError::Bad(e.to_string()))?;
+                }
+                Ok(())
+            }),
             _ => small_text(field).await.map(|_| ()),
         };
         match result {
@@ -320,6 +329,7 @@ async fn upload(
         batch: options.batch,
         create_table: options.create_table,
         sheet: options.sheet,
+        dialect: options.dialect,
     };
     request_script(&state, &request).await
 }

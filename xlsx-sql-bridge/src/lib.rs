@@ -44,6 +44,7 @@ pub mod budget;
 pub mod client;
 pub mod convert;
 pub mod converter;
+pub mod dialect;
 pub mod front;
 mod http;
 pub mod spool;

@@ -31,7 +31,12 @@
 //! With `--create-table` the script also declares each table, with column
 //! types inferred from the data ([`ColumnStats::sql_type`]), and wraps the
 //! inserts in one transaction.
+//!
+//! These are MySQL's rules, the paper's; [`crate::dialect`] has what
+//! PostgreSQL and SQLite write instead, and [`ScriptWriter`] writes the
+//! script in any of the three.
 
+use crate::dialect::Dialect;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
@@ -553,31 +558,62 @@ pub fn column_letters(col: u32) -> String {
 
 /// The names already used in one scope (the columns of a table, or the
 /// tables of a script), compared as MySQL compares them: without case.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct NameSet {
     taken: HashSet<String>,
+    /// The longest name in bytes, besides [`MAX_IDENT_CHARS`] characters.
+    max_bytes: usize,
+}
+
+impl Default for NameSet {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl NameSet {
+    /// Names for MySQL (and SQLite): at most 64 characters.
     pub fn new() -> Self {
-        Self::default()
+        Self::for_dialect(Dialect::Mysql)
     }
 
-    /// `base` if it is free, else `base_2`, `base_3`, ... (cut so that the
-    /// suffix fits in 64 characters); the name returned is now taken.
+    /// Names that also fit the dialect's limit in bytes (PostgreSQL's 63).
+    pub fn for_dialect(dialect: Dialect) -> Self {
+        Self {
+            taken: HashSet::new(),
+            max_bytes: dialect.max_ident_bytes(),
+        }
+    }
+
+    /// `base` (cut to the limits) if it is free, else `base_2`, `base_3`,
+    /// ... (cut so that the suffix fits); the name returned is now taken.
     pub fn claim(&mut self, base: &str) -> String {
-        if self.taken.insert(base.to_lowercase()) {
-            return base.to_owned();
+        let whole = self.cut(base, 0);
+        if self.taken.insert(whole.to_lowercase()) {
+            return whole;
         }
         for n in 2u64.. {
             let suffix = format!("_{n}");
-            let room = MAX_IDENT_CHARS - suffix.len();
-            let candidate: String = base.chars().take(room).chain(suffix.chars()).collect();
+            let mut candidate = self.cut(base, suffix.len());
+            candidate.push_str(&suffix);
             if self.taken.insert(candidate.to_lowercase()) {
                 return candidate;
             }
         }
         unreachable!("a free name exists among the next 2^64 suffixes")
+    }
+
+    /// The start of `base` that leaves room for `suffix` ASCII characters.
+    fn cut(&self, base: &str, suffix: usize) -> String {
+        let max_bytes = self.max_bytes.saturating_sub(suffix);
+        let mut bytes = 0;
+        base.chars()
+            .take(MAX_IDENT_CHARS - suffix)
+            .take_while(|c| {
+                bytes += c.len_utf8();
+                bytes <= max_bytes
+            })
+            .collect()
     }
 }
 
@@ -764,14 +800,15 @@ pub enum NumberLiteral {
     Float(f64),
 }
 
-/// Append one value as a SQL literal; an error cell is `NULL` (the caller
-/// writes the warning).
-pub fn push_value(out: &mut String, value: &Value<'_>, style: NumberStyle) {
+/// Append one value as a SQL literal of `dialect`; an error cell is `NULL`
+/// (the caller writes the warning, and turns a text the dialect cannot hold
+/// into an error first: see [`Dialect::holds_text`]).
+pub fn push_value(out: &mut String, value: &Value<'_>, style: NumberStyle, dialect: Dialect) {
     match value {
         Value::Empty | Value::Error(_) => out.push_str("NULL"),
         Value::Int(i) => push_number(out, NumberLiteral::Int(*i), style),
         Value::Float(f) => push_number(out, NumberLiteral::Float(*f), style),
-        Value::Text(text) => push_string(out, text),
+        Value::Text(text) => dialect.push_string(out, text),
         Value::Bool(true) => out.push_str("TRUE"),
         Value::Bool(false) => out.push_str("FALSE"),
         Value::DateTime(dt) => push_datetime(out, dt),
@@ -799,6 +836,9 @@ pub enum SqlType {
     /// Up to 16 MiB: a cell longer than `TEXT` holds (Excel allows 32,767
     /// characters, up to 4 bytes each in utf8mb4).
     MediumText,
+    /// PostgreSQL's duration, for times that are not a time of day (MySQL's
+    /// `TIME` holds those itself).
+    Interval,
 }
 
 impl fmt::Display for SqlType {
@@ -813,6 +853,7 @@ impl fmt::Display for SqlType {
             SqlType::Varchar(n) => write!(f, "VARCHAR({n})"),
             SqlType::Text => f.write_str("TEXT"),
             SqlType::MediumText => f.write_str("MEDIUMTEXT"),
+            SqlType::Interval => f.write_str("INTERVAL"),
         }
     }
 }
@@ -829,7 +870,7 @@ impl SqlType {
         match self {
             SqlType::Int => 4,
             SqlType::BigInt | SqlType::Double | SqlType::DateTime => 8,
-            SqlType::Time => 6,
+            SqlType::Time | SqlType::Interval => 6,
             SqlType::Boolean => 1,
             SqlType::Varchar(n) if n as usize * 4 <= 255 => n as usize * 4 + 1,
             SqlType::Varchar(_) | SqlType::Text | SqlType::MediumText => 22,
@@ -893,6 +934,9 @@ pub struct ColumnStats {
     pub times: u64,
     /// Times beyond MySQL's `TIME` range (±838:59:59).
     pub long_times: u64,
+    /// Times that are not a time of day (negative, or 24 hours or more),
+    /// which PostgreSQL's `TIME` cannot hold.
+    pub durations: u64,
     pub errors: u64,
     /// The longest literal a non-text value prints as (for a mixed column,
     /// which becomes `VARCHAR`).
@@ -929,6 +973,9 @@ impl ColumnStats {
                 if !t.fits_mysql_time() {
                     self.long_times += 1;
                 }
+                if !(0..86_400).contains(&t.seconds) {
+                    self.durations += 1;
+                }
                 self.literal(t.literal_chars());
             }
             Value::Error(_) => self.errors += 1,
@@ -962,6 +1009,13 @@ impl ColumnStats {
     /// mix of kinds, gives `VARCHAR(n)` with `n` the longest value (or
     /// `TEXT` beyond 255 characters); a column without values gives `TEXT`.
     pub fn sql_type(&self) -> SqlType {
+        self.sql_type_for(Dialect::Mysql)
+    }
+
+    /// The type inferred for the column in `dialect`: as
+    /// [`ColumnStats::sql_type`], but a PostgreSQL column of times that are
+    /// not all times of day is an `INTERVAL`, and SQLite's `TIME` holds any.
+    pub fn sql_type_for(&self, dialect: Dialect) -> SqlType {
         let kinds = [
             self.numbers,
             self.texts,
@@ -990,8 +1044,11 @@ impl ColumnStats {
             if self.datetimes > 0 {
                 return SqlType::DateTime;
             }
-            if self.long_times == 0 {
-                return SqlType::Time;
+            match dialect {
+                Dialect::Mysql if self.long_times == 0 => return SqlType::Time,
+                Dialect::Mysql => {}
+                Dialect::Postgres if self.durations > 0 => return SqlType::Interval,
+                Dialect::Postgres | Dialect::Sqlite => return SqlType::Time,
             }
         }
         if kinds == 0 {
@@ -1052,6 +1109,8 @@ pub struct ScriptOptions {
     /// Declare the tables (`CREATE TABLE IF NOT EXISTS`) and wrap the
     /// inserts in a transaction.
     pub create_table: bool,
+    /// The SQL dialect (MySQL, the paper's, by default).
+    pub dialect: Dialect,
 }
 
 impl Default for ScriptOptions {
@@ -1059,6 +1118,7 @@ impl Default for ScriptOptions {
         Self {
             batch: 1,
             create_table: false,
+            dialect: Dialect::Mysql,
         }
     }
 }
@@ -1189,23 +1249,31 @@ impl<W: Write> ScriptWriter<W> {
         Ok(())
     }
 
-    /// The top of the script: where it came from, `SET NAMES utf8mb4`, and
-    /// with `create_table` the tables and `START TRANSACTION`.
+    /// The top of the script: where it came from, the client's encoding
+    /// (`SET NAMES utf8mb4` for MySQL), and with `create_table` the tables
+    /// and the start of the transaction.
     pub fn preamble(&mut self, source: Option<&str>, tables: &[Table]) -> io::Result<()> {
+        let dialect = self.options.dialect;
         match source {
             Some(name) => self.line(&format!(
-                "-- MySQL script generated by xlsx-sql-bridge from {}",
+                "-- {} script generated by xlsx-sql-bridge from {}",
+                dialect.product(),
                 comment_text(name)
             )),
-            None => self.line("-- MySQL script generated by xlsx-sql-bridge"),
+            None => self.line(&format!(
+                "-- {} script generated by xlsx-sql-bridge",
+                dialect.product()
+            )),
         }
-        self.line("SET NAMES utf8mb4;");
+        if let Some(statement) = dialect.set_encoding() {
+            self.line(statement);
+        }
         if self.options.create_table {
             for table in tables.iter().filter(|t| !t.columns.is_empty()) {
                 self.create_table(table);
             }
             self.buf.push('\n');
-            self.line("START TRANSACTION;");
+            self.line(dialect.begin());
         }
         self.flush_if_full()
     }
@@ -1216,28 +1284,33 @@ impl<W: Write> ScriptWriter<W> {
     }
 
     fn create_table(&mut self, table: &Table) {
+        let dialect = self.options.dialect;
         self.buf.push('\n');
         if table.too_wide {
+            let holds = match dialect {
+                Dialect::Mysql => "a MySQL row holds".to_owned(),
+                _ => format!("a {} table holds", dialect.product()),
+            };
             self.line(&format!(
-                "-- warning: sheet '{}' has more columns than a MySQL row holds; CREATE TABLE may fail",
+                "-- warning: sheet '{}' has more columns than {holds}; CREATE TABLE may fail",
                 comment_text(&table.sheet)
             ));
             self.warnings += 1;
         }
         self.buf.push_str("CREATE TABLE IF NOT EXISTS ");
-        push_ident(&mut self.buf, &table.name);
+        dialect.push_ident(&mut self.buf, &table.name);
         self.buf.push_str(" (\n");
         for (i, column) in table.columns.iter().enumerate() {
             self.buf.push_str("  ");
-            push_ident(&mut self.buf, &column.name);
+            dialect.push_ident(&mut self.buf, &column.name);
             self.buf.push(' ');
-            self.buf.push_str(&column.sql_type.to_string());
+            self.buf.push_str(&dialect.type_name(column.sql_type));
             if i + 1 < table.columns.len() {
                 self.buf.push(',');
             }
             self.buf.push('\n');
         }
-        self.line(") DEFAULT CHARSET=utf8mb4;");
+        self.line(&format!("){};", dialect.table_options()));
     }
 
     /// Start the inserts of one table.
@@ -1256,9 +1329,10 @@ impl<W: Write> ScriptWriter<W> {
                 table.rows
             ));
             for (col, reason) in &table.header_errors {
+                let dialect = self.options.dialect;
                 let named = table.columns.iter().find(|c| c.source == *col).map_or_else(
                     || "the column is left out".to_owned(),
-                    |c| format!("the column is named {}", ident(&c.name)),
+                    |c| format!("the column is named {}", dialect.ident(&c.name)),
                 );
                 let at = (table.sheet.as_str(), *col, table.header_row);
                 if let Some(warning) = self.cell_warning(at, reason, &named) {
@@ -1267,14 +1341,15 @@ impl<W: Write> ScriptWriter<W> {
             }
         }
         self.insert_prefix.clear();
+        let dialect = self.options.dialect;
         self.insert_prefix.push_str("INSERT INTO ");
-        push_ident(&mut self.insert_prefix, &table.name);
+        dialect.push_ident(&mut self.insert_prefix, &table.name);
         self.insert_prefix.push_str(" (");
         for (i, column) in table.columns.iter().enumerate() {
             if i > 0 {
                 self.insert_prefix.push_str(", ");
             }
-            push_ident(&mut self.insert_prefix, &column.name);
+            dialect.push_ident(&mut self.insert_prefix, &column.name);
         }
         self.insert_prefix.push_str(") VALUES");
         self.flush_if_full()
@@ -1283,6 +1358,7 @@ impl<W: Write> ScriptWriter<W> {
     /// One data row: `values[i]` is the value of `table.columns[i]`;
     /// `row` is the sheet's 0-based row, for warnings.
     pub fn row(&mut self, table: &Table, row: u32, values: &[&Value<'_>]) -> io::Result<()> {
+        let dialect = self.options.dialect;
         let row_text = &mut self.batch_rows;
         if self.batch_len > 0 {
             row_text.push_str(",\n  ");
@@ -1292,19 +1368,31 @@ impl<W: Write> ScriptWriter<W> {
             row_text.push(' ');
         }
         row_text.push('(');
+        let mut refused = false;
         for (i, (column, value)) in table.columns.iter().zip(values).enumerate() {
             if i > 0 {
                 row_text.push_str(", ");
             }
-            push_value(row_text, value, column.style);
+            match value {
+                Value::Text(text) if !dialect.holds_text(text) => {
+                    refused = true;
+                    row_text.push_str("NULL");
+                }
+                _ => push_value(row_text, value, column.style, dialect),
+            }
         }
         self.batch_rows.push(')');
         for (column, value) in table.columns.iter().zip(values) {
-            if let Value::Error(reason) = value {
-                let at = (table.sheet.as_str(), column.source, row);
-                if let Some(warning) = self.cell_warning(at, reason, "written as NULL") {
-                    self.batch_warnings.push_str(&warning);
+            let reason = match value {
+                Value::Error(reason) => reason.as_ref(),
+                Value::Text(text) if refused && !dialect.holds_text(text) => {
+                    "a text with the NUL character, which PostgreSQL cannot store"
                 }
+                _ => continue,
+            };
+            let at = (table.sheet.as_str(), column.source, row);
+            if let Some(warning) = self.cell_warning(at, reason, "written as NULL") {
+                self.batch_warnings.push_str(&warning);
             }
         }
         self.batch_len += 1;
@@ -1613,6 +1701,7 @@ mod tests {
         let script = write(ScriptOptions {
             batch: 2,
             create_table: true,
+            ..ScriptOptions::default()
         });
         assert!(script.contains(
             "CREATE TABLE IF NOT EXISTS Table_Plan_1 (\n  n INT,\n  `order` VARCHAR(3)\n) DEFAULT CHARSET=utf8mb4;\n\nSTART TRANSACTION;\n"
@@ -1625,6 +1714,114 @@ mod tests {
             ),
             "{script}"
         );
+    }
+
+    #[test]
+    fn a_postgres_script_quotes_with_double_quotes_and_begins() {
+        let script = write(ScriptOptions {
+            batch: 2,
+            create_table: true,
+            dialect: Dialect::Postgres,
+        });
+        assert_eq!(
+            script,
+            "-- PostgreSQL script generated by xlsx-sql-bridge from livro .xlsx\n\
+             SET client_encoding = 'UTF8';\n\
+             \n\
+             CREATE TABLE IF NOT EXISTS \"Table_Plan_1\" (\n  n INTEGER,\n  \"order\" VARCHAR(3)\n);\n\
+             \n\
+             BEGIN;\n\
+             \n\
+             -- sheet 'Plan 1': 3 rows\n\
+             -- warning: 'Plan 1'!C3: #N/A; written as NULL\n\
+             INSERT INTO \"Table_Plan_1\" (n, \"order\") VALUES\n  (1, 'a'),\n  (2, NULL);\n\
+             INSERT INTO \"Table_Plan_1\" (n, \"order\") VALUES\n  (3, NULL);\n\
+             \n\
+             COMMIT;\n"
+        );
+    }
+
+    #[test]
+    fn an_sqlite_script_sets_no_encoding() {
+        let script = write(ScriptOptions {
+            dialect: Dialect::Sqlite,
+            ..ScriptOptions::default()
+        });
+        assert_eq!(
+            script,
+            "-- SQLite script generated by xlsx-sql-bridge from livro .xlsx\n\
+             \n\
+             -- sheet 'Plan 1': 3 rows\n\
+             INSERT INTO Table_Plan_1 (n, \"order\") VALUES (1, 'a');\n\
+             -- warning: 'Plan 1'!C3: #N/A; written as NULL\n\
+             INSERT INTO Table_Plan_1 (n, \"order\") VALUES (2, NULL);\n\
+             INSERT INTO Table_Plan_1 (n, \"order\") VALUES (3, NULL);\n"
+        );
+    }
+
+    #[test]
+    fn a_nul_that_postgres_cannot_store_is_a_warned_null() {
+        let t = table();
+        let nul = Value::Text(Cow::Borrowed("a\0b"));
+        let mut scripts = Vec::new();
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            let mut w = ScriptWriter::new(
+                Vec::new(),
+                ScriptOptions {
+                    dialect,
+                    ..ScriptOptions::default()
+                },
+            );
+            w.begin_table(&t).expect("write");
+            w.row(&t, 4, &[&Value::Int(1), &nul]).expect("write");
+            assert_eq!(w.warnings(), u64::from(dialect == Dialect::Postgres));
+            scripts.push(String::from_utf8(w.finish().expect("finish")).expect("UTF-8"));
+        }
+        assert!(
+            scripts[0].ends_with(
+                "-- warning: 'Plan 1'!C5: a text with the NUL character, which PostgreSQL \
+                 cannot store; written as NULL\n\
+                 INSERT INTO \"Table_Plan_1\" (n, \"order\") VALUES (1, NULL);\n"
+            ),
+            "{}",
+            scripts[0]
+        );
+        assert!(
+            scripts[1].ends_with("VALUES (1, 'a' || char(0) || 'b');\n"),
+            "{}",
+            scripts[1]
+        );
+    }
+
+    #[test]
+    fn durations_are_an_interval_in_postgres_only() {
+        let times = stats(&[
+            Value::Time(Time { seconds: 3600 }),
+            Value::Time(Time { seconds: -90 }),
+        ]);
+        assert_eq!(times.sql_type(), SqlType::Time);
+        assert_eq!(times.sql_type_for(Dialect::Postgres), SqlType::Interval);
+        assert_eq!(times.sql_type_for(Dialect::Sqlite), SqlType::Time);
+        let of_day = stats(&[Value::Time(Time { seconds: 86_399 })]);
+        assert_eq!(of_day.sql_type_for(Dialect::Postgres), SqlType::Time);
+        let long = stats(&[Value::Time(Time {
+            seconds: Time::MAX_SECONDS + 1,
+        })]);
+        assert_eq!(long.sql_type(), SqlType::Varchar(9));
+        assert_eq!(long.sql_type_for(Dialect::Postgres), SqlType::Interval);
+    }
+
+    #[test]
+    fn postgres_names_fit_in_63_bytes() {
+        let mut names = NameSet::for_dialect(Dialect::Postgres);
+        let accented = "é".repeat(40);
+        let first = names.claim(&accented);
+        assert_eq!(first, "é".repeat(31));
+        let second = names.claim(&accented);
+        assert_eq!(second, format!("{}_2", "é".repeat(30)));
+        assert!(second.len() <= 63);
+        let mut mysql = NameSet::new();
+        assert_eq!(mysql.claim(&accented), accented);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `xlsx-sql-bridge-client`: a workbook in, its MySQL script out.
+//! `xlsx-sql-bridge-client`: a workbook in, its SQL script out (MySQL by
+//! default, PostgreSQL or SQLite with `--dialect`).
 //!
 //! A thin wrapper: parse flags, then upload the workbook through the front
 //! (or convert it `--offline`) and write the script to stdout or `--output`.
@@ -9,13 +10,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use xlsx_sql_bridge::client::{Client, ClientError, Warnings, convert_offline};
 use xlsx_sql_bridge::convert::Options;
+use xlsx_sql_bridge::dialect::Dialect;
 use xlsx_sql_bridge::workbook::Limits;
 
 /// How much of an error line is shown: ours are a sentence or two; what a
 /// server sent is cut there.
 const SHOWN_ERROR: usize = 1000;
 
-/// Convert a spreadsheet (.xlsx, .xlsb, .xls, .ods) into a MySQL script.
+/// Convert a spreadsheet (.xlsx, .xlsb, .xls, .ods) into a SQL script (MySQL, PostgreSQL or SQLite).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -41,6 +43,10 @@ struct Args {
     /// Convert only this sheet.
     #[arg(long, value_name = "NAME")]
     sheet: Option<String>,
+    /// The script's SQL dialect: mysql (MySQL and MariaDB, the paper's),
+    /// postgres or sqlite.
+    #[arg(long, default_value_t = Dialect::Mysql, value_name = "DIALECT")]
+    dialect: Dialect,
     /// Write the script to this file (whole or not at all) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -75,6 +81,7 @@ fn run(args: &Args) -> Result<(), ClientError> {
         batch: args.batch,
         create_table: args.create_table,
         sheet: args.sheet.clone(),
+        dialect: args.dialect,
     };
     options
         .validate()

@@ -1,10 +1,13 @@
 //! The script read back by an independent parser: `sqlparser`'s MySQL
-//! dialect. A script it cannot parse, or whose literals do not unescape to
-//! the workbook's values, fails the test.
+//! dialect (its PostgreSQL or SQLite dialect for those scripts). A script
+//! it cannot parse, or whose literals do not unescape to the workbook's
+//! values, fails the test.
 
 use super::fixtures::Expect;
-use sqlparser::ast::{Expr, ObjectName, ObjectNamePart, SetExpr, Statement, UnaryOperator, Value};
-use sqlparser::dialect::MySqlDialect;
+use sqlparser::ast::{
+    BinaryOperator, Expr, ObjectName, ObjectNamePart, SetExpr, Statement, UnaryOperator, Value,
+};
+use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
 /// A literal of an `INSERT`, as the parser read it.
@@ -21,8 +24,23 @@ pub enum Lit {
 /// Parse a whole script; fails the test if the MySQL dialect refuses it.
 #[track_caller]
 pub fn parse(script: &str) -> Vec<Statement> {
-    Parser::parse_sql(&MySqlDialect {}, script)
-        .unwrap_or_else(|e| panic!("sqlparser's MySQL dialect refuses the script: {e}\n{script}"))
+    parse_in("mysql", script)
+}
+
+/// Parse a whole script with sqlparser's dialect for `dialect` (`mysql`,
+/// `postgres` or `sqlite`, as `--dialect` names them); fails the test if
+/// that dialect refuses it.
+#[track_caller]
+pub fn parse_in(dialect: &str, script: &str) -> Vec<Statement> {
+    let parsed = match dialect {
+        "mysql" => Parser::parse_sql(&MySqlDialect {}, script),
+        "postgres" => Parser::parse_sql(&PostgreSqlDialect {}, script),
+        "sqlite" => Parser::parse_sql(&SQLiteDialect {}, script),
+        other => panic!("no sqlparser dialect for {other:?}"),
+    };
+    parsed.unwrap_or_else(|e| {
+        panic!("sqlparser's {dialect} dialect refuses the script: {e}\n{script}")
+    })
 }
 
 fn name(object: &ObjectName) -> String {
@@ -92,6 +110,16 @@ fn literal(expr: &Expr) -> Lit {
             Lit::Number(n) => Lit::Number(format!("-{n}")),
             other => panic!("a minus before {other:?}"),
         },
+        // SQLite's way to write a NUL: `'a' || char(0) || 'b'`.
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::StringConcat,
+            right,
+        } => match (literal(left), literal(right)) {
+            (Lit::Text(l), Lit::Text(r)) => Lit::Text(l + &r),
+            (l, r) => panic!("|| between {l:?} and {r:?}"),
+        },
+        Expr::Function(f) if f.to_string() == "char(0)" => Lit::Text("\0".to_owned()),
         other => panic!("an INSERT value that is not a literal: {other}"),
     }
 }

@@ -16,8 +16,13 @@ pub mod bombs;
 pub mod fixtures;
 pub mod mariadb;
 pub mod parse;
+pub mod postgres;
+pub mod sqlite;
 
 use common::testing::{Launcher, Program, timeout};
+use std::io::{Read, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 #[allow(unused_imports)] // not every test file needs it
 pub use common::testing;
@@ -341,4 +346,59 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, std::path::Pat
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).expect("write the workbook");
     (dir, path)
+}
+
+/// Run `cmd` with `input` on its stdin, waiting at most `limit` for it to
+/// exit: its output, or why it did not finish (it is killed then). The
+/// database clients read their scripts on stdin; threads write the script
+/// and read both outputs, so that no full pipe blocks either side.
+pub fn output_within(cmd: &mut Command, input: &str, limit: Duration) -> Result<Output, String> {
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start {program}: {e}"))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_owned();
+    let writer = std::thread::spawn(move || {
+        // A program that stops reading early (an error with -bail) closes
+        // the pipe: the rest of the script is not needed.
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let stdout = read_all(child.stdout.take().expect("piped stdout"));
+    let stderr = read_all(child.stderr.take().expect("piped stderr"));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{program} did not finish within {limit:?}"));
+            }
+            Err(e) => return Err(format!("could not wait for {program}: {e}")),
+        }
+    };
+    let _ = writer.join();
+    Ok(Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
+}
+
+fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+/// The first 60 lines of a script, for the message of a script refused.
+pub fn script_head(script: &str) -> String {
+    script.lines().take(60).collect::<Vec<_>>().join("\n")
 }

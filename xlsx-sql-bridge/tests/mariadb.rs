@@ -37,28 +37,9 @@ fn assert_table_matches(
     columns: &[&str],
     sheet: &Sheet,
 ) {
-    let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
-    let rows = db.rows(database, table, &columns);
-    let expected = sheet.data_rows();
-    assert_eq!(rows.len(), expected.len(), "rows in {table}");
-    for (r, (got, want)) in rows.iter().zip(&expected).enumerate() {
-        for (c, column) in columns.iter().enumerate() {
-            let cell = want.get(c).unwrap_or(&Cell::Empty);
-            let ok = if column == "Misto" {
-                // A text column holding numbers holds the literal's text.
-                got[c].as_str().map(str::to_owned) == fixtures::misto_text(cell)
-            } else {
-                db_matches(&got[c], &fixtures::expect(cell))
-            };
-            assert!(
-                ok,
-                "{table} row {} column {column}: MariaDB holds {}, the workbook {:?}",
-                r + 1,
-                got[c],
-                fixtures::expect(cell)
-            );
-        }
-    }
+    let owned: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    let rows = db.rows(database, table, &owned);
+    support::assert_db_rows("MariaDB", table, columns, &rows, sheet, db_matches);
 }
 
 #[test]

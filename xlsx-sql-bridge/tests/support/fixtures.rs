@@ -991,6 +991,24 @@ pub fn kitchen_sink() -> Vec<Sheet> {
     vec![tipos(), dados(), vazia()]
 }
 
+/// `sheet` as PostgreSQL holds it: a text with a NUL cannot be stored, so
+/// it is empty (`NULL`, with a warning); the cells where that happens, as
+/// Excel names them (`Tipos!D5`; the sheet's name must need no quotes).
+pub fn without_nul(mut sheet: Sheet) -> (Sheet, Vec<String>) {
+    let mut cells = Vec::new();
+    for (r, row) in sheet.rows.iter_mut().enumerate() {
+        for (c, cell) in row.iter_mut().enumerate() {
+            if matches!(cell, Cell::Text(text) if text.contains('\0')) {
+                *cell = Cell::Empty;
+                // Row 1 is the header.
+                let column = char::from(b'A' + u8::try_from(c).expect("at most 26 columns"));
+                cells.push(format!("{}!{column}{}", sheet.name, r + 2));
+            }
+        }
+    }
+    (sheet, cells)
+}
+
 /// How MariaDB must hold a value of the mixed column `Misto`
 /// (`VARCHAR`): text as it is, numbers as the literal the script wrote.
 pub fn misto_text(cell: &Cell) -> Option<String> {

@@ -7,11 +7,9 @@
 //! of a second). It is killed when the value is dropped, and its files go
 //! with the temporary directory.
 
-use common::testing::timeout;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 
 /// The MariaDB server program, if installed (Debian's `mariadb-server`).
 pub fn server_program() -> Option<PathBuf> {
@@ -92,37 +90,9 @@ impl MariaDb {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start mariadbd");
-        // MariaDB logs to stderr; wait for the line that says it is ready.
-        let (tx, rx) = mpsc::channel();
-        let stderr = child.stderr.take().expect("piped stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
+        super::wait_until_ready(&mut child, "ready for connections", |child| {
+            let _ = child.kill();
         });
-        let mut log = Vec::new();
-        let deadline = std::time::Instant::now() + timeout();
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    let ready = line.contains("ready for connections");
-                    log.push(line);
-                    if ready {
-                        break;
-                    }
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!("mariadbd did not become ready:\n{}", log.join("\n"));
-                }
-            }
-        }
-        // Keep draining its log so that it never blocks on a full pipe.
-        std::thread::spawn(move || while rx.recv().is_ok() {});
         Self {
             child,
             socket,
@@ -197,12 +167,7 @@ impl MariaDb {
         let out = self
             .run(Some(db), &sql, "utf8mb4")
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        out.lines()
-            .map(|line| {
-                serde_json::from_str::<Vec<serde_json::Value>>(line)
-                    .unwrap_or_else(|e| panic!("not a JSON array ({e}): {line}"))
-            })
-            .collect()
+        super::json_rows(&out)
     }
 
     /// `SHOW CREATE TABLE`'s column types, lower case: (column, type).

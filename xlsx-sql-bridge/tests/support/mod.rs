@@ -21,7 +21,7 @@ pub mod sqlite;
 
 use common::testing::{Launcher, Program, timeout};
 use std::io::{Read, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 #[allow(unused_imports)] // not every test file needs it
@@ -401,4 +401,102 @@ fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec
 /// The first 60 lines of a script, for the message of a script refused.
 pub fn script_head(script: &str) -> String {
     script.lines().take(60).collect::<Vec<_>>().join("\n")
+}
+
+/// Wait until the database server `child` logs a line containing `ready` on
+/// its stderr (piped), within [`timeout()`]; past it, `stop` the server and
+/// fail with its log. The log is then drained for good, so that the server
+/// never blocks on a full pipe.
+#[track_caller]
+pub fn wait_until_ready(child: &mut Child, ready: &str, stop: impl FnOnce(&mut Child)) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().expect("piped stderr");
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log = Vec::new();
+    let deadline = Instant::now() + timeout();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                let done = line.contains(ready);
+                log.push(line);
+                if done {
+                    break;
+                }
+            }
+            Err(_) => {
+                stop(child);
+                panic!("the server did not log {ready:?}:\n{}", log.join("\n"));
+            }
+        }
+    }
+    std::thread::spawn(move || while rx.recv().is_ok() {});
+}
+
+/// A client's output of one JSON array per line, as rows.
+#[track_caller]
+pub fn json_rows(out: &str) -> Vec<Vec<serde_json::Value>> {
+    out.lines()
+        .map(|line| {
+            serde_json::from_str::<Vec<serde_json::Value>>(line)
+                .unwrap_or_else(|e| panic!("not a JSON array ({e}): {line}"))
+        })
+        .collect()
+}
+
+/// Compare the rows a database `server` holds in `table` (`columns` of
+/// them, read back as JSON) with the model sheet, cell by cell: `matches`
+/// says whether a value is the expected cell in that server's JSON. The
+/// `Misto` column is text holding numbers: it holds each literal's text.
+#[track_caller]
+pub fn assert_db_rows(
+    server: &str,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<serde_json::Value>],
+    sheet: &fixtures::Sheet,
+    matches: impl Fn(&serde_json::Value, &fixtures::Expect) -> bool,
+) {
+    let expected = sheet.data_rows();
+    assert_eq!(rows.len(), expected.len(), "rows in {table}");
+    for (r, (got, want)) in rows.iter().zip(&expected).enumerate() {
+        for (c, column) in columns.iter().enumerate() {
+            let cell = want.get(c).unwrap_or(&fixtures::Cell::Empty);
+            let ok = if *column == "Misto" {
+                got[c].as_str().map(str::to_owned) == fixtures::misto_text(cell)
+            } else {
+                matches(&got[c], &fixtures::expect(cell))
+            };
+            assert!(
+                ok,
+                "{table} row {} column {column}: {server} holds {}, the workbook {:?}",
+                r + 1,
+                got[c],
+                fixtures::expect(cell)
+            );
+        }
+    }
+}
+
+/// The script of `sheets` (as `.xlsx`) in `dialect` (`postgres`, `sqlite`),
+/// through a fresh bridge, with `CREATE TABLE` and batches of 3 rows (the
+/// paper's default, one row per statement, is the MySQL tests').
+#[track_caller]
+pub fn dialect_script(dialect: &str, sheets: &[fixtures::Sheet]) -> String {
+    let bridge = Bridge::start(&[]);
+    let answer = bridge.upload(
+        "livro.xlsx",
+        &fixtures::xlsx(sheets),
+        &[("dialect", dialect), ("create_table", "on"), ("batch", "3")],
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body
 }

@@ -13,11 +13,10 @@
 
 use super::{output_within, script_head};
 use common::testing::timeout;
-use std::io::{BufRead, BufReader};
+
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The port in the socket's name (`.s.PGSQL.5432`). Nothing listens on it:
@@ -245,37 +244,11 @@ impl PostgreSql {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start postgres");
-        // PostgreSQL logs to stderr; wait for the line that says it is ready.
-        let (tx, rx) = mpsc::channel();
-        let stderr = child.stderr.take().expect("piped stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut log = Vec::new();
-        let deadline = Instant::now() + timeout();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    let ready = line.contains("database system is ready to accept connections");
-                    log.push(line);
-                    if ready {
-                        break;
-                    }
-                }
-                Err(_) => {
-                    stop(&mut child);
-                    panic!("postgres did not become ready:\n{}", log.join("\n"));
-                }
-            }
-        }
-        // Keep draining its log so that it never blocks on a full pipe.
-        std::thread::spawn(move || while rx.recv().is_ok() {});
+        super::wait_until_ready(
+            &mut child,
+            "database system is ready to accept connections",
+            stop,
+        );
         Self {
             child,
             socket_dir,
@@ -358,12 +331,7 @@ impl PostgreSql {
         let out = self
             .run(Some(db), &sql)
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        out.lines()
-            .map(|line| {
-                serde_json::from_str::<Vec<serde_json::Value>>(line)
-                    .unwrap_or_else(|e| panic!("not a JSON array ({e}): {line}"))
-            })
-            .collect()
+        super::json_rows(&out)
     }
 
     /// The column types of `table` (in the current schema, `public`), lower

@@ -60,23 +60,28 @@ impl Sqlite {
     }
 
     /// Every row of `table` as a JSON array of its columns (as `json_array`
-    /// writes them: an INTEGER as an integer, a REAL as a float, TEXT as a
-    /// string; a BLOB is an error), in insertion order (`ORDER BY rowid`).
+    /// writes them: an INTEGER as an integer, TEXT as a string; a BLOB is
+    /// an error), in insertion order (`ORDER BY rowid`). A REAL is a JSON
+    /// number too, but read exactly: `json_array` prints it with 15 digits
+    /// (0.30000000000000004 as 0.3), so it is printed with 17 here.
     #[track_caller]
     pub fn rows(&self, table: &str, columns: &[String]) -> Vec<Vec<serde_json::Value>> {
-        let quoted: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+        let quoted: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                let c = ident(c);
+                format!(
+                    "CASE typeof({c}) WHEN 'real' THEN json(printf('%!.17g', {c})) ELSE {c} END"
+                )
+            })
+            .collect();
         let sql = format!(
             "SELECT json_array({}) FROM {} ORDER BY rowid;",
             quoted.join(", "),
             ident(table)
         );
         let out = self.run(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        out.lines()
-            .map(|line| {
-                serde_json::from_str::<Vec<serde_json::Value>>(line)
-                    .unwrap_or_else(|e| panic!("not a JSON array ({e}): {line}"))
-            })
-            .collect()
+        super::json_rows(&out)
     }
 
     /// The column types of `table` as declared, lower case (`varchar(12)`,

@@ -20,11 +20,12 @@
 //! The front's API (what the page and the client call): `GET /` the page,
 //! `POST /upload` a `multipart/form-data` form with the fields [`FORM_FILE`]
 //! (the workbook), and optionally [`FORM_BATCH`], [`FORM_CREATE_TABLE`],
-//! [`FORM_SHEET`], [`FORM_DIALECT`]; the answer is the converter's, passed through (with its
+//! [`FORM_SHEET`], [`FORM_DIALECT`], [`FORM_TABLE`], [`FORM_IF_EXISTS`]; the answer is the converter's, passed through (with its
 //! `Retry-After`), or the front's own: 502 a converter that cannot be
 //! reached, 504 one that does not answer in time.
 
 use crate::dialect::Dialect;
+use crate::load::IfExists;
 use serde::{Deserialize, Serialize};
 
 pub const UPLOADS: &str = "/uploads";
@@ -43,6 +44,11 @@ pub const FORM_SHEET: &str = "sheet";
 /// The form field that picks the SQL dialect: `mysql` (the default),
 /// `postgres` or `sqlite`.
 pub const FORM_DIALECT: &str = "dialect";
+/// The form field that names the table (one sheet).
+pub const FORM_TABLE: &str = "table";
+/// The form field for what an existing table meets: `fail`, `append`,
+/// `replace`.
+pub const FORM_IF_EXISTS: &str = "if_exists";
 
 /// The media type of the script.
 pub const SQL_CONTENT_TYPE: &str = "application/sql; charset=utf-8";
@@ -80,6 +86,13 @@ pub struct ConvertRequest {
     /// `"sqlite"`.
     #[serde(default, skip_serializing_if = "is_mysql")]
     pub dialect: Dialect,
+    /// The table's name instead of `Table_` + the sheet's (one table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// `"fail"`, `"append"` or `"replace"`: what a table that exists meets
+    /// (implies `create_table`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub if_exists: Option<IfExists>,
 }
 
 /// Leaves the default out of the request, so that a request for the paper's

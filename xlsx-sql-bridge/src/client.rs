@@ -10,6 +10,7 @@ use crate::ConvertError;
 use crate::api::{self, ErrorBody};
 use crate::convert::{Conversion, Options};
 use crate::dialect::Dialect;
+use crate::load::{LoadOptions, Loaded, Progress, Target};
 use crate::workbook::Limits;
 use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -239,6 +240,12 @@ impl Client {
         if options.dialect != Dialect::default() {
             form = form.text(api::FORM_DIALECT, options.dialect.to_string());
         }
+        if let Some(table) = &options.table {
+            form = form.text(api::FORM_TABLE, table.clone());
+        }
+        if let Some(if_exists) = options.if_exists {
+            form = form.text(api::FORM_IF_EXISTS, if_exists.to_string());
+        }
         let url = format!("{}{}", self.url, api::UPLOAD);
         let mut response = self
             .http
@@ -318,6 +325,30 @@ pub fn convert_offline<W: Write>(
     };
     let (scanned, _) = conversion.write(out)?;
     Ok((scanned.out, scanned.scanner.finish()))
+}
+
+/// Load the workbook at `path` into `target` here, with the same library
+/// code as the converter, without any server: the tables are named and
+/// typed for the target's dialect. Blocking; `progress` is called at most
+/// once a second while rows are sent.
+pub fn load_offline(
+    path: &Path,
+    options: &Options,
+    limits: &Limits,
+    target: &Target,
+    load: LoadOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<Loaded, ClientError> {
+    let file = std::fs::File::open(path).map_err(|source| ClientError::File {
+        path: path.to_owned(),
+        source,
+    })?;
+    let options = Options {
+        dialect: target.dialect(),
+        ..options.clone()
+    };
+    let conversion = Conversion::open(BufReader::new(file), None, &options, limits)?;
+    Ok(crate::load::load(conversion, target, load, progress)?)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 
 use crate::ConvertError;
 use crate::dialect::Dialect;
+use crate::load::IfExists;
 use crate::spool::Spool;
 use crate::sql::{Column, ColumnStats, NameSet, ScriptOptions, ScriptWriter, Table, Value};
 use crate::sql::{column_base_name, fit_row, table_base_name};
@@ -41,6 +42,10 @@ pub struct Options {
     pub sheet: Option<String>,
     /// The SQL dialect of the script (MySQL by default, as in the paper).
     pub dialect: Dialect,
+    /// The table's name, instead of `Table_` + the sheet's (one table only).
+    pub table: Option<String>,
+    /// What a table that exists already meets (implies `create_table`).
+    pub if_exists: Option<IfExists>,
 }
 
 impl Default for Options {
@@ -50,6 +55,8 @@ impl Default for Options {
             create_table: false,
             sheet: None,
             dialect: Dialect::Mysql,
+            table: None,
+            if_exists: None,
         }
     }
 }
@@ -151,6 +158,9 @@ impl<RS: Read + Seek> Conversion<RS> {
                 tables.push(table);
                 rows.push(kept);
             }
+            if let Some(name) = &options.table {
+                rename_the_table(&mut tables, name, options.dialect)?;
+            }
             let format = workbook.format();
             let reread = rows.contains(&Rows::Reread);
             Ok(Self {
@@ -222,34 +232,44 @@ impl<RS: Read + Seek> Conversion<RS> {
     /// whose rows were not kept, from the workbook read again); returns
     /// `out` (flushed) and what was written.
     pub fn write<W: Write>(self, out: W) -> Result<(W, Summary), ConvertError> {
+        let mut script = ScriptWriter::new(
+            out,
+            ScriptOptions {
+                batch: self.options.batch,
+                create_table: self.options.create_table || self.options.if_exists.is_some(),
+                dialect: self.options.dialect,
+                if_exists: self.options.if_exists,
+            },
+        );
+        script.preamble(self.source.as_deref(), &self.tables)?;
+        let mut summary = self.visit(&mut script)?;
+        summary.warnings = script.warnings();
+        let out = script.finish()?;
+        Ok((out, summary))
+    }
+
+    /// Hand every table and its rows to `sink`, in order: from the rows
+    /// kept, or, for a sheet whose rows were not kept, from the workbook
+    /// read again. Returns what was handed over (without warnings: the
+    /// sink counts those).
+    pub fn visit<S: RowSink>(self, sink: &mut S) -> Result<Summary, ConvertError> {
         let Self {
             mut workbook,
             tables,
             rows,
             mut spool,
-            source,
-            options,
             limits,
             ..
         } = self;
         guarded(move || {
-            let mut script = ScriptWriter::new(
-                out,
-                ScriptOptions {
-                    batch: options.batch,
-                    create_table: options.create_table,
-                    dialect: options.dialect,
-                },
-            );
-            script.preamble(source.as_deref(), &tables)?;
             let mut summary = Summary::default();
             for (table, rows) in tables.iter().zip(rows) {
-                script.begin_table(table)?;
+                sink.begin_table(table)?;
                 if table.columns.is_empty() {
                     continue;
                 }
                 summary.tables += 1;
-                let mut inserts = Inserts::new(table, &mut script, &mut summary);
+                let mut inserts = Inserts::new(table, &mut *sink, &mut summary);
                 match rows {
                     Rows::Kept(range) => {
                         let mut since_clock = 0u32;
@@ -280,12 +300,37 @@ impl<RS: Read + Seek> Conversion<RS> {
                         })?;
                     }
                 }
-                script.end_table()?;
+                sink.end_table(table)?;
             }
-            summary.warnings = script.warnings();
-            let out = script.finish()?;
-            Ok((out, summary))
+            Ok(summary)
         })
+    }
+}
+
+/// What receives a conversion's tables and rows ([`Conversion::visit`]):
+/// the script's writer, or a database's loader.
+pub trait RowSink {
+    /// A table starts (a sheet without cells has no columns, and no rows
+    /// follow).
+    fn begin_table(&mut self, table: &Table) -> Result<(), ConvertError>;
+    /// One data row: `values[i]` is the value of `table.columns[i]`; `row`
+    /// is the sheet's 0-based row, for warnings.
+    fn row(&mut self, table: &Table, row: u32, values: &[&Value<'_>]) -> Result<(), ConvertError>;
+    /// The table's last row has been given.
+    fn end_table(&mut self, table: &Table) -> Result<(), ConvertError>;
+}
+
+impl<W: Write> RowSink for ScriptWriter<W> {
+    fn begin_table(&mut self, table: &Table) -> Result<(), ConvertError> {
+        Ok(ScriptWriter::begin_table(self, table)?)
+    }
+
+    fn row(&mut self, table: &Table, row: u32, values: &[&Value<'_>]) -> Result<(), ConvertError> {
+        Ok(ScriptWriter::row(self, table, row, values)?)
+    }
+
+    fn end_table(&mut self, _table: &Table) -> Result<(), ConvertError> {
+        Ok(ScriptWriter::end_table(self)?)
     }
 }
 
@@ -298,6 +343,46 @@ pub fn convert<RS: Read + Seek, W: Write>(
     out: W,
 ) -> Result<(W, Summary), ConvertError> {
     Conversion::open(rs, source, options, &Limits::default())?.write(out)
+}
+
+/// Give the one table with columns the name `--table` chose. The name is
+/// used as it is (quoted in the script if it needs to be), so it must be a
+/// name the database accepts: not empty, without control characters, and
+/// within the dialect's length.
+fn rename_the_table(
+    tables: &mut [Table],
+    name: &str,
+    dialect: Dialect,
+) -> Result<(), ConvertError> {
+    let bad = |why: &str| ConvertError::Options(format!("--table {name:?}: {why}"));
+    if name.trim().is_empty() {
+        return Err(bad("a table needs a name"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(bad("a name cannot hold control characters"));
+    }
+    if name.chars().count() > crate::sql::MAX_IDENT_CHARS || name.len() > dialect.max_ident_bytes()
+    {
+        return Err(bad(&format!(
+            "longer than {} allows ({} characters, {} bytes at most)",
+            dialect.product(),
+            crate::sql::MAX_IDENT_CHARS,
+            dialect
+                .max_ident_bytes()
+                .min(4 * crate::sql::MAX_IDENT_CHARS)
+        )));
+    }
+    let mut with_data = tables.iter_mut().filter(|t| !t.columns.is_empty());
+    match (with_data.next(), with_data.next()) {
+        (Some(only), None) => {
+            only.name = name.to_owned();
+            Ok(())
+        }
+        (None, _) => Err(bad("the workbook has no sheet with data")),
+        (Some(_), Some(_)) => Err(bad(
+            "the workbook has more than one sheet with data; choose one with --sheet",
+        )),
+    }
 }
 
 /// Run `f`, turning a panic inside the workbook reader (calamine indexes
@@ -451,17 +536,18 @@ fn header_text(value: &Value<'_>) -> Option<String> {
     }
 }
 
-/// Writes a table's rows as statements, whichever way they come.
-struct Inserts<'t, 's, W: Write> {
+/// Hands a table's rows to the sink in the table's column order, whichever
+/// way they come.
+struct Inserts<'t, 's, S: RowSink> {
     table: &'t Table,
-    script: &'s mut ScriptWriter<W>,
+    script: &'s mut S,
     summary: &'s mut Summary,
     /// Sheet column → position in the table.
     slot: Vec<usize>,
 }
 
-impl<'t, 's, W: Write> Inserts<'t, 's, W> {
-    fn new(table: &'t Table, script: &'s mut ScriptWriter<W>, summary: &'s mut Summary) -> Self {
+impl<'t, 's, S: RowSink> Inserts<'t, 's, S> {
+    fn new(table: &'t Table, script: &'s mut S, summary: &'s mut Summary) -> Self {
         let width = table
             .columns
             .iter()

@@ -219,7 +219,7 @@ async fn describe() -> Response {
         "service": "xlsx-sql-bridge converter",
         "endpoints": {
             "POST /uploads": "body: the workbook's bytes; answers 201 {\"upload_id\", \"size\"}",
-            "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?, \"dialect\"?}; answers the SQL script (MySQL unless dialect says postgres or sqlite)",
+            "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?, \"dialect\"?, \"table\"?, \"if_exists\"?}; answers the SQL script (MySQL unless dialect says postgres or sqlite)",
             "DELETE /uploads/{id}": "forget an upload that will not be converted",
             "GET /health": "{\"status\": \"ok\"}",
         }
@@ -428,6 +428,8 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
         create_table: request.create_table,
         sheet: request.sheet.clone(),
         dialect: request.dialect,
+        table: request.table.clone(),
+        if_exists: request.if_exists,
     };
     if let Err(message) = options.validate() {
         return error(StatusCode::BAD_REQUEST, message);

@@ -26,6 +26,7 @@ use crate::api::{self, ConvertRequest, ErrorBody, UploadCreated};
 use crate::convert::{MAX_BATCH, Options};
 use crate::dialect::UnknownDialect;
 use crate::http::{content_length, error, reason, text_at_most};
+use crate::load::UnknownIfExists;
 use crate::workbook::human_bytes;
 use crate::{REST_LOG, UploadDir};
 use axum::Router;
@@ -285,6 +286,18 @@ async fn upload(
             Some(api::FORM_SHEET) => small_text(field).await.map(|text| {
                 options.sheet = Some(text).filter(|t| !t.is_empty());
             }),
+            Some(api::FORM_TABLE) => small_text(field).await.map(|text| {
+                options.table = Some(text).filter(|t| !t.is_empty());
+            }),
+            Some(api::FORM_IF_EXISTS) => small_text(field).await.and_then(|text| {
+                if !text.trim().is_empty() {
+                    options.if_exists = Some(
+                        text.parse()
+                            .map_err(|e: UnknownIfExists| FormError::Bad(e.to_string()))?,
+                    );
+                }
+                Ok(())
+            }),
             Some(api::FORM_DIALECT) => small_text(field).await.and_then(|text| {
                 if !text.trim().is_empty() {
                     options.dialect = text
@@ -330,6 +343,8 @@ async fn upload(
         create_table: options.create_table,
         sheet: options.sheet,
         dialect: options.dialect,
+        table: options.table,
+        if_exists: options.if_exists,
     };
     request_script(&state, &request).await
 }

@@ -47,6 +47,7 @@ pub mod converter;
 pub mod dialect;
 pub mod front;
 mod http;
+pub mod load;
 pub mod spool;
 pub mod sql;
 pub mod workbook;
@@ -96,6 +97,9 @@ pub enum ConvertError {
     Read(String),
     #[error("cannot write the script: {0}")]
     Write(#[from] std::io::Error),
+    /// Loading into a database failed (the sentence names the database).
+    #[error("{0}")]
+    Load(String),
 }
 
 impl ConvertError {
@@ -103,7 +107,10 @@ impl ConvertError {
     /// fix: HTTP 422 or 400), false if it is the machine's (reading or
     /// writing failed).
     pub fn is_about_the_input(&self) -> bool {
-        !matches!(self, ConvertError::Read(_) | ConvertError::Write(_))
+        !matches!(
+            self,
+            ConvertError::Read(_) | ConvertError::Write(_) | ConvertError::Load(_)
+        )
     }
 }
 

@@ -37,6 +37,7 @@
 //! script in any of the three.
 
 use crate::dialect::Dialect;
+use crate::load::IfExists;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
@@ -1111,6 +1112,11 @@ pub struct ScriptOptions {
     pub create_table: bool,
     /// The SQL dialect (MySQL, the paper's, by default).
     pub dialect: Dialect,
+    /// With `create_table`, what a table that exists already meets:
+    /// `None` (as the paper's scripts have always done) and `Append` write
+    /// `CREATE TABLE IF NOT EXISTS`, `Fail` a plain `CREATE TABLE` (the
+    /// database refuses it), `Replace` `DROP TABLE IF EXISTS` first.
+    pub if_exists: Option<IfExists>,
 }
 
 impl Default for ScriptOptions {
@@ -1119,6 +1125,7 @@ impl Default for ScriptOptions {
             batch: 1,
             create_table: false,
             dialect: Dialect::Mysql,
+            if_exists: None,
         }
     }
 }
@@ -1171,6 +1178,32 @@ fn reads_like_a_cell(name: &str) -> bool {
         None => column(&upper),
     };
     a1 || r1c1
+}
+
+/// `CREATE TABLE` (with `IF NOT EXISTS` if `if_not_exists`) for `table`
+/// in `dialect`, one column a line, ending with `;`.
+pub fn create_table_statement(table: &Table, dialect: Dialect, if_not_exists: bool) -> String {
+    let mut out = String::from(if if_not_exists {
+        "CREATE TABLE IF NOT EXISTS "
+    } else {
+        "CREATE TABLE "
+    });
+    dialect.push_ident(&mut out, &table.name);
+    out.push_str(" (\n");
+    for (i, column) in table.columns.iter().enumerate() {
+        out.push_str("  ");
+        dialect.push_ident(&mut out, &column.name);
+        out.push(' ');
+        out.push_str(&dialect.type_name(column.sql_type));
+        if i + 1 < table.columns.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    out.push(')');
+    out.push_str(dialect.table_options());
+    out.push(';');
+    out
 }
 
 /// Writes the script, statement by statement, to any writer: the bytes go
@@ -1297,20 +1330,15 @@ impl<W: Write> ScriptWriter<W> {
             ));
             self.warnings += 1;
         }
-        self.buf.push_str("CREATE TABLE IF NOT EXISTS ");
-        dialect.push_ident(&mut self.buf, &table.name);
-        self.buf.push_str(" (\n");
-        for (i, column) in table.columns.iter().enumerate() {
-            self.buf.push_str("  ");
-            dialect.push_ident(&mut self.buf, &column.name);
-            self.buf.push(' ');
-            self.buf.push_str(&dialect.type_name(column.sql_type));
-            if i + 1 < table.columns.len() {
-                self.buf.push(',');
-            }
-            self.buf.push('\n');
+        if self.options.if_exists == Some(IfExists::Replace) {
+            self.buf.push_str("DROP TABLE IF EXISTS ");
+            dialect.push_ident(&mut self.buf, &table.name);
+            self.buf.push_str(";\n");
         }
-        self.line(&format!("){};", dialect.table_options()));
+        let if_not_exists = matches!(self.options.if_exists, None | Some(IfExists::Append));
+        self.buf
+            .push_str(&create_table_statement(table, dialect, if_not_exists));
+        self.buf.push('\n');
     }
 
     /// Start the inserts of one table.
@@ -1722,6 +1750,7 @@ mod tests {
             batch: 2,
             create_table: true,
             dialect: Dialect::Postgres,
+            if_exists: None,
         });
         assert_eq!(
             script,
@@ -1822,6 +1851,29 @@ mod tests {
         assert!(second.len() <= 63);
         let mut mysql = NameSet::new();
         assert_eq!(mysql.claim(&accented), accented);
+    }
+
+    #[test]
+    fn if_exists_decides_how_a_script_creates_its_tables() {
+        let create = |if_exists| {
+            let script = write(ScriptOptions {
+                create_table: true,
+                if_exists,
+                ..ScriptOptions::default()
+            });
+            let start = script.find("\n\n").expect("a blank line") + 2;
+            script[start..script.find(" (\n").expect("the columns")].to_owned()
+        };
+        assert_eq!(create(None), "CREATE TABLE IF NOT EXISTS Table_Plan_1");
+        assert_eq!(
+            create(Some(IfExists::Append)),
+            "CREATE TABLE IF NOT EXISTS Table_Plan_1"
+        );
+        assert_eq!(create(Some(IfExists::Fail)), "CREATE TABLE Table_Plan_1");
+        assert_eq!(
+            create(Some(IfExists::Replace)),
+            "DROP TABLE IF EXISTS Table_Plan_1;\nCREATE TABLE Table_Plan_1"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use xlsx_sql_bridge::client::{Client, ClientError, Warnings, convert_offline};
 use xlsx_sql_bridge::convert::Options;
 use xlsx_sql_bridge::dialect::Dialect;
+use xlsx_sql_bridge::load::{DEFAULT_LOAD_BATCH, IfExists, LoadOptions, Progress, Target};
 use xlsx_sql_bridge::workbook::Limits;
 
 /// How much of an error line is shown: ours are a sentence or two; what a
@@ -33,9 +34,9 @@ struct Args {
     /// Convert here, with the same code, without any server.
     #[arg(long)]
     offline: bool,
-    /// Rows per INSERT statement.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    batch: usize,
+    /// Rows per INSERT statement [default: 1 in a script, 1000 with --into].
+    #[arg(long, value_name = "N")]
+    batch: Option<usize>,
     /// Add CREATE TABLE IF NOT EXISTS (types inferred from the data) and
     /// wrap the inserts in a transaction.
     #[arg(long)]
@@ -47,6 +48,19 @@ struct Args {
     /// postgres or sqlite.
     #[arg(long, default_value_t = Dialect::Mysql, value_name = "DIALECT")]
     dialect: Dialect,
+    /// Load the rows straight into a database instead of printing a script
+    /// (with --offline): mysql://USER:PASSWORD@HOST:PORT/DATABASE,
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE or sqlite:FILE.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["dialect", "output"])]
+    into: Option<Target>,
+    /// What a table that exists already meets: fail (nothing is loaded),
+    /// append, or replace (dropped first). In a script, implies
+    /// --create-table [default with --into: fail].
+    #[arg(long, value_name = "WHAT")]
+    if_exists: Option<IfExists>,
+    /// Name the table NAME instead of Table_<sheet> (one sheet with data).
+    #[arg(long, value_name = "NAME")]
+    table: Option<String>,
     /// Write the script to this file (whole or not at all) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -77,11 +91,18 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), ClientError> {
+    let default_batch = if args.into.is_some() {
+        DEFAULT_LOAD_BATCH
+    } else {
+        1
+    };
     let options = Options {
-        batch: args.batch,
+        batch: args.batch.unwrap_or(default_batch),
         create_table: args.create_table,
         sheet: args.sheet.clone(),
         dialect: args.dialect,
+        table: args.table.clone(),
+        if_exists: args.if_exists,
     };
     options
         .validate()
@@ -109,6 +130,9 @@ fn run(args: &Args) -> Result<(), ClientError> {
         path: input,
         name: &name,
     };
+    if let Some(target) = &args.into {
+        return load(args, &input, &options, target);
+    }
     let warnings = match &args.output {
         None => write_script(args, &input, &options, Output::Stdout)?,
         Some(path) => {
@@ -137,6 +161,72 @@ fn run(args: &Args) -> Result<(), ClientError> {
     // They quote sheet names, and what a server sent: escaped.
     for line in warnings.lines() {
         eprintln!("{}", common::escape::escape(&line, SHOWN_ERROR));
+    }
+    Ok(())
+}
+
+/// `--into`: load the workbook into the database, report each table on
+/// stdout (`loaded 12 rows from sheet 'Animals' into Table_Animals`), its
+/// warnings and, for a long load, its progress on stderr.
+fn load(
+    args: &Args,
+    input: &Input<'_>,
+    options: &Options,
+    target: &Target,
+) -> Result<(), ClientError> {
+    if !args.offline {
+        return Err(ClientError::Convert(
+            xlsx_sql_bridge::ConvertError::Options(
+                "--into loads from this machine only for now: add --offline (the converter \
+             cannot load into a database yet)"
+                    .to_owned(),
+            ),
+        ));
+    }
+    let limits = Limits {
+        max_memory: args.conversion_memory << 20,
+        ..Limits::default()
+    };
+    let load = LoadOptions {
+        batch: options.batch,
+        if_exists: options.if_exists.unwrap_or_default(),
+    };
+    let mut progress = |p: Progress<'_>| {
+        eprintln!(
+            "loading {}: {} of {} rows",
+            common::escape::escape(p.table, SHOWN_ERROR),
+            p.rows,
+            p.of
+        );
+    };
+    let loaded = xlsx_sql_bridge::client::load_offline(
+        input.path,
+        options,
+        &limits,
+        target,
+        load,
+        &mut progress,
+    )?;
+    let mut out = io::stdout().lock();
+    for table in &loaded.tables {
+        let rows = if table.rows == 1 { "row" } else { "rows" };
+        writeln!(
+            out,
+            "loaded {} {rows} from sheet '{}' into {}",
+            table.rows,
+            common::escape::escape(&table.sheet, SHOWN_ERROR),
+            common::escape::escape(&table.table, SHOWN_ERROR)
+        )
+        .map_err(ClientError::Write)?;
+    }
+    for warning in &loaded.warnings {
+        eprintln!("warning: {}", common::escape::escape(warning, SHOWN_ERROR));
+    }
+    if loaded.more_warnings > 0 {
+        eprintln!(
+            "warning: {} more cells loaded as NULL are not shown here",
+            loaded.more_warnings
+        );
     }
     Ok(())
 }

@@ -1,0 +1,330 @@
+//! `--into URL`: the client loads a workbook straight into a database, with
+//! parameters, one transaction per sheet. Each database must end up holding
+//! exactly what loading the printed script of its dialect gives (which the
+//! `mariadb.rs`, `postgres.rs` and `sqlite.rs` tests compare with the
+//! workbook), and a failure must leave nothing of its sheet behind.
+//!
+//! The MariaDB and PostgreSQL tests need those servers installed, as their
+//! script tests do; without them they say `SKIPPED` (and fail under
+//! `REQUIRE_ALL_TESTS=1`, as in CI).
+
+mod support;
+
+use support::fixtures::{self, Sheet, t};
+use support::mariadb::MariaDb;
+use support::postgres::PostgreSql;
+use support::sqlite::Sqlite;
+use support::testing::{Finished, require};
+use support::{dialect_script, run_client, temp_file};
+
+/// The client's `--offline --into URL` on `sheets` (as `livro.xlsx`), with
+/// `extra` flags.
+fn load(url: &str, sheets: &[Sheet], extra: &[&str]) -> Finished {
+    let (_dir, path) = temp_file("livro.xlsx", &fixtures::xlsx(sheets));
+    let path = path.to_str().expect("UTF-8");
+    run_client(&[&[path, "--offline", "--into", url][..], extra].concat())
+}
+
+#[track_caller]
+fn assert_loaded(done: &Finished) {
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+}
+
+/// Tipos's columns as a dialect names them (PostgreSQL cuts the long one
+/// to 63 bytes).
+fn tipos_columns(postgres: bool) -> Vec<String> {
+    let mut columns: Vec<String> = fixtures::TIPOS_COLUMNS
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+    if postgres {
+        columns[16].pop();
+    }
+    columns
+}
+
+const DADOS: [&str; 2] = ["Cidade", "População"];
+
+fn owned(columns: &[&str]) -> Vec<String> {
+    columns.iter().map(|c| (*c).to_owned()).collect()
+}
+
+#[test]
+fn loading_into_sqlite_stores_what_the_sqlite_script_stores() {
+    if !require(
+        "loading_into_sqlite_stores_what_the_sqlite_script_stores",
+        support::sqlite::available(),
+        "sqlite3 is not installed (apt-get install sqlite3)",
+    ) {
+        return;
+    }
+    let loaded = Sqlite::new();
+    let url = format!("sqlite:{}", loaded.path().display());
+    let done = load(&url, &fixtures::kitchen_sink(), &[]);
+    assert_loaded(&done);
+    assert_eq!(
+        done.stdout,
+        [
+            "loaded 6 rows from sheet 'Tipos' into Table_Tipos",
+            "loaded 2 rows from sheet 'Dados 2024' into Table_Dados_2024",
+        ]
+    );
+    let scripted = Sqlite::new();
+    scripted.load(&dialect_script("sqlite", &fixtures::kitchen_sink()));
+    for (table, columns) in [
+        ("Table_Tipos", tipos_columns(false)),
+        ("Table_Dados_2024", owned(&DADOS)),
+    ] {
+        assert_eq!(
+            loaded.rows(table, &columns),
+            scripted.rows(table, &columns),
+            "{table}"
+        );
+        assert_eq!(
+            loaded.column_types(table),
+            scripted.column_types(table),
+            "{table}"
+        );
+        for column in &columns {
+            assert_eq!(
+                loaded.typeof_column(table, column),
+                scripted.typeof_column(table, column),
+                "{table}.{column}: the storage classes"
+            );
+        }
+    }
+}
+
+/// The kitchen sink's two tables hold the same rows, with the same types,
+/// in the database `loaded` (by `--into`) and in `scripted` (by the
+/// script), read by `rows` and `types` (database, table, ...).
+#[track_caller]
+fn assert_same_tables(
+    postgres: bool,
+    rows: impl Fn(&str, &str, &[String]) -> Vec<Vec<serde_json::Value>>,
+    types: impl Fn(&str, &str) -> Vec<(String, String)>,
+) {
+    for (table, columns) in [
+        ("Table_Tipos", tipos_columns(postgres)),
+        ("Table_Dados_2024", owned(&DADOS)),
+    ] {
+        assert_eq!(
+            rows("loaded", table, &columns),
+            rows("scripted", table, &columns),
+            "{table}"
+        );
+        assert_eq!(types("loaded", table), types("scripted", table), "{table}");
+    }
+}
+
+#[test]
+fn loading_into_postgres_stores_what_the_postgres_script_stores() {
+    if !require(
+        "loading_into_postgres_stores_what_the_postgres_script_stores",
+        support::postgres::available(),
+        "PostgreSQL is not installed (apt-get install postgresql)",
+    ) {
+        return;
+    }
+    let db = PostgreSql::start();
+    db.create_database("loaded");
+    db.create_database("scripted");
+    let url = format!(
+        "postgres://postgres@localhost/loaded?host={}",
+        db.socket_dir().display()
+    );
+    let done = load(&url, &fixtures::kitchen_sink(), &["--batch", "4"]);
+    assert_loaded(&done);
+    db.load(
+        "scripted",
+        &dialect_script("postgres", &fixtures::kitchen_sink()),
+    );
+    assert_same_tables(
+        true,
+        |database, table, columns| db.rows(database, table, columns),
+        |database, table| db.column_types(database, table),
+    );
+    // The text with a NUL is NULL, and said so.
+    let (_, cells) = fixtures::without_nul(fixtures::tipos());
+    for cell in cells {
+        let warning = format!(
+            "warning: {cell}: a text with the NUL character, which PostgreSQL cannot store; \
+             loaded as NULL\n"
+        );
+        assert!(done.stderr.contains(&warning), "{}", done.stderr);
+    }
+}
+
+#[test]
+fn loading_into_mariadb_stores_what_the_mysql_script_stores() {
+    if !require(
+        "loading_into_mariadb_stores_what_the_mysql_script_stores",
+        support::mariadb::available(),
+        "MariaDB is not installed (apt-get install mariadb-server)",
+    ) {
+        return;
+    }
+    let db = MariaDb::start();
+    db.create_database("loaded");
+    db.create_database("scripted");
+    let url = format!(
+        "mysql://root@localhost/loaded?socket={}",
+        db.socket().display()
+    );
+    let done = load(&url, &fixtures::kitchen_sink(), &[]);
+    assert_loaded(&done);
+    assert!(
+        done.stderr
+            .contains("warning: Tipos!O2: #DIV/0!; loaded as NULL"),
+        "{}",
+        done.stderr
+    );
+    let bridge = support::Bridge::start(&[]);
+    let answer = bridge.upload(
+        "livro.xlsx",
+        &fixtures::xlsx(&fixtures::kitchen_sink()),
+        &[("create_table", "on")],
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    db.load("scripted", &answer.body);
+    assert_same_tables(
+        false,
+        |database, table, columns| db.rows(database, table, columns),
+        |database, table| db.column_types(database, table),
+    );
+}
+
+fn needs_sqlite(test: &str) -> bool {
+    require(
+        test,
+        support::sqlite::available(),
+        "sqlite3 is not installed (apt-get install sqlite3)",
+    )
+}
+
+fn small() -> Sheet {
+    Sheet::new(
+        "Plan",
+        &["Nome", "Idade"],
+        vec![
+            vec![t("Ana"), fixtures::n(30.0)],
+            vec![t("Rui"), fixtures::n(41.0)],
+        ],
+    )
+}
+
+#[test]
+fn an_existing_table_fails_the_load_and_nothing_is_loaded() {
+    if !needs_sqlite("an_existing_table_fails_the_load_and_nothing_is_loaded") {
+        return;
+    }
+    let db = Sqlite::new();
+    db.load("CREATE TABLE Table_Dados_2024 (x INTEGER);");
+    let url = format!("sqlite:{}", db.path().display());
+    let done = load(&url, &fixtures::kitchen_sink(), &[]);
+    assert_eq!(done.status.code(), Some(1), "stderr: {}", done.stderr);
+    assert_eq!(
+        done.stderr.trim(),
+        format!(
+            "error: {url} already has a table Table_Dados_2024: nothing was loaded \
+             (--if-exists append adds the rows to it, --if-exists replace drops it first)"
+        )
+    );
+    assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+    assert_eq!(
+        db.run("SELECT name FROM sqlite_master ORDER BY name;")
+            .expect("a query"),
+        "Table_Dados_2024\n",
+        "Tipos, before it, was not loaded either"
+    );
+}
+
+#[test]
+fn append_adds_the_rows_and_replace_starts_the_table_again() {
+    if !needs_sqlite("append_adds_the_rows_and_replace_starts_the_table_again") {
+        return;
+    }
+    let db = Sqlite::new();
+    let url = format!("sqlite:{}", db.path().display());
+    let count = || db.run("SELECT count(*) FROM Table_Plan;").expect("a query");
+    assert_loaded(&load(&url, &[small()], &[]));
+    assert_loaded(&load(&url, &[small()], &["--if-exists", "append"]));
+    assert_eq!(count(), "4\n");
+    assert_loaded(&load(&url, &[small()], &["--if-exists", "replace"]));
+    assert_eq!(count(), "2\n");
+}
+
+#[test]
+fn a_sheet_that_fails_midway_leaves_nothing_behind() {
+    if !needs_sqlite("a_sheet_that_fails_midway_leaves_nothing_behind") {
+        return;
+    }
+    let db = Sqlite::new();
+    // The second row breaks the table's rule: the first, already sent, must
+    // go too.
+    db.load("CREATE TABLE Table_Plan (Nome TEXT, Idade INTEGER CHECK (Idade < 40));");
+    let url = format!("sqlite:{}", db.path().display());
+    let done = load(&url, &[small()], &["--if-exists", "append", "--batch", "1"]);
+    assert_eq!(done.status.code(), Some(1), "stderr: {}", done.stderr);
+    assert!(
+        done.stderr
+            .starts_with(&format!("error: cannot load into {url}: "))
+            && done.stderr.contains("CHECK constraint failed")
+            && done
+                .stderr
+                .trim_end()
+                .ends_with("(table Table_Plan, nothing of it was loaded)"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(
+        db.run("SELECT count(*) FROM Table_Plan;").expect("a query"),
+        "0\n"
+    );
+}
+
+#[test]
+fn table_names_the_one_table() {
+    if !needs_sqlite("table_names_the_one_table") {
+        return;
+    }
+    let db = Sqlite::new();
+    let url = format!("sqlite:{}", db.path().display());
+    let done = load(&url, &[small()], &["--table", "pessoas"]);
+    assert_loaded(&done);
+    assert_eq!(
+        done.stdout,
+        ["loaded 2 rows from sheet 'Plan' into pessoas"]
+    );
+    let two = load(&url, &fixtures::kitchen_sink(), &["--table", "tudo"]);
+    assert_eq!(two.status.code(), Some(1));
+    assert_eq!(
+        two.stderr.trim(),
+        "error: --table \"tudo\": the workbook has more than one sheet with data; choose one with --sheet"
+    );
+}
+
+#[test]
+fn a_database_password_is_never_shown() {
+    let done = load("mysql://ana:s3cr3t@127.0.0.1:1/livro", &[small()], &[]);
+    assert_eq!(done.status.code(), Some(1));
+    assert!(
+        done.stderr
+            .starts_with("error: cannot connect to mysql://ana:***@127.0.0.1:1/livro: "),
+        "{}",
+        done.stderr
+    );
+    assert!(!done.stderr.contains("s3cr3t"), "{}", done.stderr);
+}
+
+#[test]
+fn into_without_offline_says_to_add_it() {
+    let (_dir, path) = temp_file("livro.xlsx", &fixtures::xlsx(&[small()]));
+    let done = run_client(&[path.to_str().expect("UTF-8"), "--into", "sqlite:never.db"]);
+    assert_eq!(done.status.code(), Some(1));
+    assert_eq!(
+        done.stderr.trim(),
+        "error: --into loads from this machine only for now: add --offline (the converter \
+         cannot load into a database yet)"
+    );
+}

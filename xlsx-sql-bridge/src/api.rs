@@ -20,7 +20,8 @@
 //! The front's API (what the page and the client call): `GET /` the page,
 //! `POST /upload` a `multipart/form-data` form with the fields [`FORM_FILE`]
 //! (the workbook), and optionally [`FORM_BATCH`], [`FORM_CREATE_TABLE`],
-//! [`FORM_SHEET`], [`FORM_DIALECT`], [`FORM_TABLE`], [`FORM_IF_EXISTS`]; the answer is the converter's, passed through (with its
+//! [`FORM_SHEET`], [`FORM_DIALECT`], [`FORM_TABLE`], [`FORM_IF_EXISTS`],
+//! [`FORM_INTO`]; the answer is the converter's, passed through (with its
 //! `Retry-After`), or the front's own: 502 a converter that cannot be
 //! reached, 504 one that does not answer in time.
 
@@ -49,6 +50,9 @@ pub const FORM_TABLE: &str = "table";
 /// The form field for what an existing table meets: `fail`, `append`,
 /// `replace`.
 pub const FORM_IF_EXISTS: &str = "if_exists";
+/// The form field that asks to load into a database (its URL) instead of
+/// answering with a script.
+pub const FORM_INTO: &str = "into";
 
 /// The media type of the script.
 pub const SQL_CONTENT_TYPE: &str = "application/sql; charset=utf-8";
@@ -93,6 +97,25 @@ pub struct ConvertRequest {
     /// (implies `create_table`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub if_exists: Option<IfExists>,
+    /// A database URL (`mysql://...`, `postgres://...`): load the rows
+    /// there instead of answering with a script, if the converter's
+    /// `--allow-into` lists its host; the answer is then a [`Loaded`]
+    /// report in JSON.
+    ///
+    /// [`Loaded`]: crate::load::Loaded
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub into: Option<String>,
+}
+
+impl ConvertRequest {
+    /// The request as JSON for a log: the password of `into` hidden.
+    pub fn logged(&self) -> String {
+        let shown = Self {
+            into: self.into.as_deref().map(crate::load::shown_url),
+            ..self.clone()
+        };
+        serde_json::to_string(&shown).unwrap_or_default()
+    }
 }
 
 /// Leaves the default out of the request, so that a request for the paper's

@@ -207,16 +207,16 @@ impl Client {
         &self.url
     }
 
-    /// Upload the workbook at `path` (`POST /upload`) under the name `name`
-    /// (the script's first comment says it) and write the script to `out`
-    /// as it arrives; returns the bytes written and the script's warnings.
-    pub async fn convert<W: AsyncWrite + Unpin>(
+    /// `POST /upload` with the workbook at `path` and the options (and
+    /// `into`, a database URL, to load rather than convert); the answer if
+    /// it is a success, else the server's reason.
+    async fn upload(
         &self,
         path: &Path,
         name: &str,
         options: &Options,
-        out: &mut W,
-    ) -> Result<Delivered, ClientError> {
+        into: Option<&str>,
+    ) -> Result<reqwest::Response, ClientError> {
         let file_error = |source| ClientError::File {
             path: path.to_owned(),
             source,
@@ -246,8 +246,11 @@ impl Client {
         if let Some(if_exists) = options.if_exists {
             form = form.text(api::FORM_IF_EXISTS, if_exists.to_string());
         }
+        if let Some(into) = into {
+            form = form.text(api::FORM_INTO, into.to_owned());
+        }
         let url = format!("{}{}", self.url, api::UPLOAD);
-        let mut response = self
+        let response = self
             .http
             .post(&url)
             .multipart(form)
@@ -282,6 +285,36 @@ impl Client {
                 retry_after,
             });
         }
+        Ok(response)
+    }
+
+    /// Upload the workbook at `path` (`POST /upload`) and ask the converter
+    /// to load it into the database at `into` (which its operator must
+    /// allow); returns what was loaded.
+    pub async fn load(
+        &self,
+        path: &Path,
+        name: &str,
+        options: &Options,
+        into: &str,
+    ) -> Result<Loaded, ClientError> {
+        let response = self.upload(path, name, options, Some(into)).await?;
+        let text = crate::http::text_at_most(response, 1024 * 1024).await;
+        serde_json::from_str(&text)
+            .map_err(|e| ClientError::CutShort(format!("the converter's report is not JSON ({e})")))
+    }
+
+    /// Upload the workbook at `path` (`POST /upload`) under the name `name`
+    /// (the script's first comment says it) and write the script to `out`
+    /// as it arrives; returns the bytes written and the script's warnings.
+    pub async fn convert<W: AsyncWrite + Unpin>(
+        &self,
+        path: &Path,
+        name: &str,
+        options: &Options,
+        out: &mut W,
+    ) -> Result<Delivered, ClientError> {
+        let mut response = self.upload(path, name, options, None).await?;
         let mut written = 0u64;
         let mut scanner = WarningScanner::default();
         loop {

@@ -42,6 +42,7 @@ use crate::api::{self, ConvertRequest, UploadCreated};
 use crate::budget::Deadline;
 use crate::convert::{Conversion, Options};
 use crate::http::{content_length, error};
+use crate::load::{LoadOptions, Target};
 use crate::workbook::{Limits, human_bytes};
 use crate::{ConvertError, REST_LOG, UploadDir};
 use axum::Router;
@@ -91,6 +92,10 @@ pub struct ConverterConfig {
     pub max_pending: usize,
     /// How many conversions run at once.
     pub max_conversions: usize,
+    /// The database hosts a request may load into (`into`), lower case;
+    /// none by default: the converter reaches no database unless its
+    /// operator says which.
+    pub allow_into: Vec<String>,
 }
 
 impl Default for ConverterConfig {
@@ -105,6 +110,7 @@ impl Default for ConverterConfig {
             conversion_timeout: DEFAULT_CONVERSION_TIMEOUT,
             queue_timeout: DEFAULT_QUEUE_TIMEOUT,
             connections: common::serve::Limits::default(),
+            allow_into: Vec::new(),
         }
     }
 }
@@ -210,6 +216,9 @@ pub(crate) fn status_of(e: &ConvertError) -> StatusCode {
     match e {
         ConvertError::Options(_) => StatusCode::BAD_REQUEST,
         ConvertError::Read(_) | ConvertError::Write(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        // The database is the converter's upstream server.
+        ConvertError::Load(_) => StatusCode::BAD_GATEWAY,
+        ConvertError::Exists(_) => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
@@ -219,7 +228,7 @@ async fn describe() -> Response {
         "service": "xlsx-sql-bridge converter",
         "endpoints": {
             "POST /uploads": "body: the workbook's bytes; answers 201 {\"upload_id\", \"size\"}",
-            "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?, \"dialect\"?, \"table\"?, \"if_exists\"?}; answers the SQL script (MySQL unless dialect says postgres or sqlite)",
+            "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?, \"dialect\"?, \"table\"?, \"if_exists\"?, \"into\"?}; answers the SQL script (MySQL unless dialect says postgres or sqlite), or with into (a database URL whose host --allow-into lists) loads it there and answers {\"tables\": [{\"sheet\", \"table\", \"rows\"}], \"warnings\", \"more_warnings\"}",
             "DELETE /uploads/{id}": "forget an upload that will not be converted",
             "GET /health": "{\"status\": \"ok\"}",
         }
@@ -423,7 +432,7 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
         tracing::warn!(target: REST_LOG, "converter: POST /convert -> 400: not an upload id: \"{}\"", escape(&id, 80));
         return error(StatusCode::BAD_REQUEST, bad_id(&id));
     }
-    let options = Options {
+    let mut options = Options {
         batch: request.batch,
         create_table: request.create_table,
         sheet: request.sheet.clone(),
@@ -434,6 +443,19 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
     if let Err(message) = options.validate() {
         return error(StatusCode::BAD_REQUEST, message);
     }
+    let target = match &request.into {
+        None => None,
+        Some(url) => match allowed_target(&state.config.allow_into, url) {
+            Ok(target) => {
+                options.dialect = target.dialect();
+                Some(target)
+            }
+            Err((status, message)) => {
+                tracing::warn!(target: REST_LOG, "converter: POST /convert upload {id} -> {status}: {}", escape(&message, SHOWN));
+                return error(status, message);
+            }
+        },
+    };
     // Taking the upload out of the table makes its id single-use.
     let Some(upload) = state.uploads().remove(&id) else {
         tracing::warn!(target: REST_LOG, "converter: POST /convert -> 404: unknown upload {id}");
@@ -458,6 +480,9 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
         deadline,
         ..state.config.limits
     };
+    if let Some(target) = target {
+        return load_upload(upload, request, options, limits, target, permit).await;
+    }
     let (ready_tx, ready_rx) = oneshot::channel();
     let (chunks_tx, chunks_rx) = mpsc::channel(4);
     let job = request.clone();
@@ -532,6 +557,105 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
     }
 }
 
+/// `into`: the target of a load, if the operator's `--allow-into` lists
+/// every host it would reach; else the status and the reason.
+fn allowed_target(allow: &[String], url: &str) -> Result<Target, (StatusCode, String)> {
+    let target: Target = url
+        .parse()
+        .map_err(|e: crate::load::BadTarget| (StatusCode::BAD_REQUEST, e.to_string()))?;
+    if let Target::Sqlite(_) = target {
+        return Err((
+            StatusCode::FORBIDDEN,
+            "the converter does not load into SQLite files (a file on the converter's machine); \
+             load with the client's --offline"
+                .to_owned(),
+        ));
+    }
+    if allow.is_empty() {
+        return Err((
+            StatusCode::FORBIDDEN,
+            "this converter loads into no database: its operator allows hosts with --allow-into"
+                .to_owned(),
+        ));
+    }
+    let hosts = target
+        .hosts()
+        .map_err(|e| (StatusCode::BAD_REQUEST, format!("{target}: {e}")))?;
+    match hosts.iter().find(|h| !allow.contains(h)) {
+        Some(refused) => Err((
+            StatusCode::FORBIDDEN,
+            format!(
+                "this converter does not load into {refused:?}: its --allow-into lists {}",
+                allow
+                    .iter()
+                    .map(|h| format!("{h:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+        None => Ok(target),
+    }
+}
+
+/// `/convert` with `into`: read the workbook and load it into the database
+/// on a blocking thread, holding the conversion slot, then answer with what
+/// was loaded (JSON), or the error.
+async fn load_upload(
+    upload: Upload,
+    request: ConvertRequest,
+    options: Options,
+    limits: Limits,
+    target: Target,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Response {
+    let id = request.upload_id.clone();
+    let shown = target.to_string();
+    let done = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let opened = open_upload(&upload, &request, &options, &limits);
+        let load = LoadOptions {
+            batch: options.batch,
+            if_exists: options.if_exists.unwrap_or_default(),
+        };
+        let loaded =
+            opened.and_then(|conversion| crate::load::load(conversion, &target, load, &mut |_| {}));
+        drop(upload);
+        loaded
+    })
+    .await;
+    match done {
+        Ok(Ok(loaded)) => {
+            tracing::info!(target: REST_LOG, "converter: POST /convert upload {id} -> 200 OK, {} rows loaded into {}; upload deleted", loaded.rows(), escape(&shown, SHOWN));
+            axum::Json(loaded).into_response()
+        }
+        Ok(Err(e)) => {
+            let status = status_of(&e);
+            tracing::warn!(target: REST_LOG, "converter: POST /convert upload {id} -> {status}: {}; upload deleted", escape(&e.to_string(), SHOWN));
+            error(status, e.to_string())
+        }
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the load stopped unexpectedly",
+        ),
+    }
+}
+
+/// Open an upload's workbook and read its sheets (blocking).
+fn open_upload(
+    upload: &Upload,
+    request: &ConvertRequest,
+    options: &Options,
+    limits: &Limits,
+) -> Result<Conversion<BufReader<std::fs::File>>, ConvertError> {
+    let file = std::fs::File::open(&upload.path).map_err(|e| ConvertError::Read(e.to_string()))?;
+    Conversion::open(
+        BufReader::new(file),
+        request.file_name.as_deref(),
+        options,
+        limits,
+    )
+}
+
 /// The blocking part of `/convert`: read the workbook, then write the script
 /// into `writer`.
 fn convert_upload(
@@ -543,16 +667,7 @@ fn convert_upload(
     ready: oneshot::Sender<Result<Ready, ConvertError>>,
     writer: ChannelWriter,
 ) {
-    let opened = std::fs::File::open(&upload.path)
-        .map_err(|e| ConvertError::Read(e.to_string()))
-        .and_then(|file| {
-            Conversion::open(
-                BufReader::new(file),
-                request.file_name.as_deref(),
-                options,
-                limits,
-            )
-        });
+    let opened = open_upload(&upload, request, options, limits);
     let conversion = match opened {
         Ok(conversion) => conversion,
         Err(e) => {

@@ -251,6 +251,8 @@ async fn upload(
     }
     let mut saved: Option<Saved> = None;
     let mut options = Options::default();
+    let mut into: Option<String> = None;
+    let mut batch_given = false;
     let mut over_limit = false;
     loop {
         let field = match form.next_field().await {
@@ -273,6 +275,7 @@ async fn upload(
                 if text.is_empty() {
                     return Ok(());
                 }
+                batch_given = true;
                 options.batch = text.parse().map_err(|_| {
                     FormError::Bad(format!(
                         "batch must be a whole number from 1 to {MAX_BATCH}, not {text:?}"
@@ -285,6 +288,9 @@ async fn upload(
             }),
             Some(api::FORM_SHEET) => small_text(field).await.map(|text| {
                 options.sheet = Some(text).filter(|t| !t.is_empty());
+            }),
+            Some(api::FORM_INTO) => small_text(field).await.map(|text| {
+                into = Some(text.trim().to_owned()).filter(|t| !t.is_empty());
             }),
             Some(api::FORM_TABLE) => small_text(field).await.map(|text| {
                 options.table = Some(text).filter(|t| !t.is_empty());
@@ -326,6 +332,9 @@ async fn upload(
             ),
         );
     };
+    if into.is_some() && !batch_given {
+        options.batch = crate::load::DEFAULT_LOAD_BATCH;
+    }
     if let Err(message) = options.validate() {
         return error(StatusCode::BAD_REQUEST, message);
     }
@@ -345,6 +354,7 @@ async fn upload(
         dialect: options.dialect,
         table: options.table,
         if_exists: options.if_exists,
+        into,
     };
     request_script(&state, &request).await
 }
@@ -521,7 +531,7 @@ async fn send_upload(state: &FrontState, saved: &Saved) -> Result<UploadCreated,
 async fn request_script(state: &FrontState, request: &ConvertRequest) -> Response {
     let url = format!("{}{}", state.converter, api::CONVERT);
     let started = Instant::now();
-    let json = serde_json::to_string(request).unwrap_or_default();
+    let json = request.logged();
     let response = match call(state, &url, state.http.post(&url).json(request)).await {
         Ok(response) => response,
         Err(answer) => {

@@ -100,6 +100,9 @@ pub enum ConvertError {
     /// Loading into a database failed (the sentence names the database).
     #[error("{0}")]
     Load(String),
+    /// A table to load exists already, and `--if-exists` is `fail`.
+    #[error("{0}")]
+    Exists(String),
 }
 
 impl ConvertError {

@@ -94,8 +94,9 @@ impl fmt::Display for Target {
     }
 }
 
-/// `url` with the password of its user part replaced by `***`.
-fn shown_url(url: &str) -> String {
+/// `url` with the password of its user part replaced by `***`, for logs
+/// and messages.
+pub fn shown_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -111,6 +112,41 @@ fn shown_url(url: &str) -> String {
 }
 
 impl Target {
+    /// The hosts a load would connect to, lower case, for an allow list: a
+    /// Unix socket is `localhost`; an SQLite file has none.
+    pub fn hosts(&self) -> Result<Vec<String>, String> {
+        match self {
+            Self::Mysql(url) => {
+                let opts = mysql_async::Opts::from_url(url).map_err(|e| e.to_string())?;
+                if opts.socket().is_some() {
+                    return Ok(vec!["localhost".to_owned()]);
+                }
+                Ok(vec![opts.ip_or_hostname().to_ascii_lowercase()])
+            }
+            Self::Postgres(url) => {
+                let config: tokio_postgres::Config = url
+                    .parse()
+                    .map_err(|e: tokio_postgres::Error| e.to_string())?;
+                let hosts: Vec<String> = config
+                    .get_hosts()
+                    .iter()
+                    .map(|host| match host {
+                        tokio_postgres::config::Host::Tcp(name) => name.to_ascii_lowercase(),
+                        #[cfg(unix)]
+                        tokio_postgres::config::Host::Unix(_) => "localhost".to_owned(),
+                    })
+                    .collect();
+                // No host at all means the default socket: this machine.
+                Ok(if hosts.is_empty() {
+                    vec!["localhost".to_owned()]
+                } else {
+                    hosts
+                })
+            }
+            Self::Sqlite(_) => Ok(Vec::new()),
+        }
+    }
+
     /// The dialect of the database's SQL.
     pub fn dialect(&self) -> Dialect {
         match self {
@@ -236,7 +272,7 @@ pub fn load<RS: Read + Seek>(
     if options.if_exists == IfExists::Fail {
         for table in &tables {
             if db.exists(&table.name).map_err(|e| failed(target, &e))? {
-                return Err(ConvertError::Load(format!(
+                return Err(ConvertError::Exists(format!(
                     "{target} already has a table {}: nothing was loaded (--if-exists append \
                      adds the rows to it, --if-exists replace drops it first)",
                     target.dialect().ident(&table.name)

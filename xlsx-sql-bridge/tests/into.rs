@@ -15,7 +15,7 @@ use support::mariadb::MariaDb;
 use support::postgres::PostgreSql;
 use support::sqlite::Sqlite;
 use support::testing::{Finished, require};
-use support::{dialect_script, run_client, temp_file};
+use support::{Bridge, dialect_script, run_client, temp_file};
 
 /// The client's `--offline --into URL` on `sheets` (as `livro.xlsx`), with
 /// `extra` flags.
@@ -117,6 +117,21 @@ fn assert_same_tables(
     }
 }
 
+/// Load the kitchen sink's PostgreSQL script into `scripted`, and compare
+/// with what `--into` put in `loaded`.
+#[track_caller]
+fn assert_postgres_holds_its_script(db: &PostgreSql) {
+    db.load(
+        "scripted",
+        &dialect_script("postgres", &fixtures::kitchen_sink()),
+    );
+    assert_same_tables(
+        true,
+        |database, table, columns| db.rows(database, table, columns),
+        |database, table| db.column_types(database, table),
+    );
+}
+
 #[test]
 fn loading_into_postgres_stores_what_the_postgres_script_stores() {
     if !require(
@@ -135,15 +150,7 @@ fn loading_into_postgres_stores_what_the_postgres_script_stores() {
     );
     let done = load(&url, &fixtures::kitchen_sink(), &["--batch", "4"]);
     assert_loaded(&done);
-    db.load(
-        "scripted",
-        &dialect_script("postgres", &fixtures::kitchen_sink()),
-    );
-    assert_same_tables(
-        true,
-        |database, table, columns| db.rows(database, table, columns),
-        |database, table| db.column_types(database, table),
-    );
+    assert_postgres_holds_its_script(&db);
     // The text with a NUL is NULL, and said so.
     let (_, cells) = fixtures::without_nul(fixtures::tipos());
     for cell in cells {
@@ -317,14 +324,117 @@ fn a_database_password_is_never_shown() {
     assert!(!done.stderr.contains("s3cr3t"), "{}", done.stderr);
 }
 
+fn needs_postgres(test: &str) -> bool {
+    require(
+        test,
+        support::postgres::available(),
+        "PostgreSQL is not installed (apt-get install postgresql)",
+    )
+}
+
 #[test]
-fn into_without_offline_says_to_add_it() {
-    let (_dir, path) = temp_file("livro.xlsx", &fixtures::xlsx(&[small()]));
-    let done = run_client(&[path.to_str().expect("UTF-8"), "--into", "sqlite:never.db"]);
-    assert_eq!(done.status.code(), Some(1));
+fn through_the_services_the_converter_loads_into_an_allowed_host() {
+    if !needs_postgres("through_the_services_the_converter_loads_into_an_allowed_host") {
+        return;
+    }
+    let db = PostgreSql::start();
+    db.create_database("loaded");
+    db.create_database("scripted");
+    let bridge = Bridge::start(&["--allow-into", "db.example,localhost"]);
+    let url = format!(
+        "postgres://postgres:s3cr3t@localhost/loaded?host={}",
+        db.socket_dir().display()
+    );
+    let done = load_through(&bridge, &url, &fixtures::kitchen_sink(), &[]);
+    assert_loaded(&done);
     assert_eq!(
-        done.stderr.trim(),
-        "error: --into loads from this machine only for now: add --offline (the converter \
-         cannot load into a database yet)"
+        done.stdout,
+        [
+            "loaded 6 rows from sheet 'Tipos' into Table_Tipos",
+            "loaded 2 rows from sheet 'Dados 2024' into Table_Dados_2024",
+        ]
+    );
+    assert!(
+        done.stderr
+            .contains("warning: Tipos!O2: #DIV/0!; loaded as NULL"),
+        "{}",
+        done.stderr
+    );
+    assert_postgres_holds_its_script(&db);
+    // The REST log shows the call, never the password.
+    let log = bridge.program.stderr();
+    assert!(
+        log.contains("postgresql://postgres:***@localhost/loaded"),
+        "{log}"
+    );
+    assert!(!log.contains("s3cr3t"), "{log}");
+}
+
+/// The client's `--into URL` through the front of `bridge`.
+fn load_through(bridge: &Bridge, url: &str, sheets: &[Sheet], extra: &[&str]) -> Finished {
+    let (_dir, path) = temp_file("livro.xlsx", &fixtures::xlsx(sheets));
+    let path = path.to_str().expect("UTF-8");
+    let front = bridge.front_url();
+    run_client(&[&[path, "--url", front.as_str(), "--into", url][..], extra].concat())
+}
+
+#[test]
+fn the_converter_loads_nowhere_its_operator_has_not_allowed() {
+    let refused = |bridge: &Bridge, url: &str| {
+        let answer = bridge.upload("livro.xlsx", &fixtures::xlsx(&[small()]), &[("into", url)]);
+        assert_eq!(answer.status, 403, "{url}: {}", answer.body);
+        serde_json::from_str::<serde_json::Value>(&answer.body).expect("JSON")["error"]
+            .as_str()
+            .expect("an error")
+            .to_owned()
+    };
+    let closed = Bridge::start(&[]);
+    assert_eq!(
+        refused(&closed, "postgres://u@localhost/livro"),
+        "this converter loads into no database: its operator allows hosts with --allow-into"
+    );
+    let open = Bridge::start(&["--allow-into", "db.example"]);
+    assert_eq!(
+        refused(&open, "mysql://u:p@10.0.0.7:3306/livro"),
+        r#"this converter does not load into "10.0.0.7": its --allow-into lists "db.example""#
+    );
+    // A socket is this machine.
+    assert_eq!(
+        refused(&open, "postgres://u@db.example/livro?host=/run/postgresql"),
+        r#"this converter does not load into "localhost": its --allow-into lists "db.example""#
+    );
+    assert!(refused(&open, "sqlite:/etc/livro.db").contains("--offline"));
+}
+
+#[test]
+fn a_table_that_exists_is_a_conflict_through_the_services() {
+    if !needs_postgres("a_table_that_exists_is_a_conflict_through_the_services") {
+        return;
+    }
+    let db = PostgreSql::start();
+    db.create_database("livro");
+    db.load("livro", "CREATE TABLE \"Table_Plan\" (x integer);");
+    let bridge = Bridge::start(&["--allow-into", "localhost"]);
+    let url = format!(
+        "postgres://postgres@localhost/livro?host={}",
+        db.socket_dir().display()
+    );
+    let done = load_through(&bridge, &url, &[small()], &[]);
+    assert_eq!(done.status.code(), Some(1));
+    assert!(
+        done.stderr.trim().ends_with(
+            "already has a table \"Table_Plan\": nothing was loaded (--if-exists append adds the \
+             rows to it, --if-exists replace drops it first) (HTTP 409)"
+        ),
+        "{}",
+        done.stderr
+    );
+    let replaced = load_through(&bridge, &url, &[small()], &["--if-exists", "replace"]);
+    assert_loaded(&replaced);
+    assert_eq!(
+        db.run(Some("livro"), "SELECT count(*) FROM \"Table_Plan\";")
+            .expect("a query")
+            .trim(),
+        "2"
     );
 }

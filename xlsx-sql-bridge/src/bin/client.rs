@@ -11,7 +11,9 @@ use std::process::ExitCode;
 use xlsx_sql_bridge::client::{Client, ClientError, Warnings, convert_offline};
 use xlsx_sql_bridge::convert::Options;
 use xlsx_sql_bridge::dialect::Dialect;
-use xlsx_sql_bridge::load::{DEFAULT_LOAD_BATCH, IfExists, LoadOptions, Progress, Target};
+use xlsx_sql_bridge::load::{
+    BadTarget, DEFAULT_LOAD_BATCH, IfExists, LoadOptions, Loaded, Progress, Target,
+};
 use xlsx_sql_bridge::workbook::Limits;
 
 /// How much of an error line is shown: ours are a sentence or two; what a
@@ -48,11 +50,13 @@ struct Args {
     /// postgres or sqlite.
     #[arg(long, default_value_t = Dialect::Mysql, value_name = "DIALECT")]
     dialect: Dialect,
-    /// Load the rows straight into a database instead of printing a script
-    /// (with --offline): mysql://USER:PASSWORD@HOST:PORT/DATABASE,
-    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE or sqlite:FILE.
+    /// Load the rows straight into a database instead of printing a script:
+    /// mysql://USER:PASSWORD@HOST:PORT/DATABASE,
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE, or (with --offline)
+    /// sqlite:FILE. Through the services, the converter connects, if its
+    /// --allow-into lists the host; with --offline, this machine does.
     #[arg(long, value_name = "URL", conflicts_with_all = ["dialect", "output"])]
-    into: Option<Target>,
+    into: Option<String>,
     /// What a table that exists already meets: fail (nothing is loaded),
     /// append, or replace (dropped first). In a script, implies
     /// --create-table [default with --into: fail].
@@ -130,8 +134,8 @@ fn run(args: &Args) -> Result<(), ClientError> {
         path: input,
         name: &name,
     };
-    if let Some(target) = &args.into {
-        return load(args, &input, &options, target);
+    if let Some(url) = &args.into {
+        return load(args, &input, &options, url);
     }
     let warnings = match &args.output {
         None => write_script(args, &input, &options, Output::Stdout)?,
@@ -165,48 +169,18 @@ fn run(args: &Args) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// `--into`: load the workbook into the database, report each table on
-/// stdout (`loaded 12 rows from sheet 'Animals' into Table_Animals`), its
-/// warnings and, for a long load, its progress on stderr.
-fn load(
-    args: &Args,
-    input: &Input<'_>,
-    options: &Options,
-    target: &Target,
-) -> Result<(), ClientError> {
-    if !args.offline {
-        return Err(ClientError::Convert(
-            xlsx_sql_bridge::ConvertError::Options(
-                "--into loads from this machine only for now: add --offline (the converter \
-             cannot load into a database yet)"
-                    .to_owned(),
-            ),
-        ));
-    }
-    let limits = Limits {
-        max_memory: args.conversion_memory << 20,
-        ..Limits::default()
+/// `--into`: load the workbook into the database (through the converter,
+/// or here with `--offline`), report each table on stdout (`loaded 12 rows
+/// from sheet 'Animals' into Table_Animals`), its warnings and, for a long
+/// load here, its progress on stderr.
+fn load(args: &Args, input: &Input<'_>, options: &Options, url: &str) -> Result<(), ClientError> {
+    let loaded = if args.offline {
+        load_here(args, input, options, url)?
+    } else {
+        let client = Client::new(&args.url)?;
+        let runtime = runtime()?;
+        runtime.block_on(client.load(input.path, input.name, options, url))?
     };
-    let load = LoadOptions {
-        batch: options.batch,
-        if_exists: options.if_exists.unwrap_or_default(),
-    };
-    let mut progress = |p: Progress<'_>| {
-        eprintln!(
-            "loading {}: {} of {} rows",
-            common::escape::escape(p.table, SHOWN_ERROR),
-            p.rows,
-            p.of
-        );
-    };
-    let loaded = xlsx_sql_bridge::client::load_offline(
-        input.path,
-        options,
-        &limits,
-        target,
-        load,
-        &mut progress,
-    )?;
     let mut out = io::stdout().lock();
     for table in &loaded.tables {
         let rows = if table.rows == 1 { "row" } else { "rows" };
@@ -229,6 +203,50 @@ fn load(
         );
     }
     Ok(())
+}
+
+/// The runtime of a call to the front.
+fn runtime() -> Result<tokio::runtime::Runtime, ClientError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ClientError::Write)
+}
+
+/// `--into` with `--offline`: the load runs here.
+fn load_here(
+    args: &Args,
+    input: &Input<'_>,
+    options: &Options,
+    url: &str,
+) -> Result<Loaded, ClientError> {
+    let target: Target = url.parse().map_err(|e: BadTarget| {
+        ClientError::Convert(xlsx_sql_bridge::ConvertError::Options(e.to_string()))
+    })?;
+    let limits = Limits {
+        max_memory: args.conversion_memory << 20,
+        ..Limits::default()
+    };
+    let load = LoadOptions {
+        batch: options.batch,
+        if_exists: options.if_exists.unwrap_or_default(),
+    };
+    let mut progress = |p: Progress<'_>| {
+        eprintln!(
+            "loading {}: {} of {} rows",
+            common::escape::escape(p.table, SHOWN_ERROR),
+            p.rows,
+            p.of
+        );
+    };
+    xlsx_sql_bridge::client::load_offline(
+        input.path,
+        options,
+        &limits,
+        &target,
+        load,
+        &mut progress,
+    )
 }
 
 /// The workbook: where its bytes are, and the name the script gives it.
@@ -271,10 +289,7 @@ fn write_script(
         }
     } else {
         let client = Client::new(&args.url)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(ClientError::Write)?;
+        let runtime = runtime()?;
         runtime.block_on(async {
             match output {
                 Output::Stdout => {

@@ -78,6 +78,11 @@ struct Args {
     /// and then between two pieces of the script; then 504.
     #[arg(long, default_value = "90", value_name = "SECS", value_parser = parse_seconds)]
     converter_timeout: Duration,
+    /// Database hosts a client may ask the converter to load into (`into`:
+    /// mysql:// or postgres:// URLs; `localhost` also allows Unix sockets),
+    /// repeated or comma-separated [default: none, loading is off].
+    #[arg(long, value_name = "HOST", value_delimiter = ',')]
+    allow_into: Vec<String>,
     /// Connection limits, for the front and the converter alike.
     #[command(flatten)]
     connections: HttpLimitFlags,
@@ -133,6 +138,12 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             .max_conversions
             .map_or_else(converter::default_conversions, |n| n as usize),
         connections: connections.clone(),
+        allow_into: args
+            .allow_into
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect(),
         ..ConverterConfig::default()
     };
     let mut front_config = FrontConfig {

@@ -20,8 +20,9 @@
 //! The front's API (what the page and the client call): `GET /` the page,
 //! `POST /upload` a `multipart/form-data` form with the fields [`FORM_FILE`]
 //! (the workbook), and optionally [`FORM_BATCH`], [`FORM_CREATE_TABLE`],
-//! [`FORM_SHEET`], [`FORM_DIALECT`], [`FORM_TABLE`], [`FORM_IF_EXISTS`],
-//! [`FORM_INTO`]; the answer is the converter's, passed through (with its
+//! [`FORM_SHEET`] (repeated for several), [`FORM_HEADER_ROW`],
+//! [`FORM_NO_INFERENCE`], [`FORM_TYPES`], [`FORM_DIALECT`], [`FORM_TABLE`],
+//! [`FORM_IF_EXISTS`], [`FORM_INTO`]; the answer is the converter's, passed through (with its
 //! `Retry-After`), or the front's own: 502 a converter that cannot be
 //! reached, 504 one that does not answer in time.
 
@@ -40,8 +41,14 @@ pub const FORM_FILE: &str = "file";
 pub const FORM_BATCH: &str = "batch";
 /// The form field that asks for `CREATE TABLE` (`on`, `true` or `1`).
 pub const FORM_CREATE_TABLE: &str = "create_table";
-/// The form field that picks one sheet.
+/// The form field that picks a sheet (repeated: several).
 pub const FORM_SHEET: &str = "sheet";
+/// The form field for the 1-based row that names the columns.
+pub const FORM_HEADER_ROW: &str = "header_row";
+/// The form field that makes every column text (`on`, `true` or `1`).
+pub const FORM_NO_INFERENCE: &str = "no_inference";
+/// The form field for column types chosen by hand: `Idade=integer,CEP=text`.
+pub const FORM_TYPES: &str = "types";
 /// The form field that picks the SQL dialect: `mysql` (the default),
 /// `postgres` or `sqlite`.
 pub const FORM_DIALECT: &str = "dialect";
@@ -86,6 +93,20 @@ pub struct ConvertRequest {
     /// Convert only this sheet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// Convert only these sheets (after `sheet`, if both are given).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sheets: Vec<String>,
+    /// The 1-based row that names the columns (rows above it are left
+    /// out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<u32>,
+    /// Every column text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_inference: bool,
+    /// Column types chosen by hand, as `--types` takes them:
+    /// `"Idade=integer,CEP=text"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub types: Option<String>,
     /// The script's SQL dialect: `"mysql"` (the default), `"postgres"`,
     /// `"sqlite"`.
     #[serde(default, skip_serializing_if = "is_mysql")]

@@ -234,8 +234,17 @@ impl Client {
         if options.create_table {
             form = form.text(api::FORM_CREATE_TABLE, "true");
         }
-        if let Some(sheet) = &options.sheet {
+        for sheet in &options.sheets {
             form = form.text(api::FORM_SHEET, sheet.clone());
+        }
+        if let Some(row) = options.header_row {
+            form = form.text(api::FORM_HEADER_ROW, row.to_string());
+        }
+        if options.no_inference {
+            form = form.text(api::FORM_NO_INFERENCE, "true");
+        }
+        if !options.types.is_empty() {
+            form = form.text(api::FORM_TYPES, crate::shape::types_text(&options.types));
         }
         if options.dialect != Dialect::default() {
             form = form.text(api::FORM_DIALECT, options.dialect.to_string());

@@ -22,7 +22,9 @@
 use crate::ConvertError;
 use crate::dialect::Dialect;
 use crate::load::IfExists;
+use crate::shape::ColumnType;
 use crate::spool::Spool;
+use crate::sql::SqlType;
 use crate::sql::{Column, ColumnStats, NameSet, ScriptOptions, ScriptWriter, Table, Value};
 use crate::sql::{column_base_name, fit_row, table_base_name};
 use crate::workbook::{self, Format, Limits, Workbook};
@@ -38,8 +40,15 @@ pub struct Options {
     /// Add `CREATE TABLE IF NOT EXISTS` with inferred types and wrap the
     /// inserts in a transaction.
     pub create_table: bool,
-    /// Convert only this sheet (every sheet by default).
-    pub sheet: Option<String>,
+    /// Convert only these sheets, in this order (every sheet by default).
+    pub sheets: Vec<String>,
+    /// The 1-based row that names the columns (rows above it, such as a
+    /// title, are left out); by default the first row with a value.
+    pub header_row: Option<u32>,
+    /// Every column is text, whatever its values (`--no-inference`).
+    pub no_inference: bool,
+    /// Columns whose type is chosen by hand (`--types`), by name.
+    pub types: Vec<(String, ColumnType)>,
     /// The SQL dialect of the script (MySQL by default, as in the paper).
     pub dialect: Dialect,
     /// The table's name, instead of `Table_` + the sheet's (one table only).
@@ -53,7 +62,10 @@ impl Default for Options {
         Self {
             batch: 1,
             create_table: false,
-            sheet: None,
+            sheets: Vec::new(),
+            header_row: None,
+            no_inference: false,
+            types: Vec::new(),
             dialect: Dialect::Mysql,
             table: None,
             if_exists: None,
@@ -127,22 +139,25 @@ impl<RS: Read + Seek> Conversion<RS> {
         guarded(|| {
             let mut workbook = workbook::open(rs, limits)?;
             let names = workbook.sheet_names();
-            let chosen = match &options.sheet {
-                Some(wanted) => {
-                    if !names.iter().any(|n| n == wanted) {
-                        return Err(ConvertError::NoSuchSheet {
-                            sheet: wanted.clone(),
-                            available: names
-                                .iter()
-                                .map(|n| format!("{n:?}"))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        });
-                    }
-                    vec![wanted.clone()]
+            let mut chosen: Vec<String> = Vec::new();
+            for wanted in &options.sheets {
+                if !names.iter().any(|n| n == wanted) {
+                    return Err(ConvertError::NoSuchSheet {
+                        sheet: wanted.clone(),
+                        available: names
+                            .iter()
+                            .map(|n| format!("{n:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
                 }
-                None => names,
-            };
+                if !chosen.contains(wanted) {
+                    chosen.push(wanted.clone());
+                }
+            }
+            if chosen.is_empty() {
+                chosen = names;
+            }
             let mut table_names = NameSet::for_dialect(options.dialect);
             let mut tables = Vec::with_capacity(chosen.len());
             let mut rows = Vec::with_capacity(chosen.len());
@@ -151,7 +166,7 @@ impl<RS: Read + Seek> Conversion<RS> {
                 let (table, kept) = scan(
                     &mut workbook,
                     &sheet,
-                    (&mut table_names, options.dialect),
+                    (&mut table_names, options),
                     &mut spool,
                     limits,
                 )?;
@@ -290,10 +305,9 @@ impl<RS: Read + Seek> Conversion<RS> {
                                 "the workbook was closed before its last sheet was written".into(),
                             ));
                         };
-                        let mut header_seen = false;
                         workbook.visit_rows(&table.sheet, &mut |row, cells| {
-                            if !header_seen {
-                                header_seen = true;
+                            // The header, and any title rows above it.
+                            if row <= table.header_row {
                                 return Ok(());
                             }
                             inserts.row(row, cells)
@@ -409,11 +423,14 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, ConvertError>) -> Result<T, ConvertE
 fn scan<RS: Read + Seek>(
     workbook: &mut Workbook<RS>,
     sheet: &str,
-    names: (&mut NameSet, Dialect),
+    names: (&mut NameSet, &Options),
     spool: &mut Spool,
     limits: &Limits,
 ) -> Result<(Table, Rows), ConvertError> {
-    let (table_names, dialect) = names;
+    let (table_names, options) = names;
+    let dialect = options.dialect;
+    // Rows above a chosen header row (a title, a blank line) are left out.
+    let first = options.header_row.map_or(0, |n| n.saturating_sub(1));
     let start = spool.len();
     let mut keeping = true;
     let mut header: Option<Vec<(u32, Option<String>)>> = None;
@@ -422,6 +439,15 @@ fn scan<RS: Read + Seek>(
     let mut stats: Vec<ColumnStats> = Vec::new();
     let mut rows = 0u64;
     workbook.visit_rows(sheet, &mut |row, cells| {
+        if row < first {
+            return Ok(());
+        }
+        if header.is_none() && row > first && options.header_row.is_some() {
+            // The chosen header row is empty: every column is named after
+            // its letter, and this row is data.
+            header = Some(Vec::new());
+            header_row = first;
+        }
         if header.is_none() {
             header = Some(cells.iter().map(|(c, v)| (*c, header_text(v))).collect());
             header_row = row;
@@ -496,9 +522,11 @@ fn scan<RS: Read + Seek>(
                 source: col,
                 style: stat.number_style(),
                 sql_type: stat.sql_type_for(dialect),
+                forced: None,
             }
         })
         .collect();
+    force_types(&mut columns, &header, &stats, options)?;
     let fits = match dialect.max_columns() {
         Some(most) => columns.len() <= most,
         None => {
@@ -520,6 +548,73 @@ fn scan<RS: Read + Seek>(
         too_wide: !fits,
     };
     Ok((table, kept))
+}
+
+/// Give the columns the types chosen by hand: `--types` by name (the
+/// column's name in the script, or its header as written), every other
+/// column text with `--no-inference`. A name that is no column is an error
+/// that lists the columns.
+fn force_types(
+    columns: &mut [Column],
+    header: &[(u32, Option<String>)],
+    stats: &[ColumnStats],
+    options: &Options,
+) -> Result<(), ConvertError> {
+    let header_of = |col: u32| {
+        header
+            .iter()
+            .find(|(c, _)| *c == col)
+            .and_then(|(_, t)| t.as_deref())
+    };
+    for (wanted, _) in &options.types {
+        let known = columns.iter().any(|c| {
+            c.name.eq_ignore_ascii_case(wanted) || header_of(c.source) == Some(wanted.as_str())
+        });
+        if !known {
+            return Err(ConvertError::Options(format!(
+                "--types names {wanted:?}, which is not a column; the columns are {}",
+                columns
+                    .iter()
+                    .map(|c| format!("{:?}", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    for column in columns.iter_mut() {
+        let chosen = options
+            .types
+            .iter()
+            .rev()
+            .find(|(wanted, _)| {
+                column.name.eq_ignore_ascii_case(wanted)
+                    || header_of(column.source) == Some(wanted.as_str())
+            })
+            .map(|(_, ty)| *ty)
+            .or(options.no_inference.then_some(ColumnType::Text));
+        let Some(ty) = chosen else { continue };
+        let stat = stats
+            .get(column.source as usize)
+            .cloned()
+            .unwrap_or_default();
+        column.forced = Some(ty);
+        column.style = match ty {
+            ColumnType::Decimal => crate::sql::NumberStyle::Decimal,
+            _ => crate::sql::NumberStyle::Integer,
+        };
+        column.sql_type = match ty {
+            ColumnType::Integer => SqlType::BigInt,
+            ColumnType::Decimal => SqlType::Double,
+            ColumnType::Boolean => SqlType::Boolean,
+            ColumnType::Datetime => SqlType::DateTime,
+            ColumnType::Time => match options.dialect {
+                Dialect::Postgres if stat.durations > 0 || stat.texts > 0 => SqlType::Interval,
+                _ => SqlType::Time,
+            },
+            ColumnType::Text => stat.text_type(),
+        };
+    }
+    Ok(())
 }
 
 /// A header cell's text: numbers, dates and booleans as they print.
@@ -544,6 +639,8 @@ struct Inserts<'t, 's, S: RowSink> {
     summary: &'s mut Summary,
     /// Sheet column → position in the table.
     slot: Vec<usize>,
+    /// Some column's type was chosen by hand.
+    forced: bool,
 }
 
 impl<'t, 's, S: RowSink> Inserts<'t, 's, S> {
@@ -563,6 +660,7 @@ impl<'t, 's, S: RowSink> Inserts<'t, 's, S> {
             script,
             summary,
             slot,
+            forced: table.columns.iter().any(|c| c.forced.is_some()),
         }
     }
 
@@ -575,6 +673,22 @@ impl<'t, 's, S: RowSink> Inserts<'t, 's, S> {
                 && i != usize::MAX
             {
                 values[i] = value;
+            }
+        }
+        // Columns whose type was chosen by hand: their values made to fit.
+        let coerced: Vec<Option<Value<'_>>> = if self.forced {
+            self.table
+                .columns
+                .iter()
+                .zip(&values)
+                .map(|(column, value)| column.forced.and_then(|ty| crate::shape::coerce(value, ty)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for (value, fitted) in values.iter_mut().zip(&coerced) {
+            if let Some(fitted) = fitted {
+                *value = fitted;
             }
         }
         self.script.row(self.table, row, &values)?;

@@ -228,7 +228,7 @@ async fn describe() -> Response {
         "service": "xlsx-sql-bridge converter",
         "endpoints": {
             "POST /uploads": "body: the workbook's bytes; answers 201 {\"upload_id\", \"size\"}",
-            "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?, \"dialect\"?, \"table\"?, \"if_exists\"?, \"into\"?}; answers the SQL script (MySQL unless dialect says postgres or sqlite), or with into (a database URL whose host --allow-into lists) loads it there and answers {\"tables\": [{\"sheet\", \"table\", \"rows\"}], \"warnings\", \"more_warnings\"}",
+            "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?, \"sheets\"?, \"header_row\"?, \"no_inference\"?, \"types\"?, \"dialect\"?, \"table\"?, \"if_exists\"?, \"into\"?}; answers the SQL script (MySQL unless dialect says postgres or sqlite), or with into (a database URL whose host --allow-into lists) loads it there and answers {\"tables\": [{\"sheet\", \"table\", \"rows\"}], \"warnings\", \"more_warnings\"}",
             "DELETE /uploads/{id}": "forget an upload that will not be converted",
             "GET /health": "{\"status\": \"ok\"}",
         }
@@ -435,7 +435,21 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
     let mut options = Options {
         batch: request.batch,
         create_table: request.create_table,
-        sheet: request.sheet.clone(),
+        sheets: request
+            .sheet
+            .iter()
+            .chain(&request.sheets)
+            .cloned()
+            .collect(),
+        header_row: request.header_row,
+        no_inference: request.no_inference,
+        types: match request.types.as_deref().map(crate::shape::parse_types) {
+            None => Vec::new(),
+            Some(Ok(types)) => types,
+            Some(Err(message)) => {
+                return error(StatusCode::BAD_REQUEST, format!("types: {message}"));
+            }
+        },
         dialect: request.dialect,
         table: request.table.clone(),
         if_exists: request.if_exists,

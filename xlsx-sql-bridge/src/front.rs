@@ -287,7 +287,28 @@ async fn upload(
                 options.create_table = matches!(text.trim(), "on" | "true" | "1" | "yes");
             }),
             Some(api::FORM_SHEET) => small_text(field).await.map(|text| {
-                options.sheet = Some(text).filter(|t| !t.is_empty());
+                if !text.is_empty() {
+                    options.sheets.push(text);
+                }
+            }),
+            Some(api::FORM_HEADER_ROW) => small_text(field).await.and_then(|text| {
+                let text = text.trim();
+                if !text.is_empty() {
+                    options.header_row = Some(text.parse().map_err(|_| {
+                        FormError::Bad(format!(
+                            "header_row must be a row number from 1, not {text:?}"
+                        ))
+                    })?);
+                }
+                Ok(())
+            }),
+            Some(api::FORM_NO_INFERENCE) => small_text(field).await.map(|text| {
+                options.no_inference = matches!(text.trim(), "on" | "true" | "1" | "yes");
+            }),
+            Some(api::FORM_TYPES) => small_text(field).await.and_then(|text| {
+                options.types = crate::shape::parse_types(&text)
+                    .map_err(|e| FormError::Bad(format!("types: {e}")))?;
+                Ok(())
             }),
             Some(api::FORM_INTO) => small_text(field).await.map(|text| {
                 into = Some(text.trim().to_owned()).filter(|t| !t.is_empty());
@@ -350,7 +371,11 @@ async fn upload(
         file_name: name,
         batch: options.batch,
         create_table: options.create_table,
-        sheet: options.sheet,
+        sheet: None,
+        sheets: options.sheets,
+        header_row: options.header_row,
+        no_inference: options.no_inference,
+        types: (!options.types.is_empty()).then(|| crate::shape::types_text(&options.types)),
         dialect: options.dialect,
         table: options.table,
         if_exists: options.if_exists,

@@ -938,6 +938,7 @@ mod tests {
             source: 0,
             style,
             sql_type,
+            forced: None,
         }
     }
 

@@ -1055,6 +1055,13 @@ impl ColumnStats {
         if kinds == 0 {
             return SqlType::Text;
         }
+        self.text_type()
+    }
+
+    /// The type of the column as text: `VARCHAR(n)` with `n` the longest
+    /// value as text (the longest literal, for a value that is not text),
+    /// `TEXT` beyond 255 characters, `MEDIUMTEXT` beyond 64 KiB.
+    pub fn text_type(&self) -> SqlType {
         if self.max_text_bytes > 65_535 {
             return SqlType::MediumText;
         }
@@ -1080,6 +1087,9 @@ pub struct Column {
     pub source: u32,
     pub style: NumberStyle,
     pub sql_type: SqlType,
+    /// The type chosen by hand (`--types`, `--no-inference`): every value
+    /// is made to fit it before it is written.
+    pub forced: Option<crate::shape::ColumnType>,
 }
 
 /// One sheet as a table.
@@ -1674,12 +1684,14 @@ mod tests {
                     source: 0,
                     style: NumberStyle::Integer,
                     sql_type: SqlType::Int,
+                    forced: None,
                 },
                 Column {
                     name: "order".into(),
                     source: 2,
                     style: NumberStyle::Integer,
                     sql_type: SqlType::Varchar(3),
+                    forced: None,
                 },
             ],
             rows: 3,

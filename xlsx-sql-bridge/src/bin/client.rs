@@ -14,6 +14,7 @@ use xlsx_sql_bridge::dialect::Dialect;
 use xlsx_sql_bridge::load::{
     BadTarget, DEFAULT_LOAD_BATCH, IfExists, LoadOptions, Loaded, Progress, Target,
 };
+use xlsx_sql_bridge::shape::ColumnType;
 use xlsx_sql_bridge::workbook::Limits;
 
 /// How much of an error line is shown: ours are a sentence or two; what a
@@ -43,9 +44,22 @@ struct Args {
     /// wrap the inserts in a transaction.
     #[arg(long)]
     create_table: bool,
-    /// Convert only this sheet.
+    /// Convert only this sheet; repeated, these sheets, in this order.
     #[arg(long, value_name = "NAME")]
-    sheet: Option<String>,
+    sheet: Vec<String>,
+    /// The row (from 1) that names the columns; the rows above it (a title,
+    /// a note) are left out [default: the first row with a value].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    header_row: Option<u32>,
+    /// Every column is text, whatever its values (numbers as written: 15,
+    /// 12.5; booleans TRUE and FALSE).
+    #[arg(long)]
+    no_inference: bool,
+    /// Choose columns' types by hand: COLUMN=TYPE,... with TYPE integer,
+    /// decimal, boolean, datetime, time or text (a value that cannot take
+    /// it is NULL, with a warning).
+    #[arg(long, value_name = "COLUMN=TYPE,...", value_parser = parse_types)]
+    types: Option<TypeList>,
     /// The script's SQL dialect: mysql (MySQL and MariaDB, the paper's),
     /// postgres or sqlite.
     #[arg(long, default_value_t = Dialect::Mysql, value_name = "DIALECT")]
@@ -103,7 +117,10 @@ fn run(args: &Args) -> Result<(), ClientError> {
     let options = Options {
         batch: args.batch.unwrap_or(default_batch),
         create_table: args.create_table,
-        sheet: args.sheet.clone(),
+        sheets: args.sheet.clone(),
+        header_row: args.header_row,
+        no_inference: args.no_inference,
+        types: args.types.clone().map(|t| t.0).unwrap_or_default(),
         dialect: args.dialect,
         table: args.table.clone(),
         if_exists: args.if_exists,
@@ -203,6 +220,14 @@ fn load(args: &Args, input: &Input<'_>, options: &Options, url: &str) -> Result<
         );
     }
     Ok(())
+}
+
+/// `--types`, parsed.
+#[derive(Debug, Clone)]
+struct TypeList(Vec<(String, ColumnType)>);
+
+fn parse_types(spec: &str) -> Result<TypeList, String> {
+    xlsx_sql_bridge::shape::parse_types(spec).map(TypeList)
 }
 
 /// The runtime of a call to the front.

@@ -498,10 +498,18 @@ impl Program {
     /// Close stdin and wait for the program to exit by itself; fails the test
     /// if it is still running after [`timeout()`].
     #[track_caller]
-    pub fn finish(mut self) -> Finished {
+    pub fn finish(self) -> Finished {
+        self.finish_within(timeout())
+    }
+
+    /// [`Program::finish`] for a program known to take long (a large
+    /// workbook in a debug build): fails the test if it is still running
+    /// after `within`.
+    #[track_caller]
+    pub fn finish_within(mut self, within: Duration) -> Finished {
         self.close_stdin();
         self.resume_stdout();
-        let deadline = Instant::now() + timeout();
+        let deadline = Instant::now() + within;
         let mut rest = Vec::new();
         // The process closes stdout when it exits; reading to that end also
         // collects the lines it printed on the way out.

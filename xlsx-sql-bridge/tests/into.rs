@@ -10,9 +10,10 @@
 
 mod support;
 
-use support::fixtures::{self, Sheet, t};
+use support::fixtures::{self, Cell, Sheet, t};
 use support::mariadb::MariaDb;
-use support::postgres::PostgreSql;
+use support::mariadb::db_matches;
+use support::postgres::{PostgreSql, pg_matches};
 use support::sqlite::Sqlite;
 use support::testing::{Finished, require};
 use support::{Bridge, dialect_script, run_client, temp_file};
@@ -438,3 +439,161 @@ fn a_table_that_exists_is_a_conflict_through_the_services() {
         "2"
     );
 }
+
+/// Dates a Mac's old Excel would store in the 1904 date system.
+fn dates() -> Sheet {
+    Sheet::new(
+        "Datas",
+        &["Quando", "Nota"],
+        vec![
+            vec![
+                Cell::DateTime(1904, 1, 2, 0, 0, 0),
+                t("o segundo dia de 1904"),
+            ],
+            vec![Cell::DateTime(1990, 6, 15, 8, 30, 0), t("🎉 emoji")],
+            vec![fixtures::date(2024, 2, 29), t("bissexto")],
+            vec![
+                Cell::DateTime(2099, 12, 31, 23, 59, 59),
+                t("d'Ávila \\ \"fim\""),
+            ],
+        ],
+    )
+}
+
+/// Load `dates()` from a workbook of each date system into `url` (tables
+/// `d1900` and `d1904`), and check both against the model with `rows` (a
+/// table, its columns) and `matches`.
+#[track_caller]
+fn assert_both_epochs_load(
+    server: &str,
+    url: &str,
+    rows: impl Fn(&str, &[String]) -> Vec<Vec<serde_json::Value>>,
+    matches: impl Fn(&serde_json::Value, &fixtures::Expect) -> bool + Copy,
+) {
+    for (table, bytes) in [
+        ("d1900", fixtures::xlsx(&[dates()])),
+        ("d1904", fixtures::xlsx_1904(&[dates()])),
+    ] {
+        let (_dir, path) = temp_file("datas.xlsx", &bytes);
+        let done = run_client(&[
+            path.to_str().expect("UTF-8"),
+            "--offline",
+            "--into",
+            url,
+            "--table",
+            table,
+        ]);
+        assert_loaded(&done);
+        let columns = ["Quando", "Nota"];
+        let got = rows(table, &owned(&columns));
+        support::assert_db_rows(server, table, &columns, &got, &dates(), matches);
+    }
+}
+
+/// Three tests of one check, one per database: the check gets the
+/// server's name, a URL to load into, how to read a table back, and how
+/// its JSON says a value.
+macro_rules! in_each_database {
+    ($check:ident: $sqlite:ident, $postgres:ident, $mariadb:ident) => {
+        #[test]
+        fn $sqlite() {
+            if !needs_sqlite(stringify!($sqlite)) {
+                return;
+            }
+            let db = Sqlite::new();
+            let url = format!("sqlite:{}", db.path().display());
+            $check("SQLite", &url, |t, c| db.rows(t, c), db_matches);
+        }
+
+        #[test]
+        fn $postgres() {
+            if !needs_postgres(stringify!($postgres)) {
+                return;
+            }
+            let (db, url) = postgres_livro();
+            $check(
+                "PostgreSQL",
+                &url,
+                |t, c| db.rows("livro", t, c),
+                pg_matches,
+            );
+        }
+
+        #[test]
+        fn $mariadb() {
+            if !needs_mariadb(stringify!($mariadb)) {
+                return;
+            }
+            let (db, url) = mariadb_livro();
+            $check("MariaDB", &url, |t, c| db.rows("livro", t, c), db_matches);
+        }
+    };
+}
+
+in_each_database!(assert_both_epochs_load:
+    both_date_systems_load_the_same_dates_into_sqlite,
+    both_date_systems_load_the_same_dates_into_postgres,
+    both_date_systems_load_the_same_dates_into_mariadb);
+
+/// A PostgreSQL server with an empty database `livro`, and its URL.
+fn postgres_livro() -> (PostgreSql, String) {
+    let db = PostgreSql::start();
+    db.create_database("livro");
+    let url = format!(
+        "postgres://postgres@localhost/livro?host={}",
+        db.socket_dir().display()
+    );
+    (db, url)
+}
+
+/// A MariaDB server with an empty database `livro`, and its URL.
+fn mariadb_livro() -> (MariaDb, String) {
+    let db = MariaDb::start();
+    db.create_database("livro");
+    let url = format!(
+        "mysql://root@localhost/livro?socket={}",
+        db.socket().display()
+    );
+    (db, url)
+}
+
+fn needs_mariadb(test: &str) -> bool {
+    require(
+        test,
+        support::mariadb::available(),
+        "MariaDB is not installed (apt-get install mariadb-server)",
+    )
+}
+
+const BIG: u32 = 200_000;
+/// Load the 200,000-row sales workbook into `url`, and check every cell of
+/// every row against the model with `rows` (a table, its columns) and
+/// `matches`.
+#[track_caller]
+fn assert_big_loads_whole(
+    server: &str,
+    url: &str,
+    rows: impl Fn(&str, &[String]) -> Vec<Vec<serde_json::Value>>,
+    matches: impl Fn(&serde_json::Value, &fixtures::Expect) -> bool,
+) {
+    let (_dir, path) = temp_file("vendas.xlsx", &fixtures::big_workbook(BIG));
+    // A debug build converts slowly, and the tests run side by side.
+    let done = support::client()
+        .spawn(&[path.to_str().expect("UTF-8"), "--offline", "--into", url])
+        .finish_within(support::testing::timeout() * 10);
+    assert_loaded(&done);
+    assert_eq!(
+        done.stdout,
+        ["loaded 200000 rows from sheet 'Vendas' into Table_Vendas"]
+    );
+    let model = fixtures::sales(BIG);
+    let columns: Vec<String> = model.header.iter().flatten().cloned().collect();
+    let got = rows("Table_Vendas", &columns);
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    support::assert_db_rows(server, "Table_Vendas", &columns, &got, &model, matches);
+}
+
+in_each_database!(assert_big_loads_whole:
+    two_hundred_thousand_rows_load_whole_into_sqlite,
+    two_hundred_thousand_rows_load_whole_into_postgres,
+    two_hundred_thousand_rows_load_whole_into_mariadb);

@@ -8,9 +8,8 @@
 
 mod support;
 
-use support::fixtures::{self, Cell, Expect, Sheet, t};
-use support::mariadb::db_matches;
-use support::postgres::{PostgreSql, available};
+use support::fixtures::{self, Cell, Sheet, t};
+use support::postgres::{PostgreSql, available, pg_matches};
 use support::testing::require;
 
 fn needs_postgres(test: &str) -> bool {
@@ -24,16 +23,6 @@ fn needs_postgres(test: &str) -> bool {
 /// The PostgreSQL script of `sheets` with `CREATE TABLE`, in batches of 3.
 fn script(sheets: &[Sheet]) -> String {
     support::dialect_script("postgres", sheets)
-}
-
-/// True if PostgreSQL's JSON for a value is the expected cell: a timestamp
-/// comes back as ISO 8601 (`2024-03-01T00:00:00`), a boolean as `true`.
-fn pg_matches(got: &serde_json::Value, want: &Expect) -> bool {
-    match want {
-        Expect::DateTime(s) => got.as_str() == Some(s.replacen(' ', "T", 1).as_str()),
-        Expect::Bool(b) => got.as_bool() == Some(*b),
-        other => db_matches(got, other),
-    }
 }
 
 /// Compare every row of `table` with the model sheet, cell by cell.

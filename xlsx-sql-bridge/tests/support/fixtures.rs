@@ -146,6 +146,25 @@ pub fn serial(y: i32, m: u8, d: u8, h: u8, mi: u8, s: u8) -> f64 {
 
 /// The sheets as an `.xlsx` workbook.
 pub fn xlsx(sheets: &[Sheet]) -> Vec<u8> {
+    write_xlsx(sheets, false)
+}
+
+/// The sheets as an `.xlsx` workbook of the 1904 date system (Excel for
+/// the Mac's old default): a date's serial counts days from 1904-01-01, so
+/// the same date is stored as a number 1,462 smaller.
+pub fn xlsx_1904(sheets: &[Sheet]) -> Vec<u8> {
+    rewrite_parts(&write_xlsx(sheets, true), |name, bytes| {
+        if name != "xl/workbook.xml" {
+            return bytes;
+        }
+        let xml = String::from_utf8(bytes).expect("UTF-8 XML");
+        assert!(xml.contains("<workbookPr "), "{xml}");
+        xml.replacen("<workbookPr ", r#"<workbookPr date1904="1" "#, 1)
+            .into_bytes()
+    })
+}
+
+fn write_xlsx(sheets: &[Sheet], epoch_1904: bool) -> Vec<u8> {
     let mut workbook = Workbook::new();
     let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let time = Format::new().set_num_format("hh:mm:ss");
@@ -167,6 +186,12 @@ pub fn xlsx(sheets: &[Sheet]) -> Vec<u8> {
                     Cell::Num(f) => ws.write_number(r, c, *f),
                     Cell::Text(s) => ws.write_string(r, c, s),
                     Cell::Bool(b) => ws.write_boolean(r, c, *b),
+                    Cell::DateTime(y, m, d, h, mi, s) if epoch_1904 => ws.write_number_with_format(
+                        r,
+                        c,
+                        serial(*y, *m, *d, *h, *mi, *s) - 1462.0,
+                        &datetime,
+                    ),
                     Cell::DateTime(y, m, d, h, mi, s) => {
                         let when = ExcelDateTime::from_ymd(*y as u16, *m, *d)
                             .and_then(|dt| dt.and_hms(u16::from(*h), *mi, *s))
@@ -224,6 +249,24 @@ const NO_RESULT: &str = "NO-RESULT-7d1f";
 fn without_results(book: &[u8]) -> Vec<u8> {
     let marked = format!("<v>{NO_RESULT}</v>");
     let typed = r#" t="str""#;
+    rewrite_parts(book, |name, bytes| {
+        if !name.starts_with("xl/worksheets/") {
+            return bytes;
+        }
+        let mut xml = String::from_utf8(bytes).expect("UTF-8 XML");
+        while let Some(at) = xml.find(&marked) {
+            let cell = xml[..at].rfind("<c ").expect("the cell's start");
+            let type_at = cell + xml[cell..at].find(typed).expect("a string result");
+            xml.replace_range(at..at + marked.len(), "<v />");
+            xml.replace_range(type_at..type_at + typed.len(), "");
+        }
+        xml.into_bytes()
+    })
+}
+
+/// The zip `book` with each part passed through `rewrite` (its name, its
+/// bytes).
+fn rewrite_parts(book: &[u8], rewrite: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
     let mut original = zip::ZipArchive::new(std::io::Cursor::new(book)).expect("a zip");
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for i in 0..original.len() {
@@ -231,16 +274,7 @@ fn without_results(book: &[u8]) -> Vec<u8> {
         let name = entry.name().expect("a name").into_owned();
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut bytes).expect("read");
-        if name.starts_with("xl/worksheets/") {
-            let mut xml = String::from_utf8(bytes).expect("UTF-8 XML");
-            while let Some(at) = xml.find(&marked) {
-                let cell = xml[..at].rfind("<c ").expect("the cell's start");
-                let type_at = cell + xml[cell..at].find(typed).expect("a string result");
-                xml.replace_range(at..at + marked.len(), "<v />");
-                xml.replace_range(type_at..type_at + typed.len(), "");
-            }
-            bytes = xml.into_bytes();
-        }
+        let bytes = rewrite(&name, bytes);
         out.start_file(name, zip::write::SimpleFileOptions::default())
             .expect("an entry");
         out.write_all(&bytes).expect("write");
@@ -1020,42 +1054,43 @@ pub fn misto_text(cell: &Cell) -> Option<String> {
 }
 
 /// A large workbook: `rows` rows × 8 columns (id, unique text, decimal,
-/// integer, date-time, boolean, repeated text, text).
+/// integer, date-time, boolean, repeated text, text), as [`sales`] models it.
 pub fn big_workbook(rows: u32) -> Vec<u8> {
-    let mut workbook = Workbook::new();
-    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let ws = workbook.add_worksheet();
-    ws.set_name("Vendas").expect("a sheet name");
-    let header = [
-        "Id",
-        "Cliente",
-        "Preço",
-        "Quantidade",
-        "Data",
-        "Pago",
-        "Categoria",
-        "Nota",
-    ];
-    for (c, title) in header.iter().enumerate() {
-        ws.write_string(0, c as u16, *title).expect("a header");
-    }
+    xlsx(&[sales(rows)])
+}
+
+/// The sales sheet of `rows` rows: what the benchmark converts.
+pub fn sales(rows: u32) -> Sheet {
     let categories = ["livros", "música", "jogos", "casa", "jardim"];
-    let start = serial(2024, 1, 1, 0, 0, 0);
-    for i in 0..rows {
-        let r = i + 1;
-        ws.write_number(r, 0, f64::from(i)).expect("a cell");
-        ws.write_string(r, 1, format!("Cliente número {i}"))
-            .expect("a cell");
-        ws.write_number(r, 2, f64::from(i % 1000) + 0.25)
-            .expect("a cell");
-        ws.write_number(r, 3, f64::from(i % 7)).expect("a cell");
-        ws.write_number_with_format(r, 4, start + f64::from(i % 366) + 0.5, &datetime)
-            .expect("a cell");
-        ws.write_boolean(r, 5, i % 2 == 0).expect("a cell");
-        ws.write_string(r, 6, categories[i as usize % categories.len()])
-            .expect("a cell");
-        ws.write_string(r, 7, format!("nota {}", i % 97))
-            .expect("a cell");
-    }
-    workbook.save_to_buffer().expect("an xlsx workbook")
+    let start = days_from_civil(2024, 1, 1);
+    let model = (0..rows)
+        .map(|i| {
+            let (y, m, d) =
+                xlsx_sql_bridge::sql::civil_from_days(start + i64::from(i % 366)).expect("a date");
+            vec![
+                n(f64::from(i)),
+                t(&format!("Cliente número {i}")),
+                n(f64::from(i % 1000) + 0.25),
+                n(f64::from(i % 7)),
+                Cell::DateTime(y, m, d, 12, 0, 0),
+                Cell::Bool(i % 2 == 0),
+                t(categories[i as usize % categories.len()]),
+                t(&format!("nota {}", i % 97)),
+            ]
+        })
+        .collect();
+    Sheet::new(
+        "Vendas",
+        &[
+            "Id",
+            "Cliente",
+            "Preço",
+            "Quantidade",
+            "Data",
+            "Pago",
+            "Categoria",
+            "Nota",
+        ],
+        model,
+    )
 }

@@ -32,11 +32,14 @@
 //! on ([`closed_port`]), memory figures of a process ([`rss_kib`],
 //! [`peak_rss_kib`]), hostile clients that hold connections open
 //! ([`hostile`]), and, with the `browser` feature, a headless Chromium
-//! (`testing::browser`). [`reference`]: Python's `decimal` as the reference
+//! (`testing::browser`); with the `databases` feature, MariaDB, PostgreSQL
+//! and SQLite of a test's own (`testing::databases`). [`reference`]: Python's `decimal` as the reference
 //! for the calculators' answers, and generators of numbers for property tests.
 
 #[cfg(feature = "browser")]
 pub mod browser;
+#[cfg(feature = "databases")]
+pub mod databases;
 pub mod hostile;
 pub mod reference;
 

@@ -29,6 +29,17 @@
 //! Each figure is the best of `--runs` (default 3); `ours/pandas` is the
 //! ratio of rows per second. pandas is skipped, with a line saying so, if it
 //! cannot be imported.
+//!
+//! Then **loading into databases**: the large workbook loaded by
+//! `xlsx-sql-bridge-client --offline --into URL --if-exists replace` into
+//! SQLite, and into a PostgreSQL and a MariaDB server of the benchmark's
+//! own when they are installed (`common::testing::databases`, as the tests
+//! start them), beside csvkit's `csvsql --db URL --insert` on the same rows
+//! exported to CSV (skipped, with a line saying so, without csvkit and its
+//! drivers: `pip install csvkit psycopg2-binary pymysql`). Every load is
+//! checked by counting the table's rows. `--load-only` runs this part
+//! alone; csvsql takes over a minute a load, so it runs `--csvsql-runs`
+//! times (default 1).
 
 use anyhow::{Context as _, bail, ensure};
 use common::testing::{Launcher, Program, built_binary, has_python_module};
@@ -340,6 +351,8 @@ async fn main() -> anyhow::Result<()> {
     let small_rows = arg("--small-rows", 10_000)?;
     let conversions = arg("--conversions", 50)?;
     let runs = arg("--runs", 3)?;
+    let csvsql_runs = arg("--csvsql-runs", 1)?;
+    let load_only = std::env::args().any(|a| a == "--load-only");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 
     let server = Launcher::new(
@@ -363,6 +376,15 @@ async fn main() -> anyhow::Result<()> {
         small.size as f64 / 1048576.0,
     );
 
+    if load_only {
+        return loads(
+            &client_binary,
+            &large,
+            rows,
+            (runs, csvsql_runs),
+            dir.path(),
+        );
+    }
     let converter = start(&server, "converter", &[]);
     let converter_url = format!("http://{}", converter.addr());
     let front = start(&server, "front", &["--converter-url", &converter_url]);
@@ -422,6 +444,234 @@ async fn main() -> anyhow::Result<()> {
             p,
             None,
         );
+    }
+    loads(
+        &client_binary,
+        &large,
+        rows,
+        (runs, csvsql_runs),
+        dir.path(),
+    )
+}
+
+/// How to count a table's rows.
+type Counter = Box<dyn Fn(&str) -> anyhow::Result<u64>>;
+
+/// A database to load into: its name, our URL and csvsql's (SQLAlchemy's)
+/// for it, and how to count a table's rows.
+struct Database {
+    name: &'static str,
+    ours: String,
+    csvsql: Option<String>,
+    count: Counter,
+    /// The server, kept running while it is measured.
+    _server: Option<Box<dyn std::any::Any>>,
+}
+
+/// The databases this machine can run: SQLite always, PostgreSQL and
+/// MariaDB when installed (csvsql's URL only when its driver is).
+fn databases(dir: &Path) -> Vec<Database> {
+    use common::testing::databases::{mariadb, postgres};
+    let file = dir.join("bench.db");
+    let counted = file.clone();
+    let mut all = vec![Database {
+        name: "SQLite",
+        ours: format!("sqlite:{}", file.display()),
+        csvsql: Some(format!("sqlite:///{}", file.display())),
+        count: Box::new(move |table| {
+            let conn = rusqlite::Connection::open(&counted)?;
+            let n: i64 = conn.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
+                r.get(0)
+            })?;
+            Ok(u64::try_from(n)?)
+        }),
+        _server: None,
+    }];
+    if postgres::available() {
+        let db = std::rc::Rc::new(postgres::PostgreSql::start());
+        db.create_database("bench");
+        let socket = db.socket_dir().display().to_string();
+        let counted = std::rc::Rc::clone(&db);
+        all.push(Database {
+            name: "PostgreSQL",
+            ours: format!("postgres://postgres@localhost/bench?host={socket}"),
+            csvsql: has_python_module("psycopg2")
+                .then(|| format!("postgresql+psycopg2://postgres@/bench?host={socket}")),
+            count: Box::new(move |table| {
+                let out = counted
+                    .run(Some("bench"), &format!("SELECT count(*) FROM \"{table}\";"))
+                    .map_err(anyhow::Error::msg)?;
+                Ok(out.trim().parse()?)
+            }),
+            _server: Some(Box::new(db)),
+        });
+    } else {
+        println!("PostgreSQL: not installed (apt-get install postgresql)");
+    }
+    if mariadb::available() {
+        let db = std::rc::Rc::new(mariadb::MariaDb::start());
+        db.create_database("bench");
+        let socket = db.socket().display().to_string();
+        let counted = std::rc::Rc::clone(&db);
+        all.push(Database {
+            name: "MariaDB",
+            ours: format!("mysql://root@localhost/bench?socket={socket}"),
+            csvsql: has_python_module("pymysql")
+                .then(|| format!("mysql+pymysql://root@localhost/bench?unix_socket={socket}")),
+            count: Box::new(move |table| {
+                let out = counted
+                    .run(
+                        Some("bench"),
+                        &format!("SELECT count(*) FROM `{table}`;"),
+                        "utf8mb4",
+                    )
+                    .map_err(anyhow::Error::msg)?;
+                Ok(out.trim().parse()?)
+            }),
+            _server: Some(Box::new(db)),
+        });
+    } else {
+        println!("MariaDB: not installed (apt-get install mariadb-server)");
+    }
+    all
+}
+
+/// csvkit's `csvsql`, if installed (pip puts it in ~/.local/bin, which may
+/// not be on PATH).
+fn csvsql() -> Option<std::path::PathBuf> {
+    if common::testing::has_program("csvsql") {
+        return Some("csvsql".into());
+    }
+    let local = std::path::PathBuf::from(std::env::var_os("HOME")?).join(".local/bin/csvsql");
+    local.is_file().then_some(local)
+}
+
+/// The large workbook's rows as CSV, as csvsql reads them: the same values
+/// (dates as text, booleans `True`/`False`).
+fn csv(rows: u32) -> String {
+    let categories = ["livros", "música", "jogos", "casa", "jardim"];
+    let start = xlsx_sql_bridge::sql::days_from_civil(2024, 1, 1);
+    let mut out = String::from("Id,Cliente,Preço,Quantidade,Data,Pago,Categoria,Nota\n");
+    for i in 0..rows {
+        let (y, m, d) = xlsx_sql_bridge::sql::civil_from_days(start + i64::from(i % 366))
+            .unwrap_or((2024, 1, 1));
+        out.push_str(&format!(
+            "{i},Cliente número {i},{},{},{y:04}-{m:02}-{d:02} 12:00:00,{},{},nota {}\n",
+            f64::from(i % 1000) + 0.25,
+            i % 7,
+            if i % 2 == 0 { "True" } else { "False" },
+            categories[i as usize % categories.len()],
+            i % 97
+        ));
+    }
+    out
+}
+
+/// Load the large workbook into each database, ours (best of `runs.0`)
+/// beside csvsql (best of `runs.1`), and print rows per second.
+fn loads(
+    client: &Launcher,
+    large: &Case,
+    rows: u32,
+    runs: (u32, u32),
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let csv_path = dir.join("vendas.csv");
+    std::fs::write(&csv_path, csv(rows))?;
+    let csvsql = csvsql();
+    if csvsql.is_none() {
+        println!("csvsql: not installed (pip install csvkit psycopg2-binary pymysql); no ratios");
+    }
+    println!(
+        "\nloading {rows} rows into a database (ours: --offline --into, best of {}; csvsql: \
+         --db --insert on the same rows as CSV, best of {})",
+        runs.0, runs.1
+    );
+    println!(
+        "  {:<12} {:>10} {:>10} {:>12} {:>10} {:>12}",
+        "", "ours s", "rows/s", "csvsql s", "rows/s", "ours/csvsql"
+    );
+    let path = large.path.to_str().context("the workbook's path")?;
+    for db in databases(dir) {
+        let mut ours = Duration::MAX;
+        for _ in 0..runs.0 {
+            let start = Instant::now();
+            let out = client
+                .command(&[
+                    path,
+                    "--offline",
+                    "--into",
+                    &db.ours,
+                    "--if-exists",
+                    "replace",
+                ])
+                .stdin(Stdio::null())
+                .stderr(Stdio::inherit())
+                .output()?;
+            let took = start.elapsed();
+            ensure!(out.status.success(), "{}: the client failed", db.name);
+            let loaded = (db.count)("Table_Vendas")?;
+            ensure!(
+                loaded == u64::from(rows),
+                "{}: {loaded} rows loaded",
+                db.name
+            );
+            ours = ours.min(took);
+        }
+        let theirs = match (&csvsql, &db.csvsql) {
+            (Some(program), Some(url)) => {
+                let mut best = Duration::MAX;
+                for run in 0..runs.1 {
+                    // A fresh table each run: csvsql creates it.
+                    let table = format!("vendas_csv_{run}");
+                    let start = Instant::now();
+                    let status = std::process::Command::new(program)
+                        .args(["--db", url, "--insert", "--tables", &table])
+                        .arg(&csv_path)
+                        .stdin(Stdio::null())
+                        .status()?;
+                    let took = start.elapsed();
+                    ensure!(status.success(), "{}: csvsql failed", db.name);
+                    let loaded = (db.count)(&table)?;
+                    ensure!(
+                        loaded == u64::from(rows),
+                        "{}: csvsql loaded {loaded} rows",
+                        db.name
+                    );
+                    best = best.min(took);
+                }
+                Some(best)
+            }
+            (Some(_), None) => {
+                println!(
+                    "  {}: csvsql's driver is not installed (pip install psycopg2-binary pymysql)",
+                    db.name
+                );
+                None
+            }
+            _ => None,
+        };
+        let rate = |d: Duration| f64::from(rows) / d.as_secs_f64();
+        match theirs {
+            Some(t) => println!(
+                "  {:<12} {:>10.2} {:>10.0} {:>12.2} {:>10.0} {:>11.1}×",
+                db.name,
+                ours.as_secs_f64(),
+                rate(ours),
+                t.as_secs_f64(),
+                rate(t),
+                rate(ours) / rate(t)
+            ),
+            None => println!(
+                "  {:<12} {:>10.2} {:>10.0} {:>12} {:>10} {:>12}",
+                db.name,
+                ours.as_secs_f64(),
+                rate(ours),
+                "—",
+                "—",
+                "—"
+            ),
+        }
     }
     Ok(())
 }

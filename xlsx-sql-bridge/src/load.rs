@@ -384,8 +384,8 @@ trait Db {
     fn exec(&mut self, sql: &str) -> Result<(), String>;
     /// True if a table of that name exists.
     fn exists(&mut self, table: &str) -> Result<bool, String>;
-    /// Run an `INSERT` with its parameters, `columns` of them a row.
-    fn insert(&mut self, sql: &str, params: &[Param], columns: &[Column]) -> Result<(), String>;
+    /// Run an `INSERT` with its parameters.
+    fn insert(&mut self, sql: &str, params: &[Param]) -> Result<(), String>;
     /// The most parameters one statement may have.
     fn max_params(&self) -> usize;
 }
@@ -408,6 +408,28 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| e.to_string())
 }
 
+/// How long one request to a database server may take: a server that stops
+/// answering must not hold the load (and, in the converter, its slot)
+/// for ever.
+const DB_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Run one request of an asynchronous driver on `rt`, within
+/// [`DB_TIMEOUT`], its error described by `describe`.
+fn wait<T, E>(
+    rt: &tokio::runtime::Runtime,
+    request: impl std::future::Future<Output = Result<T, E>>,
+    describe: impl FnOnce(E) -> String,
+) -> Result<T, String> {
+    // The timer is made inside the runtime, which drives it.
+    match rt.block_on(async { tokio::time::timeout(DB_TIMEOUT, request).await }) {
+        Ok(done) => done.map_err(describe),
+        Err(_) => Err(format!(
+            "the database did not answer within {} s",
+            DB_TIMEOUT.as_secs()
+        )),
+    }
+}
+
 struct MysqlDb {
     rt: tokio::runtime::Runtime,
     conn: mysql_async::Conn,
@@ -417,12 +439,9 @@ impl MysqlDb {
     fn connect(url: &str) -> Result<Self, String> {
         let rt = runtime()?;
         let opts = mysql_async::Opts::from_url(url).map_err(|e| e.to_string())?;
-        let mut conn = rt
-            .block_on(mysql_async::Conn::new(opts))
-            .map_err(|e| e.to_string())?;
+        let mut conn = wait(&rt, mysql_async::Conn::new(opts), |e| e.to_string())?;
         use mysql_async::prelude::Queryable as _;
-        rt.block_on(conn.query_drop("SET NAMES utf8mb4"))
-            .map_err(|e| e.to_string())?;
+        wait(&rt, conn.query_drop("SET NAMES utf8mb4"), |e| e.to_string())?;
         Ok(Self { rt, conn })
     }
 }
@@ -430,25 +449,24 @@ impl MysqlDb {
 impl Db for MysqlDb {
     fn exec(&mut self, sql: &str) -> Result<(), String> {
         use mysql_async::prelude::Queryable as _;
-        self.rt
-            .block_on(self.conn.query_drop(sql))
-            .map_err(|e| e.to_string())
+        wait(&self.rt, self.conn.query_drop(sql), |e| e.to_string())
     }
 
     fn exists(&mut self, table: &str) -> Result<bool, String> {
         use mysql_async::prelude::Queryable as _;
-        let count: Option<i64> = self
-            .rt
-            .block_on(self.conn.exec_first(
+        let count: Option<i64> = wait(
+            &self.rt,
+            self.conn.exec_first(
                 "SELECT COUNT(*) FROM information_schema.TABLES \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
                 (table,),
-            ))
-            .map_err(|e| e.to_string())?;
+            ),
+            |e| e.to_string(),
+        )?;
         Ok(count.unwrap_or(0) > 0)
     }
 
-    fn insert(&mut self, sql: &str, params: &[Param], _columns: &[Column]) -> Result<(), String> {
+    fn insert(&mut self, sql: &str, params: &[Param]) -> Result<(), String> {
         use mysql_async::Value as V;
         use mysql_async::prelude::Queryable as _;
         let values: Vec<V> = params
@@ -482,9 +500,9 @@ impl Db for MysqlDb {
                 }
             })
             .collect();
-        self.rt
-            .block_on(self.conn.exec_drop(sql, values))
-            .map_err(|e| e.to_string())
+        wait(&self.rt, self.conn.exec_drop(sql, values), |e| {
+            e.to_string()
+        })
     }
 
     fn max_params(&self) -> usize {
@@ -503,9 +521,11 @@ struct PostgresDb {
 impl PostgresDb {
     fn connect(url: &str) -> Result<Self, String> {
         let rt = runtime()?;
-        let (client, connection) = rt
-            .block_on(tokio_postgres::connect(url, tokio_postgres::NoTls))
-            .map_err(|e| e.to_string())?;
+        let (client, connection) = wait(
+            &rt,
+            tokio_postgres::connect(url, tokio_postgres::NoTls),
+            |e| e.to_string(),
+        )?;
         // The connection task runs whenever the runtime is driven, that
         // is, during every request's `block_on`.
         rt.spawn(async move {
@@ -519,7 +539,7 @@ impl PostgresDb {
     }
 }
 
-fn postgres_error(e: &tokio_postgres::Error) -> String {
+fn postgres_error(e: tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => db.message().to_owned(),
         None => e.to_string(),
@@ -528,24 +548,21 @@ fn postgres_error(e: &tokio_postgres::Error) -> String {
 
 impl Db for PostgresDb {
     fn exec(&mut self, sql: &str) -> Result<(), String> {
-        self.rt
-            .block_on(self.client.batch_execute(sql))
-            .map_err(|e| postgres_error(&e))
+        wait(&self.rt, self.client.batch_execute(sql), postgres_error)
     }
 
     fn exists(&mut self, table: &str) -> Result<bool, String> {
         let quoted = Dialect::Postgres.ident(table);
-        let row = self
-            .rt
-            .block_on(
-                self.client
-                    .query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&quoted]),
-            )
-            .map_err(|e| postgres_error(&e))?;
-        row.try_get::<_, bool>(0).map_err(|e| postgres_error(&e))
+        let row = wait(
+            &self.rt,
+            self.client
+                .query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&quoted]),
+            postgres_error,
+        )?;
+        row.try_get::<_, bool>(0).map_err(postgres_error)
     }
 
-    fn insert(&mut self, sql: &str, params: &[Param], _columns: &[Column]) -> Result<(), String> {
+    fn insert(&mut self, sql: &str, params: &[Param]) -> Result<(), String> {
         let texts: Vec<Option<String>> = params.iter().map(Param::postgres_text).collect();
         let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = texts
             .iter()
@@ -554,10 +571,7 @@ impl Db for PostgresDb {
         let statement = match self.prepared.get(sql) {
             Some(statement) => statement.clone(),
             None => {
-                let statement = self
-                    .rt
-                    .block_on(self.client.prepare(sql))
-                    .map_err(|e| postgres_error(&e))?;
+                let statement = wait(&self.rt, self.client.prepare(sql), postgres_error)?;
                 if self.prepared.len() >= 8 {
                     self.prepared.clear();
                 }
@@ -565,10 +579,12 @@ impl Db for PostgresDb {
                 statement
             }
         };
-        self.rt
-            .block_on(self.client.execute(&statement, &refs))
-            .map(|_| ())
-            .map_err(|e| postgres_error(&e))
+        wait(
+            &self.rt,
+            self.client.execute(&statement, &refs),
+            postgres_error,
+        )
+        .map(|_| ())
     }
 
     fn max_params(&self) -> usize {
@@ -608,7 +624,7 @@ impl Db for SqliteDb {
             .map_err(|e| e.to_string())
     }
 
-    fn insert(&mut self, sql: &str, params: &[Param], _columns: &[Column]) -> Result<(), String> {
+    fn insert(&mut self, sql: &str, params: &[Param]) -> Result<(), String> {
         use rusqlite::types::Value as V;
         let values: Vec<V> = params
             .iter()
@@ -736,9 +752,7 @@ impl Loader<'_> {
         } else {
             self.insert_statement(table, rows)
         };
-        self.db
-            .insert(&sql, &params, &table.columns)
-            .map_err(|e| self.fail(&e))?;
+        self.db.insert(&sql, &params).map_err(|e| self.fail(&e))?;
         let Some(current) = self.current.as_mut() else {
             return Ok(());
         };

@@ -202,14 +202,6 @@ fn loading_into_mariadb_stores_what_the_mysql_script_stores() {
     );
 }
 
-fn needs_sqlite(test: &str) -> bool {
-    require(
-        test,
-        support::sqlite::available(),
-        "sqlite3 is not installed (apt-get install sqlite3)",
-    )
-}
-
 fn small() -> Sheet {
     Sheet::new(
         "Plan",
@@ -223,7 +215,7 @@ fn small() -> Sheet {
 
 #[test]
 fn an_existing_table_fails_the_load_and_nothing_is_loaded() {
-    if !needs_sqlite("an_existing_table_fails_the_load_and_nothing_is_loaded") {
+    if !support::sqlite::required("an_existing_table_fails_the_load_and_nothing_is_loaded") {
         return;
     }
     let db = Sqlite::new();
@@ -249,7 +241,7 @@ fn an_existing_table_fails_the_load_and_nothing_is_loaded() {
 
 #[test]
 fn append_adds_the_rows_and_replace_starts_the_table_again() {
-    if !needs_sqlite("append_adds_the_rows_and_replace_starts_the_table_again") {
+    if !support::sqlite::required("append_adds_the_rows_and_replace_starts_the_table_again") {
         return;
     }
     let db = Sqlite::new();
@@ -264,7 +256,7 @@ fn append_adds_the_rows_and_replace_starts_the_table_again() {
 
 #[test]
 fn a_sheet_that_fails_midway_leaves_nothing_behind() {
-    if !needs_sqlite("a_sheet_that_fails_midway_leaves_nothing_behind") {
+    if !support::sqlite::required("a_sheet_that_fails_midway_leaves_nothing_behind") {
         return;
     }
     let db = Sqlite::new();
@@ -293,7 +285,7 @@ fn a_sheet_that_fails_midway_leaves_nothing_behind() {
 
 #[test]
 fn table_names_the_one_table() {
-    if !needs_sqlite("table_names_the_one_table") {
+    if !support::sqlite::required("table_names_the_one_table") {
         return;
     }
     let db = Sqlite::new();
@@ -325,17 +317,10 @@ fn a_database_password_is_never_shown() {
     assert!(!done.stderr.contains("s3cr3t"), "{}", done.stderr);
 }
 
-fn needs_postgres(test: &str) -> bool {
-    require(
-        test,
-        support::postgres::available(),
-        "PostgreSQL is not installed (apt-get install postgresql)",
-    )
-}
-
 #[test]
 fn through_the_services_the_converter_loads_into_an_allowed_host() {
-    if !needs_postgres("through_the_services_the_converter_loads_into_an_allowed_host") {
+    if !support::postgres::required("through_the_services_the_converter_loads_into_an_allowed_host")
+    {
         return;
     }
     let db = PostgreSql::start();
@@ -409,7 +394,7 @@ fn the_converter_loads_nowhere_its_operator_has_not_allowed() {
 
 #[test]
 fn a_table_that_exists_is_a_conflict_through_the_services() {
-    if !needs_postgres("a_table_that_exists_is_a_conflict_through_the_services") {
+    if !support::postgres::required("a_table_that_exists_is_a_conflict_through_the_services") {
         return;
     }
     let db = PostgreSql::start();
@@ -497,7 +482,7 @@ macro_rules! in_each_database {
     ($check:ident: $sqlite:ident, $postgres:ident, $mariadb:ident) => {
         #[test]
         fn $sqlite() {
-            if !needs_sqlite(stringify!($sqlite)) {
+            if !support::sqlite::required(stringify!($sqlite)) {
                 return;
             }
             let db = Sqlite::new();
@@ -507,7 +492,7 @@ macro_rules! in_each_database {
 
         #[test]
         fn $postgres() {
-            if !needs_postgres(stringify!($postgres)) {
+            if !support::postgres::required(stringify!($postgres)) {
                 return;
             }
             let (db, url) = postgres_livro();
@@ -521,7 +506,7 @@ macro_rules! in_each_database {
 
         #[test]
         fn $mariadb() {
-            if !needs_mariadb(stringify!($mariadb)) {
+            if !support::mariadb::required(stringify!($mariadb)) {
                 return;
             }
             let (db, url) = mariadb_livro();
@@ -555,14 +540,6 @@ fn mariadb_livro() -> (MariaDb, String) {
         db.socket().display()
     );
     (db, url)
-}
-
-fn needs_mariadb(test: &str) -> bool {
-    require(
-        test,
-        support::mariadb::available(),
-        "MariaDB is not installed (apt-get install mariadb-server)",
-    )
 }
 
 const BIG: u32 = 200_000;

@@ -9,16 +9,8 @@ mod support;
 
 use support::Bridge;
 use support::fixtures::{self, Cell, Sheet, t};
-use support::mariadb::{MariaDb, available, db_matches};
+use support::mariadb::{MariaDb, db_matches};
 use support::testing::require;
-
-fn needs_mariadb(test: &str) -> bool {
-    require(
-        test,
-        available(),
-        "MariaDB is not installed (apt-get install mariadb-server)",
-    )
-}
 
 /// The script of `bytes` (named `file_name`) with form `fields`.
 fn script(file_name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> String {
@@ -44,7 +36,7 @@ fn assert_table_matches(
 
 #[test]
 fn the_create_table_script_loads_and_every_cell_matches() {
-    if !needs_mariadb("the_create_table_script_loads_and_every_cell_matches") {
+    if !support::mariadb::required("the_create_table_script_loads_and_every_cell_matches") {
         return;
     }
     let db = MariaDb::start();
@@ -73,7 +65,7 @@ fn the_create_table_script_loads_and_every_cell_matches() {
 
 #[test]
 fn the_inferred_types_are_the_tables_types() {
-    if !needs_mariadb("the_inferred_types_are_the_tables_types") {
+    if !support::mariadb::required("the_inferred_types_are_the_tables_types") {
         return;
     }
     let db = MariaDb::start();
@@ -93,7 +85,7 @@ fn the_inferred_types_are_the_tables_types() {
 
 #[test]
 fn the_default_and_batched_scripts_load_the_same_rows() {
-    if !needs_mariadb("the_default_and_batched_scripts_load_the_same_rows") {
+    if !support::mariadb::required("the_default_and_batched_scripts_load_the_same_rows") {
         return;
     }
     let db = MariaDb::start();
@@ -117,7 +109,7 @@ fn the_default_and_batched_scripts_load_the_same_rows() {
 
 #[test]
 fn set_names_keeps_emoji_whole_whatever_the_clients_charset() {
-    if !needs_mariadb("set_names_keeps_emoji_whole_whatever_the_clients_charset") {
+    if !support::mariadb::required("set_names_keeps_emoji_whole_whatever_the_clients_charset") {
         return;
     }
     let db = MariaDb::start();
@@ -137,7 +129,7 @@ fn set_names_keeps_emoji_whole_whatever_the_clients_charset() {
 
 #[test]
 fn scripts_from_xlsb_ods_and_xls_load_too() {
-    if !needs_mariadb("scripts_from_xlsb_ods_and_xls_load_too") {
+    if !support::mariadb::required("scripts_from_xlsb_ods_and_xls_load_too") {
         return;
     }
     let db = MariaDb::start();
@@ -168,7 +160,7 @@ fn scripts_from_xlsb_ods_and_xls_load_too() {
 
 #[test]
 fn a_wide_sheet_of_text_still_gets_its_table() {
-    if !needs_mariadb("a_wide_sheet_of_text_still_gets_its_table") {
+    if !support::mariadb::required("a_wide_sheet_of_text_still_gets_its_table") {
         return;
     }
     let db = MariaDb::start();

@@ -9,16 +9,7 @@
 mod support;
 
 use support::fixtures::{self, Cell, Sheet, t};
-use support::postgres::{PostgreSql, available, pg_matches};
-use support::testing::require;
-
-fn needs_postgres(test: &str) -> bool {
-    require(
-        test,
-        available(),
-        "PostgreSQL is not installed (apt-get install postgresql)",
-    )
-}
+use support::postgres::{PostgreSql, pg_matches};
 
 /// The PostgreSQL script of `sheets` with `CREATE TABLE`, in batches of 3.
 fn script(sheets: &[Sheet]) -> String {
@@ -35,7 +26,7 @@ fn assert_table_matches(db: &PostgreSql, table: &str, columns: &[&str], sheet: &
 
 #[test]
 fn the_postgres_script_loads_and_every_cell_matches() {
-    if !needs_postgres("the_postgres_script_loads_and_every_cell_matches") {
+    if !support::postgres::required("the_postgres_script_loads_and_every_cell_matches") {
         return;
     }
     let db = PostgreSql::start();
@@ -58,7 +49,7 @@ fn the_postgres_script_loads_and_every_cell_matches() {
 
 #[test]
 fn the_inferred_types_are_the_tables_types() {
-    if !needs_postgres("the_inferred_types_are_the_tables_types") {
+    if !support::postgres::required("the_inferred_types_are_the_tables_types") {
         return;
     }
     let db = PostgreSql::start();
@@ -98,7 +89,7 @@ fn the_inferred_types_are_the_tables_types() {
 
 #[test]
 fn every_postgres_keyword_can_name_a_column() {
-    if !needs_postgres("every_postgres_keyword_can_name_a_column") {
+    if !support::postgres::required("every_postgres_keyword_can_name_a_column") {
         return;
     }
     let db = PostgreSql::start();

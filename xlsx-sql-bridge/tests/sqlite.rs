@@ -10,16 +10,7 @@ mod support;
 
 use support::fixtures::{self, Sheet};
 use support::mariadb::db_matches;
-use support::sqlite::{Sqlite, available};
-use support::testing::require;
-
-fn needs_sqlite(test: &str) -> bool {
-    require(
-        test,
-        available(),
-        "sqlite3 is not installed (apt-get install sqlite3)",
-    )
-}
+use support::sqlite::Sqlite;
 
 /// The SQLite script of `sheets` with `CREATE TABLE`, in batches of 3.
 fn script(sheets: &[Sheet]) -> String {
@@ -37,7 +28,7 @@ fn assert_table_matches(db: &Sqlite, table: &str, columns: &[&str], sheet: &Shee
 
 #[test]
 fn the_sqlite_script_loads_and_every_cell_matches() {
-    if !needs_sqlite("the_sqlite_script_loads_and_every_cell_matches") {
+    if !support::sqlite::required("the_sqlite_script_loads_and_every_cell_matches") {
         return;
     }
     let db = Sqlite::new();
@@ -58,7 +49,7 @@ fn the_sqlite_script_loads_and_every_cell_matches() {
 
 #[test]
 fn each_column_stores_values_of_its_own_class() {
-    if !needs_sqlite("each_column_stores_values_of_its_own_class") {
+    if !support::sqlite::required("each_column_stores_values_of_its_own_class") {
         return;
     }
     let db = Sqlite::new();

@@ -15,6 +15,14 @@ pub mod mariadb;
 pub mod postgres;
 pub mod sqlite;
 
+/// True if the tests run as root (as in CI), where the servers need care.
+pub(crate) fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
 /// Run `cmd` with `input` on its stdin, waiting at most `limit` for it to
 /// exit: its output, or why it did not finish (it is killed then). The
 /// database clients read their scripts on stdin; threads write the script

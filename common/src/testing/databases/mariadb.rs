@@ -7,7 +7,6 @@
 //! of a second). It is killed when the value is dropped, and its files go
 //! with the temporary directory.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -42,11 +41,14 @@ pub fn available() -> bool {
     server_program().is_some() && client_program().is_some()
 }
 
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+/// True if the test may go on: the database is installed. Otherwise the
+/// test is skipped with the reason (a failure under `REQUIRE_ALL_TESTS=1`).
+pub fn required(test: &str) -> bool {
+    crate::testing::require(
+        test,
+        available(),
+        "MariaDB is not installed (apt-get install mariadb-server)",
+    )
 }
 
 /// A running MariaDB server of the test's own.
@@ -81,7 +83,7 @@ impl MariaDb {
                 "--innodb-buffer-pool-size=32M",
                 "--skip-log-bin",
             ]);
-        if running_as_root() {
+        if super::running_as_root() {
             cmd.arg("--user=root");
         }
         let mut child = cmd
@@ -113,19 +115,7 @@ impl MariaDb {
         if let Some(db) = db {
             cmd.arg(db);
         }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the mariadb client");
-        let mut stdin = child.stdin.take().expect("piped stdin");
-        let sql = sql.to_owned();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(sql.as_bytes());
-        });
-        let out = child.wait_with_output().expect("run the mariadb client");
-        let _ = writer.join();
+        let out = super::output_within(&mut cmd, sql, crate::testing::timeout())?;
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {

@@ -69,14 +69,17 @@ pub fn client_program() -> Option<PathBuf> {
 pub fn available() -> bool {
     server_programs().is_some()
         && client_program().is_some()
-        && (!running_as_root() || postgres_user().is_some())
+        && (!super::running_as_root() || postgres_user().is_some())
 }
 
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+/// True if the test may go on: the database is installed. Otherwise the
+/// test is skipped with the reason (a failure under `REQUIRE_ALL_TESTS=1`).
+pub fn required(test: &str) -> bool {
+    crate::testing::require(
+        test,
+        available(),
+        "PostgreSQL is not installed (apt-get install postgresql)",
+    )
 }
 
 /// The uid and gid of the `postgres` user, if there is one.
@@ -157,7 +160,7 @@ impl PostgreSql {
         let (initdb, postgres) =
             server_programs().expect("initdb and postgres (check `available()` first)");
         let client = client_program().expect("psql (check `available()` first)");
-        let user = if running_as_root() {
+        let user = if super::running_as_root() {
             Some(
                 postgres_user().expect("a `postgres` user to run the server as, since we are root"),
             )

@@ -17,6 +17,16 @@ pub fn available() -> bool {
     crate::testing::has_program("sqlite3")
 }
 
+/// True if the test may go on: the database is installed. Otherwise the
+/// test is skipped with the reason (a failure under `REQUIRE_ALL_TESTS=1`).
+pub fn required(test: &str) -> bool {
+    crate::testing::require(
+        test,
+        available(),
+        "sqlite3 is not installed (apt-get install sqlite3)",
+    )
+}
+
 /// A database file of the test's own.
 pub struct Sqlite {
     file: PathBuf,

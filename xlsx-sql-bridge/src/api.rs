@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `POST /uploads`, body: the workbook's bytes | `201 {"upload_id": "<32 hex digits>", "size": N}` |
 //! | `POST /convert`, body: [`ConvertRequest`] as JSON | `200`, the script (`application/sql`), streamed |
+//! | `POST /preview`, body: [`ConvertRequest`] without `into` | `200`, a [`Preview`](crate::preview::Preview) in JSON |
 //! | `DELETE /uploads/{id}` | `204`: an upload given up before its conversion |
 //! | `GET /health` | `200 {"status": "ok", "service": "converter"}` |
 //!
@@ -24,7 +25,10 @@
 //! [`FORM_NO_INFERENCE`], [`FORM_TYPES`], [`FORM_DIALECT`], [`FORM_TABLE`],
 //! [`FORM_IF_EXISTS`], [`FORM_INTO`]; the answer is the converter's, passed through (with its
 //! `Retry-After`), or the front's own: 502 a converter that cannot be
-//! reached, 504 one that does not answer in time.
+//! reached, 504 one that does not answer in time. `POST /preview` takes the
+//! same form without `into` and answers the converter's
+//! [`Preview`](crate::preview::Preview), which the page shows after an
+//! upload so that the header row and the sheets can be chosen.
 
 use crate::dialect::Dialect;
 use crate::load::IfExists;
@@ -32,6 +36,8 @@ use serde::{Deserialize, Serialize};
 
 pub const UPLOADS: &str = "/uploads";
 pub const CONVERT: &str = "/convert";
+/// The converter's and the front's preview (see [`crate::preview`]).
+pub const PREVIEW: &str = "/preview";
 pub const HEALTH: &str = "/health";
 pub const UPLOAD: &str = "/upload";
 

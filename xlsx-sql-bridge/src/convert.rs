@@ -22,6 +22,7 @@
 use crate::ConvertError;
 use crate::dialect::Dialect;
 use crate::load::IfExists;
+use crate::preview::SheetSample;
 use crate::shape::ColumnType;
 use crate::spool::Spool;
 use crate::sql::SqlType;
@@ -115,6 +116,8 @@ pub struct Conversion<RS: Read + Seek> {
     source: Option<String>,
     options: Options,
     limits: Limits,
+    /// Every sheet of the workbook, in its order (not only those chosen).
+    sheet_names: Vec<String>,
 }
 
 /// Where a table's rows are found when its statements are written.
@@ -135,6 +138,19 @@ impl<RS: Read + Seek> Conversion<RS> {
         options: &Options,
         limits: &Limits,
     ) -> Result<Self, ConvertError> {
+        Ok(Self::open_sampled(rs, source, options, limits, None)?.0)
+    }
+
+    /// [`Conversion::open`], also keeping the first rows of at most
+    /// `sampled` sheets as a person sees them (for a preview), one
+    /// [`SheetSample`] per table; only those sheets are read.
+    pub(crate) fn open_sampled(
+        rs: RS,
+        source: Option<&str>,
+        options: &Options,
+        limits: &Limits,
+        sampled: Option<usize>,
+    ) -> Result<(Self, Vec<SheetSample>), ConvertError> {
         options.validate().map_err(ConvertError::Options)?;
         guarded(|| {
             let mut workbook = workbook::open(rs, limits)?;
@@ -156,29 +172,35 @@ impl<RS: Read + Seek> Conversion<RS> {
                 }
             }
             if chosen.is_empty() {
-                chosen = names;
+                chosen.clone_from(&names);
+            }
+            if let Some(most) = sampled {
+                chosen.truncate(most);
             }
             let mut table_names = NameSet::for_dialect(options.dialect);
             let mut tables = Vec::with_capacity(chosen.len());
             let mut rows = Vec::with_capacity(chosen.len());
+            let mut samples = Vec::new();
             let mut spool = Spool::new();
             for sheet in chosen {
+                let mut sample = sampled.map(|_| SheetSample::default());
                 let (table, kept) = scan(
                     &mut workbook,
                     &sheet,
                     (&mut table_names, options),
-                    &mut spool,
+                    (&mut spool, sample.as_mut()),
                     limits,
                 )?;
                 tables.push(table);
                 rows.push(kept);
+                samples.extend(sample);
             }
             if let Some(name) = &options.table {
                 rename_the_table(&mut tables, name, options.dialect)?;
             }
             let format = workbook.format();
             let reread = rows.contains(&Rows::Reread);
-            Ok(Self {
+            let conversion = Self {
                 workbook: reread.then_some(workbook),
                 format,
                 tables,
@@ -187,8 +209,15 @@ impl<RS: Read + Seek> Conversion<RS> {
                 source: source.map(str::to_owned),
                 options: options.clone(),
                 limits: *limits,
-            })
+                sheet_names: names,
+            };
+            Ok((conversion, samples))
         })
+    }
+
+    /// Every sheet of the workbook, in its order, chosen or not.
+    pub fn sheet_names(&self) -> &[String] {
+        &self.sheet_names
     }
 
     /// The tables the script will hold, one per sheet (a sheet without
@@ -424,10 +453,11 @@ fn scan<RS: Read + Seek>(
     workbook: &mut Workbook<RS>,
     sheet: &str,
     names: (&mut NameSet, &Options),
-    spool: &mut Spool,
+    kept_in: (&mut Spool, Option<&mut SheetSample>),
     limits: &Limits,
 ) -> Result<(Table, Rows), ConvertError> {
     let (table_names, options) = names;
+    let (spool, mut sample) = kept_in;
     let dialect = options.dialect;
     // Rows above a chosen header row (a title, a blank line) are left out.
     let first = options.header_row.map_or(0, |n| n.saturating_sub(1));
@@ -439,6 +469,9 @@ fn scan<RS: Read + Seek>(
     let mut stats: Vec<ColumnStats> = Vec::new();
     let mut rows = 0u64;
     workbook.visit_rows(sheet, &mut |row, cells| {
+        if let Some(sample) = sample.as_deref_mut() {
+            sample.offer(row, cells, header.is_some());
+        }
         if row < first {
             return Ok(());
         }
@@ -618,7 +651,7 @@ fn force_types(
 }
 
 /// A header cell's text: numbers, dates and booleans as they print.
-fn header_text(value: &Value<'_>) -> Option<String> {
+pub(crate) fn header_text(value: &Value<'_>) -> Option<String> {
     match value {
         Value::Empty | Value::Error(_) => None,
         Value::Text(t) => Some(t.to_string()),

@@ -178,6 +178,10 @@ fn routes(state: Arc<ConverterState>) -> Router {
             api::CONVERT,
             post(convert).layer(DefaultBodyLimit::max(64 * 1024)),
         )
+        .route(
+            api::PREVIEW,
+            post(preview).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -229,6 +233,7 @@ async fn describe() -> Response {
         "endpoints": {
             "POST /uploads": "body: the workbook's bytes; answers 201 {\"upload_id\", \"size\"}",
             "POST /convert": "body: {\"upload_id\", \"file_name\"?, \"batch\"?, \"create_table\"?, \"sheet\"?, \"sheets\"?, \"header_row\"?, \"no_inference\"?, \"types\"?, \"dialect\"?, \"table\"?, \"if_exists\"?, \"into\"?}; answers the SQL script (MySQL unless dialect says postgres or sqlite), or with into (a database URL whose host --allow-into lists) loads it there and answers {\"tables\": [{\"sheet\", \"table\", \"rows\"}], \"warnings\", \"more_warnings\"}",
+            "POST /preview": "body: as /convert, without into; answers what the conversion would make of the chosen sheets: {\"sheet_names\", \"sheets\": [{\"sheet\", \"table\", \"header_row\", \"rows\", \"columns\": [{\"letter\", \"name\", \"type\", \"chosen\"}], \"sample\": [{\"row\", \"cells\"}]}], \"more_sheets\"}",
             "DELETE /uploads/{id}": "forget an upload that will not be converted",
             "GET /health": "{\"status\": \"ok\"}",
         }
@@ -419,44 +424,11 @@ fn queue_full(state: &ConverterState) -> Response {
 
 /// `POST /convert`: convert an upload and stream the script.
 async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Response {
-    let request: ConvertRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(e) => {
-            let message = bad_request_body(&body, &e);
-            tracing::warn!(target: REST_LOG, "converter: POST /convert -> 400: {}", escape(&message, SHOWN));
-            return error(StatusCode::BAD_REQUEST, message);
-        }
+    let (request, mut options) = match read_request(api::CONVERT, &body) {
+        Ok(read) => read,
+        Err(answer) => return *answer,
     };
     let id = request.upload_id.clone();
-    if !api::is_upload_id(&id) {
-        tracing::warn!(target: REST_LOG, "converter: POST /convert -> 400: not an upload id: \"{}\"", escape(&id, 80));
-        return error(StatusCode::BAD_REQUEST, bad_id(&id));
-    }
-    let mut options = Options {
-        batch: request.batch,
-        create_table: request.create_table,
-        sheets: request
-            .sheet
-            .iter()
-            .chain(&request.sheets)
-            .cloned()
-            .collect(),
-        header_row: request.header_row,
-        no_inference: request.no_inference,
-        types: match request.types.as_deref().map(crate::shape::parse_types) {
-            None => Vec::new(),
-            Some(Ok(types)) => types,
-            Some(Err(message)) => {
-                return error(StatusCode::BAD_REQUEST, format!("types: {message}"));
-            }
-        },
-        dialect: request.dialect,
-        table: request.table.clone(),
-        if_exists: request.if_exists,
-    };
-    if let Err(message) = options.validate() {
-        return error(StatusCode::BAD_REQUEST, message);
-    }
     let target = match &request.into {
         None => None,
         Some(url) => match allowed_target(&state.config.allow_into, url) {
@@ -470,30 +442,11 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
             }
         },
     };
-    // Taking the upload out of the table makes its id single-use.
-    let Some(upload) = state.uploads().remove(&id) else {
-        tracing::warn!(target: REST_LOG, "converter: POST /convert -> 404: unknown upload {id}");
-        return error(StatusCode::NOT_FOUND, unknown_id(&id));
+    let (upload, permit, limits) = match take_upload(&state, api::CONVERT, &id).await {
+        Ok(taken) => taken,
+        Err(answer) => return answer,
     };
-    // A slot, or 503 (the upload is deleted: it is sent again with the retry).
-    let waited = tokio::time::timeout(
-        state.config.queue_timeout,
-        state.conversions.clone().acquire_owned(),
-    )
-    .await;
-    let permit = match waited {
-        Ok(Ok(permit)) => permit,
-        Ok(Err(_)) => return error(StatusCode::SERVICE_UNAVAILABLE, "the converter is stopping"),
-        Err(_) => {
-            tracing::warn!(target: REST_LOG, "converter: POST /convert upload {id} -> 503: no conversion slot within {} s; upload deleted", state.config.queue_timeout.as_secs_f64());
-            return queue_full(&state);
-        }
-    };
-    let deadline = Deadline::after(state.config.conversion_timeout);
-    let limits = Limits {
-        deadline,
-        ..state.config.limits
-    };
+    let deadline = limits.deadline;
     if let Some(target) = target {
         return load_upload(upload, request, options, limits, target, permit).await;
     }
@@ -512,18 +465,7 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
         };
         convert_upload(upload, &id, &job, &options, &limits, ready_tx, writer);
     });
-    // Reading checks the deadline between rows; but calamine opens an
-    // `.xls` or `.ods` in one call, so the answer does not wait for it.
-    let ready = match deadline.at() {
-        Some(at) => {
-            let grace = tokio::time::Instant::from_std(at) + Duration::from_millis(200);
-            match tokio::time::timeout_at(grace, ready_rx).await {
-                Ok(ready) => ready,
-                Err(_) => Ok(Err(ConvertError::TimedOut(state.config.conversion_timeout))),
-            }
-        }
-        None => ready_rx.await,
-    };
+    let ready = by_deadline(&limits, ready_rx).await;
     match ready {
         Ok(Ok(ready)) => {
             tracing::info!(target: REST_LOG, "converter: POST /convert upload {} -> 200 OK, {}; streaming", request.upload_id, ready.summary);
@@ -567,6 +509,153 @@ async fn convert(State(state): State<Arc<ConverterState>>, body: Bytes) -> Respo
         Err(_) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the conversion stopped unexpectedly",
+        ),
+    }
+}
+
+/// A `/convert` or `/preview` body (`route`) read: the request, and the
+/// conversion's options it gives; or the 400 answer that says what is
+/// wrong with it.
+fn read_request(route: &str, body: &[u8]) -> Result<(ConvertRequest, Options), Box<Response>> {
+    let refuse = |message: String| {
+        tracing::warn!(target: REST_LOG, "converter: POST {route} -> 400: {}", escape(&message, SHOWN));
+        Box::new(error(StatusCode::BAD_REQUEST, message))
+    };
+    let request: ConvertRequest =
+        serde_json::from_slice(body).map_err(|e| refuse(bad_request_body(body, &e)))?;
+    if !api::is_upload_id(&request.upload_id) {
+        return Err(refuse(bad_id(&request.upload_id)));
+    }
+    let options = options_of(&request).map_err(refuse)?;
+    Ok((request, options))
+}
+
+/// Take upload `id` out of the table (which makes its id single-use) and
+/// wait for a conversion slot: the upload, the slot, and the limits of a
+/// conversion whose time starts now. Or 404, or 503 when no slot frees in
+/// time (the upload is deleted: it is sent again with the retry).
+async fn take_upload(
+    state: &ConverterState,
+    route: &str,
+    id: &str,
+) -> Result<(Upload, tokio::sync::OwnedSemaphorePermit, Limits), Response> {
+    let Some(upload) = state.uploads().remove(id) else {
+        tracing::warn!(target: REST_LOG, "converter: POST {route} -> 404: unknown upload {id}");
+        return Err(error(StatusCode::NOT_FOUND, unknown_id(id)));
+    };
+    let waited = tokio::time::timeout(
+        state.config.queue_timeout,
+        state.conversions.clone().acquire_owned(),
+    )
+    .await;
+    let permit = match waited {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(_)) => {
+            return Err(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the converter is stopping",
+            ));
+        }
+        Err(_) => {
+            tracing::warn!(target: REST_LOG, "converter: POST {route} upload {id} -> 503: no conversion slot within {} s; upload deleted", state.config.queue_timeout.as_secs_f64());
+            return Err(queue_full(state));
+        }
+    };
+    let limits = Limits {
+        deadline: Deadline::after(state.config.conversion_timeout),
+        ..state.config.limits
+    };
+    Ok((upload, permit, limits))
+}
+
+/// Wait for what the conversion's thread reports, but not past its
+/// deadline (and a moment): reading checks the deadline between rows, but
+/// calamine opens an `.xls` or `.ods` in one call, and the answer does not
+/// wait for that.
+async fn by_deadline<T, E>(
+    limits: &Limits,
+    report: impl Future<Output = Result<Result<T, ConvertError>, E>>,
+) -> Result<Result<T, ConvertError>, E> {
+    match limits.deadline.at() {
+        Some(at) => {
+            let grace = tokio::time::Instant::from_std(at) + Duration::from_millis(200);
+            match tokio::time::timeout_at(grace, report).await {
+                Ok(report) => report,
+                Err(_) => Ok(Err(ConvertError::TimedOut(
+                    limits.deadline.limit().unwrap_or_default(),
+                ))),
+            }
+        }
+        None => report.await,
+    }
+}
+
+/// The conversion's options as a request gives them, checked.
+fn options_of(request: &ConvertRequest) -> Result<Options, String> {
+    let options = Options {
+        batch: request.batch,
+        create_table: request.create_table,
+        sheets: request
+            .sheet
+            .iter()
+            .chain(&request.sheets)
+            .cloned()
+            .collect(),
+        header_row: request.header_row,
+        no_inference: request.no_inference,
+        types: match request.types.as_deref().map(crate::shape::parse_types) {
+            None => Vec::new(),
+            Some(Ok(types)) => types,
+            Some(Err(message)) => return Err(format!("types: {message}")),
+        },
+        dialect: request.dialect,
+        table: request.table.clone(),
+        if_exists: request.if_exists,
+    };
+    options.validate()?;
+    Ok(options)
+}
+
+/// `POST /preview`: read an upload as `/convert` would, and answer what it
+/// would make of the chosen sheets ([`crate::preview`]) instead of the
+/// script. The upload is used up, as by `/convert`: the page sends the
+/// workbook again with the choices it made.
+async fn preview(State(state): State<Arc<ConverterState>>, body: Bytes) -> Response {
+    let (request, options) = match read_request(api::PREVIEW, &body) {
+        Ok(read) => read,
+        Err(answer) => return *answer,
+    };
+    let id = request.upload_id.clone();
+    if request.into.is_some() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "a preview loads nothing: send into to /convert, not to /preview",
+        );
+    }
+    let (upload, permit, limits) = match take_upload(&state, api::PREVIEW, &id).await {
+        Ok(taken) => taken,
+        Err(answer) => return answer,
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let file =
+            std::fs::File::open(&upload.path).map_err(|e| ConvertError::Read(e.to_string()))?;
+        crate::preview::preview(BufReader::new(file), &options, &limits)
+    });
+    let done = by_deadline(&limits, read).await;
+    match done {
+        Ok(Ok(preview)) => {
+            tracing::info!(target: REST_LOG, "converter: POST /preview upload {id} -> 200 OK, {} of {} sheets previewed; upload deleted", preview.sheets.len(), preview.sheet_names.len());
+            ([(header::CACHE_CONTROL, "no-store")], axum::Json(preview)).into_response()
+        }
+        Ok(Err(e)) => {
+            let status = status_of(&e);
+            tracing::warn!(target: REST_LOG, "converter: POST /preview upload {id} -> {status}: {}; upload deleted", escape(&e.to_string(), SHOWN));
+            error(status, e.to_string())
+        }
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the preview stopped unexpectedly",
         ),
     }
 }

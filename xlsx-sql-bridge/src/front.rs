@@ -68,6 +68,10 @@ pub const DEFAULT_CONVERTER_TIMEOUT: Duration = Duration::from_secs(90);
 /// At most this much of an error answer is read (a sentence is far shorter).
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// At most this much of a preview is read: its sample is bounded (see
+/// [`crate::preview`]) far below this.
+const MAX_PREVIEW_BODY: usize = 16 * 1024 * 1024;
+
 /// How the front behaves.
 #[derive(Debug, Clone)]
 pub struct FrontConfig {
@@ -140,6 +144,10 @@ pub fn app(config: FrontConfig) -> io::Result<Router> {
         .route(
             api::UPLOAD,
             post(upload).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route(
+            api::PREVIEW,
+            post(preview).layer(DefaultBodyLimit::max(body_limit)),
         )
         .fallback(|uri: axum::http::Uri| async move {
             error(
@@ -235,19 +243,98 @@ fn refused(e: FormError, max_upload: u64) -> Response {
     }
 }
 
+/// A form read: the workbook saved, and the choices made.
+struct Form {
+    saved: Saved,
+    options: Options,
+    into: Option<String>,
+}
+
 /// `POST /upload`: save the form's file, then the two calls to the converter.
 async fn upload(
     State(state): State<Arc<FrontState>>,
     headers: HeaderMap,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Response {
+    match hand_over(&state, &headers, form, api::UPLOAD).await {
+        Ok(request) => request_script(&state, &request).await,
+        Err(response) => response,
+    }
+}
+
+/// `POST /preview`: the same form as `/upload`, without `into`; the answer
+/// is the converter's preview of it ([`crate::preview::Preview`], JSON).
+async fn preview(
+    State(state): State<Arc<FrontState>>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    match hand_over(&state, &headers, form, api::PREVIEW).await {
+        Ok(request) => request_preview(&state, &request).await,
+        Err(response) => response,
+    }
+}
+
+/// Read the form sent to `route` and send its workbook to the converter
+/// (the first REST call): the request to make of the converter next.
+async fn hand_over(
+    state: &FrontState,
+    headers: &HeaderMap,
+    form: Multipart,
+    route: &str,
+) -> Result<ConvertRequest, Response> {
+    let form = read_form(state, headers, form).await?;
+    if route == api::PREVIEW && form.into.is_some() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "a preview loads nothing: send `{}` to {}, not to {}",
+                api::FORM_INTO,
+                api::UPLOAD,
+                api::PREVIEW
+            ),
+        ));
+    }
+    let Form {
+        saved,
+        options,
+        into,
+    } = form;
+    let created = send_upload(state, &saved).await?;
+    // The converter holds the bytes now; the front's copy goes.
+    let Saved { path, name, .. } = saved;
+    drop(path);
+    Ok(ConvertRequest {
+        upload_id: created.upload_id,
+        file_name: name,
+        batch: options.batch,
+        create_table: options.create_table,
+        sheet: None,
+        sheets: options.sheets,
+        header_row: options.header_row,
+        no_inference: options.no_inference,
+        types: (!options.types.is_empty()).then(|| crate::shape::types_text(&options.types)),
+        dialect: options.dialect,
+        table: options.table,
+        if_exists: options.if_exists,
+        into,
+    })
+}
+
+/// Read the form: its file saved (at most `max_upload` bytes), its fields
+/// checked.
+async fn read_form(
+    state: &FrontState,
+    headers: &HeaderMap,
+    mut form: Multipart,
+) -> Result<Form, Response> {
     let too_large = || refused(FormError::TooLarge, state.max_upload);
     let drain_cap = state
         .max_upload
         .saturating_mul(DRAIN_FACTOR)
         .saturating_add(FORM_SLACK);
-    if content_length(&headers).is_some_and(|n| n > drain_cap) {
-        return too_large();
+    if content_length(headers).is_some_and(|n| n > drain_cap) {
+        return Err(too_large());
     }
     let mut saved: Option<Saved> = None;
     let mut options = Options::default();
@@ -258,18 +345,23 @@ async fn upload(
         let field = match form.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => return refused(FormError::from_multipart(&e, MALFORMED), state.max_upload),
+            Err(e) => {
+                return Err(refused(
+                    FormError::from_multipart(&e, MALFORMED),
+                    state.max_upload,
+                ));
+            }
         };
         let name = field.name().map(str::to_owned);
         if over_limit {
             // Read the rest of the form and drop it (see DRAIN_FACTOR).
             if discard(field).await.is_err() {
-                return too_large();
+                return Err(too_large());
             }
             continue;
         }
         let result = match name.as_deref() {
-            Some(api::FORM_FILE) => save(&state, field).await.map(|s| saved = Some(s)),
+            Some(api::FORM_FILE) => save(state, field).await.map(|s| saved = Some(s)),
             Some(api::FORM_BATCH) => small_text(field).await.and_then(|text| {
                 let text = text.trim();
                 if text.is_empty() {
@@ -338,50 +430,32 @@ async fn upload(
         match result {
             Ok(()) => {}
             Err(FormError::TooLarge) => over_limit = true,
-            Err(e) => return refused(e, state.max_upload),
+            Err(e) => return Err(refused(e, state.max_upload)),
         }
     }
     if over_limit {
-        return too_large();
+        return Err(too_large());
     }
     let Some(saved) = saved else {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             format!(
                 "the form has no file: send the workbook in a field named `{}`",
                 api::FORM_FILE
             ),
-        );
+        ));
     };
     if into.is_some() && !batch_given {
         options.batch = crate::load::DEFAULT_LOAD_BATCH;
     }
     if let Err(message) = options.validate() {
-        return error(StatusCode::BAD_REQUEST, message);
+        return Err(error(StatusCode::BAD_REQUEST, message));
     }
-    let created = match send_upload(&state, &saved).await {
-        Ok(created) => created,
-        Err(response) => return response,
-    };
-    // The converter holds the bytes now; the front's copy goes.
-    let Saved { path, name, .. } = saved;
-    drop(path);
-    let request = ConvertRequest {
-        upload_id: created.upload_id,
-        file_name: name,
-        batch: options.batch,
-        create_table: options.create_table,
-        sheet: None,
-        sheets: options.sheets,
-        header_row: options.header_row,
-        no_inference: options.no_inference,
-        types: (!options.types.is_empty()).then(|| crate::shape::types_text(&options.types)),
-        dialect: options.dialect,
-        table: options.table,
-        if_exists: options.if_exists,
+    Ok(Form {
+        saved,
+        options,
         into,
-    };
-    request_script(&state, &request).await
+    })
 }
 
 /// Save the file field in the front's directory, at most `max_upload` bytes.
@@ -554,9 +628,32 @@ async fn send_upload(state: &FrontState, saved: &Saved) -> Result<UploadCreated,
 /// The second REST call: `POST /convert` with the id; the script streams
 /// through.
 async fn request_script(state: &FrontState, request: &ConvertRequest) -> Response {
-    let url = format!("{}{}", state.converter, api::CONVERT);
+    let response = match second_call(state, api::CONVERT, request).await {
+        Ok((response, _)) => response,
+        Err(answer) => return answer,
+    };
+    let mut headers = HeaderMap::new();
+    for name in [header::CONTENT_TYPE, header::CONTENT_DISPOSITION] {
+        if let Some(value) = response.headers().get(name.as_str())
+            && let Ok(value) = HeaderValue::from_bytes(value.as_bytes())
+        {
+            headers.insert(name, value);
+        }
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    (headers, Body::from_stream(response.bytes_stream())).into_response()
+}
+
+/// The second REST call, `POST {route}` with `request`, logged: the
+/// converter's successful answer and its URL, or the answer to give
+/// instead (its error passed on, or the front's 502 or 504).
+async fn second_call(
+    state: &FrontState,
+    route: &str,
+    request: &ConvertRequest,
+) -> Result<(reqwest::Response, String), Response> {
+    let url = format!("{}{route}", state.converter);
     let started = Instant::now();
-    let json = request.logged();
     let response = match call(state, &url, state.http.post(&url).json(request)).await {
         Ok(response) => response,
         Err(answer) => {
@@ -572,22 +669,31 @@ async fn request_script(state: &FrontState, request: &ConvertRequest) -> Respons
             tokio::spawn(async move {
                 let _ = tokio::time::timeout(limit, forget.send()).await;
             });
-            return answer;
+            return Err(answer);
         }
     };
     let status = response.status();
-    tracing::info!(target: REST_LOG, "front -> converter: POST {url} {} -> {status} ({} ms)", escape(&json, SHOWN), started.elapsed().as_millis());
+    tracing::info!(target: REST_LOG, "front -> converter: POST {url} {} -> {status} ({} ms)", escape(&request.logged(), SHOWN), started.elapsed().as_millis());
     if !status.is_success() {
-        return relay_error(&url, response).await;
+        return Err(relay_error(&url, response).await);
     }
-    let mut headers = HeaderMap::new();
-    for name in [header::CONTENT_TYPE, header::CONTENT_DISPOSITION] {
-        if let Some(value) = response.headers().get(name.as_str())
-            && let Ok(value) = HeaderValue::from_bytes(value.as_bytes())
-        {
-            headers.insert(name, value);
-        }
+    Ok((response, url))
+}
+
+/// The second REST call of a preview: `POST /preview` with the id; its JSON
+/// is passed on, at most [`MAX_PREVIEW_BODY`] of it.
+async fn request_preview(state: &FrontState, request: &ConvertRequest) -> Response {
+    let (response, url) = match second_call(state, api::PREVIEW, request).await {
+        Ok(answered) => answered,
+        Err(answer) => return answer,
+    };
+    // Checked, not only passed on: the page trusts this shape.
+    let text = text_at_most(response, MAX_PREVIEW_BODY).await;
+    match serde_json::from_str::<crate::preview::Preview>(&text) {
+        Ok(preview) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(preview)).into_response(),
+        Err(e) => error(
+            StatusCode::BAD_GATEWAY,
+            format!("the converter at {url} answered something that is not a preview: {e}"),
+        ),
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    (headers, Body::from_stream(response.bytes_stream())).into_response()
 }

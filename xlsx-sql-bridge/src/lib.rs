@@ -48,6 +48,7 @@ pub mod dialect;
 pub mod front;
 mod http;
 pub mod load;
+pub mod preview;
 pub mod shape;
 pub mod spool;
 pub mod sql;

@@ -20,23 +20,9 @@ fn script(sheets: &[Sheet], fields: &[(&str, &str)]) -> String {
     answer.body
 }
 
-/// A report as people make one: a title, a blank row, then the header.
-fn report() -> Sheet {
-    Sheet::new(
-        "Relatório",
-        &["Vendas de março"],
-        vec![
-            vec![Cell::Empty],
-            vec![t("Nome"), t("Idade"), t("CEP")],
-            vec![t("Ana"), n(30.0), n(88040.0)],
-            vec![t("Rui"), n(41.0), n(1310.0)],
-        ],
-    )
-}
-
 #[test]
 fn header_row_leaves_the_title_rows_out() {
-    let body = script(&[report()], &[("header_row", "3")]);
+    let body = script(&[fixtures::report()], &[("header_row", "3")]);
     let statements = parse::parse(&body);
     let (columns, rows) = parse::rows_of(&statements, "Table_Relatório");
     assert_eq!(columns, ["Nome", "Idade", "CEP"]);
@@ -60,7 +46,7 @@ fn header_row_leaves_the_title_rows_out() {
 
 #[test]
 fn without_header_row_the_title_names_the_table() {
-    let body = script(&[report()], &[]);
+    let body = script(&[fixtures::report()], &[]);
     let (columns, _) = parse::rows_of(&parse::parse(&body), "Table_Relatório");
     assert_eq!(columns, ["Vendas_de_março", "column_B", "column_C"]);
 }
@@ -160,7 +146,7 @@ fn a_type_for_a_column_that_does_not_exist_is_refused_with_the_columns() {
     let bridge = Bridge::start(&[]);
     let answer = bridge.upload(
         "livro.xlsx",
-        &fixtures::xlsx(&[report()]),
+        &fixtures::xlsx(&[fixtures::report()]),
         &[("header_row", "3"), ("types", "Cidade=text")],
     );
     assert_eq!(answer.status, 400, "{}", answer.body);
@@ -170,7 +156,7 @@ fn a_type_for_a_column_that_does_not_exist_is_refused_with_the_columns() {
     );
     let bad = bridge.upload(
         "livro.xlsx",
-        &fixtures::xlsx(&[report()]),
+        &fixtures::xlsx(&[fixtures::report()]),
         &[("types", "Idade")],
     );
     assert_eq!(bad.status, 400, "{}", bad.body);
@@ -211,7 +197,7 @@ fn formatting_left_in_empty_rows_and_columns_is_ignored() {
 #[test]
 fn the_client_takes_the_same_options_offline_and_through_the_services() {
     let bridge = Bridge::start(&[]);
-    let (_dir, path) = temp_file("livro.xlsx", &fixtures::xlsx(&[report()]));
+    let (_dir, path) = temp_file("livro.xlsx", &fixtures::xlsx(&[fixtures::report()]));
     let path = path.to_str().expect("UTF-8");
     let args = [
         path,

@@ -283,6 +283,21 @@ fn rewrite_parts(book: &[u8], rewrite: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec
 }
 
 /// The workbook of the paper's figure (`fixtures/animals.xlsx`).
+/// A report as people make one: a title, a blank row, then the header on
+/// row 3.
+pub fn report() -> Sheet {
+    Sheet::new(
+        "Relatório",
+        &["Vendas de março"],
+        vec![
+            vec![Cell::Empty],
+            vec![t("Nome"), t("Idade"), t("CEP")],
+            vec![t("Ana"), n(30.0), n(88040.0)],
+            vec![t("Rui"), n(41.0), n(1310.0)],
+        ],
+    )
+}
+
 pub fn animals() -> Vec<u8> {
     std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -222,6 +222,15 @@ impl Answer {
 
 /// `POST {front}/upload` with a multipart form: the file and `fields`.
 pub fn upload(front_url: &str, file_name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> Answer {
+    send_form(&format!("{front_url}/upload"), file_name, bytes, fields)
+}
+
+/// `POST {front}/preview` with the same form as [`upload`].
+pub fn preview(front_url: &str, file_name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> Answer {
+    send_form(&format!("{front_url}/preview"), file_name, bytes, fields)
+}
+
+fn send_form(url: &str, file_name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> Answer {
     let part =
         reqwest::blocking::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned());
     let mut form = reqwest::blocking::multipart::Form::new().part("file", part);
@@ -229,10 +238,10 @@ pub fn upload(front_url: &str, file_name: &str, bytes: &[u8], fields: &[(&str, &
         form = form.text(name.to_string(), value.to_string());
     }
     let response = http()
-        .post(format!("{front_url}/upload"))
+        .post(url)
         .multipart(form)
         .send()
-        .expect("POST /upload");
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
     Answer::read(response)
 }
 

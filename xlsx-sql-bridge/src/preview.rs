@@ -58,7 +58,7 @@ pub struct SheetPreview {
     /// The table's name in the script.
     pub table: String,
     /// The 1-based row that names the columns (chosen or found); `null`
-    /// for a sheet without cells.
+    /// when the sheet makes no table (no cell from the header row on).
     pub header_row: Option<u32>,
     /// The data rows the table would hold.
     pub rows: u64,
@@ -181,7 +181,6 @@ pub fn preview<RS: Read + Seek>(
         .iter()
         .zip(samples)
         .map(|(table, sample)| {
-            let found = !table.columns.is_empty() || !sample.above.is_empty();
             let rows: Vec<_> = sample.above.into_iter().chain(sample.data).collect();
             // The columns shown: the table's, and any that only a shown row
             // has a value in (a title above the header).
@@ -224,7 +223,7 @@ pub fn preview<RS: Read + Seek>(
             SheetPreview {
                 sheet: table.sheet.clone(),
                 table: table.name.clone(),
-                header_row: found.then_some(table.header_row + 1),
+                header_row: (!table.columns.is_empty()).then_some(table.header_row + 1),
                 rows: table.rows,
                 columns,
                 more_columns,
@@ -346,6 +345,21 @@ mod tests {
                 (6, vec![text("aluno 2"), text("20"), None]),
             ]
         );
+    }
+
+    #[test]
+    fn a_header_row_past_the_last_row_makes_no_table_and_shows_the_rows_above() {
+        let preview = preview(
+            Cursor::new(report(3)),
+            &options(Some(100)),
+            &Limits::default(),
+        )
+        .expect("a preview");
+        let alunos = &preview.sheets[0];
+        assert_eq!((alunos.header_row, alunos.rows), (None, 0));
+        assert!(alunos.columns.iter().all(|c| c.name.is_none()));
+        let rows: Vec<u32> = alunos.sample.iter().map(|r| r.row).collect();
+        assert_eq!(rows, [1, 3, 4, 5, 6], "every row is above the header");
     }
 
     #[test]

@@ -67,7 +67,8 @@ impl Page {
             .expect("choose the file");
     }
 
-    /// Wait until the page is in `state` (`idle`, `converting`, `done`, `error`).
+    /// Wait until the page is in `state` (`idle`, `previewing`,
+    /// `converting`, `done`, `error`).
     async fn wait_for(&self, state: &str) {
         let css = format!("body[data-state='{state}']");
         self.client
@@ -76,6 +77,36 @@ impl Page {
             .for_element(Locator::Css(&css))
             .await
             .unwrap_or_else(|e| panic!("the page never reached {state}: {e}"));
+    }
+
+    /// Wait until an element matches `css` (a state and what it shows).
+    async fn wait_for_css(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(timeout() * 3)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("nothing matched {css}: {e}"));
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// `script` run on the page, its answer read as `T`.
+    async fn eval<T: serde::de::DeserializeOwned>(&self, script: &str) -> T {
+        let value = self
+            .client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{script}: {e}"));
+        serde_json::from_value(value).expect("the answer's type")
     }
 
     async fn text(&self, css: &str) -> String {
@@ -369,5 +400,119 @@ async fn the_page_shows_a_converter_that_does_not_answer() {
         error.contains("did not answer within 1 s") && error.contains("HTTP 504"),
         "{error}"
     );
+    page.close().await;
+}
+
+/// The texts of every element matching `css`, in order.
+async fn texts(page: &Page, css: &str) -> Vec<String> {
+    page.eval(&format!(
+        "return [...document.querySelectorAll({})].map((e) => e.textContent.trim());",
+        serde_json::Value::from(css)
+    ))
+    .await
+}
+
+/// The script the front gives `sheets` with form `fields` (off the runtime's
+/// threads).
+fn script_of(front_url: &str, sheets: &[fixtures::Sheet], fields: &[(&str, &str)]) -> String {
+    tokio::task::block_in_place(|| {
+        let answer = support::upload(front_url, "livro.xlsx", &fixtures::xlsx(sheets), fields);
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_previews_the_first_rows_and_the_column_types() {
+    if !browser_available("the_page_previews_the_first_rows_and_the_column_types") {
+        return;
+    }
+    let page = Page::open().await;
+    let (_dir, path) = temp_file("livro.xlsx", &fixtures::xlsx(&[fixtures::report()]));
+    page.choose(&path).await;
+    page.wait_for("done").await;
+    assert!(page.shown("#preview").await, "the preview is shown");
+    assert_eq!(texts(&page, "#sheet-list label").await, ["Relatório"]);
+    assert_eq!(
+        texts(&page, ".preview-sheet tr[data-row] .row-number").await,
+        ["1", "3", "4", "5"],
+        "the sheet's rows with a value, numbered as in the spreadsheet"
+    );
+    assert_eq!(
+        texts(&page, ".preview-sheet tr.header td").await,
+        ["Vendas de março", "", ""],
+        "the first row with a value names the columns by default"
+    );
+    assert_eq!(
+        texts(&page, ".preview-sheet thead th.letter").await,
+        ["A", "B", "C"]
+    );
+    let title = page.text(".preview-sheet h3").await;
+    assert!(title.contains("3 rows, header on row 1"), "{title}");
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clicking_a_row_number_makes_it_the_header_and_converts_again() {
+    if !browser_available("clicking_a_row_number_makes_it_the_header_and_converts_again") {
+        return;
+    }
+    let page = Page::open().await;
+    let (_dir, path) = temp_file("livro.xlsx", &fixtures::xlsx(&[fixtures::report()]));
+    page.choose(&path).await;
+    page.wait_for("done").await;
+    page.click(".row-pick[data-row='3']").await;
+    page.wait_for_css("body[data-state='done'] .preview-sheet[data-header-row='3']")
+        .await;
+    assert_eq!(
+        texts(&page, ".preview-sheet tr.above .row-number").await,
+        ["1"],
+        "the title is left out"
+    );
+    assert_eq!(
+        texts(&page, ".preview-sheet tr.types td").await,
+        ["Nome VARCHAR(3)", "Idade INT", "CEP INT"],
+        "each column's name and type under the header"
+    );
+    let header_row: String = page
+        .eval("return document.getElementById('header-row').value;")
+        .await;
+    assert_eq!(header_row, "3");
+    let expected = script_of(
+        &page.front_url,
+        &[fixtures::report()],
+        &[("header_row", "3")],
+    );
+    assert_eq!(page.text("#script").await.trim_end(), expected.trim_end());
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sheet_left_out_is_not_converted() {
+    if !browser_available("a_sheet_left_out_is_not_converted") {
+        return;
+    }
+    let page = Page::open().await;
+    let other = fixtures::Sheet::new("Outra", &["x"], vec![vec![fixtures::n(1.0)]]);
+    let sheets = [fixtures::report(), other];
+    let (_dir, path) = temp_file("livro.xlsx", &fixtures::xlsx(&sheets));
+    page.choose(&path).await;
+    page.wait_for("done").await;
+    assert_eq!(
+        texts(&page, ".preview-sheet .sheet-name").await,
+        ["Relatório", "Outra"]
+    );
+    page.click("#sheet-list input[data-sheet='Relatório']")
+        .await;
+    page.wait_for_css("body[data-state='done'] #preview-sheets[data-count='1']")
+        .await;
+    assert_eq!(texts(&page, ".preview-sheet .sheet-name").await, ["Outra"]);
+    assert_eq!(
+        texts(&page, "#sheet-list label").await,
+        ["Relatório", "Outra"],
+        "a sheet left out can be taken back"
+    );
+    let expected = script_of(&page.front_url, &sheets, &[("sheet", "Outra")]);
+    assert_eq!(page.text("#script").await.trim_end(), expected.trim_end());
     page.close().await;
 }

@@ -34,6 +34,7 @@ pub mod addr;
 pub mod escape;
 pub mod message;
 pub mod number;
+pub mod platform;
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -77,6 +77,8 @@ pub const LISTENING_PREFIX: &str = "listening on ";
 pub struct Launcher {
     replacement: Option<String>,
     default_program: OsString,
+    /// Arguments before the caller's (`-3` of `py -3`).
+    default_args: Vec<OsString>,
     env_var: Option<String>,
 }
 
@@ -107,6 +109,16 @@ impl Launcher {
         Self::with_replacement(None, program)
     }
 
+    /// A launcher for Python 3, as this platform names it
+    /// ([`crate::platform::python_words`]).
+    pub fn python() -> Self {
+        let words = crate::platform::python_words();
+        Self {
+            default_args: words[1..].to_vec(),
+            ..Self::fixed(&words[0])
+        }
+    }
+
     /// A launcher that runs `replacement` through the shell when it is
     /// `Some`, and `default_program` otherwise.
     pub fn with_replacement(
@@ -116,6 +128,7 @@ impl Launcher {
         Self {
             replacement,
             default_program: default_program.as_ref().as_os_str().to_owned(),
+            default_args: Vec::new(),
             env_var: None,
         }
     }
@@ -133,10 +146,13 @@ impl Launcher {
 
     /// The command line that would run, for messages.
     pub fn describe(&self, args: &[&str]) -> String {
-        let program = self
-            .replacement
-            .clone()
-            .unwrap_or_else(|| self.default_program.to_string_lossy().into_owned());
+        let program = self.replacement.clone().unwrap_or_else(|| {
+            std::iter::once(&self.default_program)
+                .chain(&self.default_args)
+                .map(|word| word.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
         std::iter::once(program.as_str())
             .chain(args.iter().copied())
             .collect::<Vec<_>>()
@@ -153,19 +169,10 @@ impl Launcher {
             let _ = writeln!(std::io::stderr(), "{GRADE_USES}{var}");
         }
         match &self.replacement {
-            Some(replacement) => {
-                let mut cmd = Command::new("sh");
-                // `exec` makes the shell become the program, so the pid we
-                // hold (and signal, and kill) is the program's own.
-                cmd.arg("-c")
-                    .arg(format!("exec {replacement} \"$@\""))
-                    .arg("sh")
-                    .args(args);
-                cmd
-            }
+            Some(replacement) => crate::platform::shell_command(replacement, args),
             None => {
                 let mut cmd = Command::new(&self.default_program);
-                cmd.args(args);
+                cmd.args(&self.default_args).args(args);
                 cmd
             }
         }
@@ -602,8 +609,12 @@ pub fn require(test: &str, available: bool, why: &str) -> bool {
 
 /// True if `program --version` runs and exits successfully.
 pub fn has_program(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
+    runs(Command::new(program).arg("--version"))
+}
+
+/// True if `command` starts and exits successfully, its output dropped.
+fn runs(command: &mut Command) -> bool {
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -631,27 +642,30 @@ pub fn run_python(source: &str, args: &[&str], stdin: &str) -> Finished {
 /// (for Python servers: follow with [`Program::wait_listening`]).
 #[track_caller]
 pub fn spawn_python(source: &str, args: &[&str]) -> Program {
-    if !has_program("python3") {
+    let python = Launcher::python();
+    if !has_python() {
         panic!(
-            "python3 is needed by the plain test tier (standard library only); install Python 3"
+            "Python 3 is needed by the plain test tier (standard library only), and `{}` is \
+             not it; install Python 3, or name it in {}",
+            python.describe(&[]),
+            crate::platform::PYTHON_VAR
         );
     }
     let mut all = vec!["-u", "-c", source];
     all.extend_from_slice(args);
-    Launcher::fixed("python3").spawn(&all)
+    python.spawn(&all)
+}
+
+/// True if Python 3 runs here ([`crate::platform::python`]).
+pub fn has_python() -> bool {
+    runs(crate::platform::python().arg("--version"))
 }
 
 /// True if Python 3 can import `module` (a PyPI package such as
 /// `websockets.asyncio.client` or `xlwt`): the test tier of tests that need
 /// one, for [`require`].
 pub fn has_python_module(module: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    runs(crate::platform::python().args(["-c", &format!("import {module}")]))
 }
 
 /// The path of binary `bin` of package `package`, built in the profile of

@@ -72,14 +72,21 @@ pub const MESSAGE_SHOWN: usize = 1000;
 
 /// Read a password from the terminal without echoing it. `None` when there
 /// is no terminal to ask.
+///
+/// The terminal, not standard input, which may be a file or a pipe: on Unix
+/// `/dev/tty`, on Windows the console (`CONIN$` and `CONOUT$`), whose echo
+/// is turned off the same way. On Windows the console reads in its code
+/// page, so a password with letters outside it (é in a console set to 437
+/// is fine, Greek is not) is better given in [`PASSWORD_ENV`].
 pub fn prompt_password(prompt: &str) -> Option<String> {
     use std::io::{BufRead, Write};
+    let (input, output) = terminal_paths();
     let tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
-        .open("/dev/tty")
+        .open(input)
         .ok()?;
-    let mut out = tty.try_clone().ok()?;
+    let mut out = std::fs::OpenOptions::new().write(true).open(output).ok()?;
     let _ = write!(out, "{prompt}");
     let _ = out.flush();
     let restore = no_echo(&tty);
@@ -91,6 +98,15 @@ pub fn prompt_password(prompt: &str) -> Option<String> {
     let _ = writeln!(out);
     read.ok()?;
     Some(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// The files that are the terminal: where a prompt reads, where it writes.
+fn terminal_paths() -> (&'static str, &'static str) {
+    if cfg!(windows) {
+        ("CONIN$", "CONOUT$")
+    } else {
+        ("/dev/tty", "/dev/tty")
+    }
 }
 
 /// Turn off echo on the terminal; returns how to turn it back on.
@@ -121,7 +137,38 @@ fn no_echo(tty: &std::fs::File) -> Option<impl FnOnce()> {
     })
 }
 
-#[cfg(not(unix))]
+/// Turn off echo on the console; returns how to turn it back on.
+#[cfg(windows)]
+fn no_echo(console: &std::fs::File) -> Option<impl FnOnce()> {
+    use std::ffi::c_void;
+    use std::os::windows::io::AsRawHandle;
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetConsoleMode(console: *mut c_void, mode: *mut u32) -> i32;
+        fn SetConsoleMode(console: *mut c_void, mode: u32) -> i32;
+    }
+    const ENABLE_ECHO_INPUT: u32 = 0x0004;
+    let handle = console.as_raw_handle();
+    let mut saved = 0u32;
+    // SAFETY: `handle` is the console input the caller keeps open for this
+    // call, and `saved` is a writable u32.
+    if unsafe { GetConsoleMode(handle, &mut saved) } == 0 {
+        return None;
+    }
+    // SAFETY: as above; the mode is the console's own, less one flag.
+    if unsafe { SetConsoleMode(handle, saved & !ENABLE_ECHO_INPUT) } == 0 {
+        return None;
+    }
+    Some(move || {
+        // SAFETY: restores the mode read above on the same handle, which the
+        // caller keeps open until after this runs.
+        unsafe {
+            SetConsoleMode(handle, saved);
+        }
+    })
+}
+
+#[cfg(not(any(unix, windows)))]
 fn no_echo(_tty: &std::fs::File) -> Option<impl FnOnce()> {
     None::<fn()>
 }

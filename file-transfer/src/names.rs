@@ -16,6 +16,13 @@
 //!   the current `FT_teste.xlsx`). They can be downloaded, not overwritten;
 //! * for uploads, at most 252 bytes ([`MAX_UPLOAD_NAME`]): a kept version
 //!   adds up to `.99` to the name, and `NAME.99` must still fit in 255;
+//! * for uploads, a name Windows can hold too ([`windows_problem`]): none
+//!   of `< > : " | ? *`, not ending in `.` or a space, and not a device name
+//!   (`CON`, `NUL.txt`, `COM1`...). A file stored here is meant to reach
+//!   students on any system; and on a Windows server those names are not
+//!   files at all (`a:b` writes a hidden stream of `a`, `C:x` is a path on
+//!   drive C, `NUL` discards what is written). On Windows, downloads are
+//!   held to the same rule;
 //! * for uploads, a name must show what it is: not only spaces and
 //!   invisible characters (it would look empty in a listing), and no
 //!   invisible formatting character anywhere ([`is_invisible`]: zero-width
@@ -81,6 +88,14 @@ pub enum NameError {
     /// Starts with `.`.
     #[error("{0:?} starts with '.': hidden names are reserved for the server's temporary files")]
     Hidden(String),
+    /// A name Windows cannot hold as a file ([`windows_problem`]).
+    #[error("{name:?} cannot be a file name on Windows: {why}; choose another name")]
+    NotPortable {
+        /// The name.
+        name: String,
+        /// What Windows makes of it.
+        why: &'static str,
+    },
     /// Ends in `.N`: a kept version.
     #[error(
         "{0:?} ends in .<number>, which names a kept version of {1:?}; versions can be downloaded, not uploaded"
@@ -119,7 +134,57 @@ pub fn check(name: &str) -> Result<(), NameError> {
     if name.starts_with('.') {
         return Err(NameError::Hidden(name.to_owned()));
     }
+    if cfg!(windows) {
+        not_for_windows(name)?;
+    }
     Ok(())
+}
+
+fn not_for_windows(name: &str) -> Result<(), NameError> {
+    match windows_problem(name) {
+        Some(why) => Err(NameError::NotPortable {
+            name: name.to_owned(),
+            why,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What Windows would make of `name` (a plain component, already
+/// [`check`]ed) if it is not an ordinary file name there; `None` if it is
+/// one.
+///
+/// ```
+/// use file_transfer::names::windows_problem;
+/// assert_eq!(windows_problem("FT_teste.xlsx"), None);
+/// assert!(windows_problem("nul.txt").is_some());
+/// assert!(windows_problem("a:b").is_some());
+/// ```
+pub fn windows_problem(name: &str) -> Option<&'static str> {
+    if name.contains(':') {
+        return Some("':' names a drive or a hidden stream of another file");
+    }
+    if name.contains(['<', '>', '"', '|', '?', '*']) {
+        return Some("'<', '>', '\"', '|', '?' and '*' are not allowed in names there");
+    }
+    if name.ends_with(['.', ' ']) {
+        return Some("a final '.' or space is dropped there, so it would name another file");
+    }
+    // The device names, with any extension, in any case.
+    let stem = name.split('.').next().unwrap_or(name).trim_end();
+    let upper = stem.to_ascii_uppercase();
+    let numbered = |prefix: &str| {
+        upper
+            .strip_prefix(prefix)
+            .is_some_and(|n| n.len() == 1 && n.as_bytes()[0].is_ascii_digit() && n != "0")
+    };
+    if ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"].contains(&upper.as_str())
+        || numbered("COM")
+        || numbered("LPT")
+    {
+        return Some("it names a device there, not a file");
+    }
+    None
 }
 
 /// Check a name for writing (upload): [`check`], and not a version name.
@@ -147,7 +212,7 @@ pub fn check_upload(name: &str) -> Result<(), NameError> {
     if let Some((base, _)) = split_version(name) {
         return Err(NameError::Version(name.to_owned(), base.to_owned()));
     }
-    Ok(())
+    not_for_windows(name)
 }
 
 /// Characters that show nothing where they stand, yet change what a name
@@ -201,6 +266,50 @@ pub fn split_version(name: &str) -> Option<(&str, u32)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_windows_cannot_hold_are_refused_for_uploads() {
+        for name in [
+            "a:b",
+            "C:x",
+            "nota?.txt",
+            "a*b",
+            "<x>",
+            "fim.",
+            "fim ",
+            "CON",
+            "nul.txt",
+            "Com1.xlsx",
+            "lpt9",
+            "aux .txt",
+        ] {
+            assert!(
+                matches!(check_upload(name), Err(NameError::NotPortable { .. })),
+                "{name:?}"
+            );
+        }
+        for name in [
+            "console.txt",
+            "COM10",
+            "com0",
+            "nulo.txt",
+            "a.b.c",
+            "CONTAS.xlsx",
+        ] {
+            assert_eq!(windows_problem(name), None, "{name:?}");
+            assert_eq!(check_upload(name), Ok(()), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn the_refusal_says_what_windows_makes_of_the_name() {
+        let e = check_upload("a:b").expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            "\"a:b\" cannot be a file name on Windows: ':' names a drive or a hidden stream of \
+             another file; choose another name"
+        );
+    }
+
     use super::*;
 
     #[test]

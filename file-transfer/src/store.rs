@@ -85,6 +85,13 @@ pub enum StoreError {
     /// A resumable upload of the same file is in progress.
     #[error("a resumable upload of {0:?} with the same content is already in progress")]
     Busy(String),
+    /// Windows refused to replace or remove a file that another program
+    /// holds open ([`held_open`]).
+    #[error(
+        "{0:?} is open in another program (or read-only), and Windows does not replace or \
+         remove such a file; close it there and send again: the stored file is unchanged"
+    )]
+    InUse(String),
     /// A file-system error.
     #[error("{context}: {source}")]
     Io {
@@ -113,7 +120,7 @@ impl StoreError {
             | StoreError::Link(_) => code::FORBIDDEN,
             StoreError::TooLarge { .. } => code::TOO_LARGE,
             StoreError::NoSpace { .. } => code::NO_SPACE,
-            StoreError::Busy(_) => code::CONFLICT,
+            StoreError::Busy(_) | StoreError::InUse(_) => code::CONFLICT,
             StoreError::Io { .. } => code::SERVER,
         }
     }
@@ -122,6 +129,31 @@ impl StoreError {
         let context = context.into();
         move |source| StoreError::Io { context, source }
     }
+
+    /// [`StoreError::io`] for a step of replacing `name`: [`InUse`] when
+    /// Windows refused because the file is open elsewhere.
+    ///
+    /// [`InUse`]: StoreError::InUse
+    fn replacing(name: &str, context: impl Into<String>) -> impl FnOnce(io::Error) -> StoreError {
+        let name = name.to_owned();
+        let context = context.into();
+        move |source| {
+            if cfg!(windows) && held_open(source.raw_os_error()) {
+                StoreError::InUse(name)
+            } else {
+                StoreError::Io { context, source }
+            }
+        }
+    }
+}
+
+/// True for the Windows errors that refuse to rename over, or remove, a file
+/// another program holds open: `ERROR_ACCESS_DENIED` (5, also a read-only
+/// file), `ERROR_SHARING_VIOLATION` (32) and `ERROR_LOCK_VIOLATION` (33).
+/// On Unix a rename replaces an open file, and whoever had it open keeps
+/// reading the old one, so these never arise from it.
+pub fn held_open(os_error: Option<i32>) -> bool {
+    matches!(os_error, Some(5 | 32 | 33))
 }
 
 /// One file of a listing.
@@ -540,11 +572,13 @@ impl Store {
         let mut previous = None;
         if existed && self.keep_versions > 0 {
             let version = |n: u32| self.root.join(names::version_name(name, n));
-            ignore_missing(fs::remove_file(version(self.keep_versions)))
-                .map_err(StoreError::io("cannot drop the oldest version"))?;
+            ignore_missing(fs::remove_file(version(self.keep_versions))).map_err(
+                StoreError::replacing(name, "cannot drop the oldest version"),
+            )?;
             for n in (1..self.keep_versions).rev() {
-                ignore_missing(fs::rename(version(n), version(n + 1)))
-                    .map_err(StoreError::io("cannot shift the kept versions"))?;
+                ignore_missing(fs::rename(version(n), version(n + 1))).map_err(
+                    StoreError::replacing(name, "cannot shift the kept versions"),
+                )?;
             }
             // A hard link keeps `name` in place until the rename replaces it.
             if fs::hard_link(&target, version(1)).is_err() {
@@ -553,8 +587,12 @@ impl Store {
             }
             previous = Some(names::version_name(name, 1));
         }
-        fs::rename(upload, &target)
-            .map_err(StoreError::io(format!("cannot put {name:?} in place")))?;
+        // On Windows this fails while another program (Excel, say) has the
+        // file open: the answer says so, and the old file stays.
+        fs::rename(upload, &target).map_err(StoreError::replacing(
+            name,
+            format!("cannot put {name:?} in place"),
+        ))?;
         sync_dir(&self.root).map_err(StoreError::io("cannot sync the directory"))?;
         if let Ok(meta) = fs::metadata(&target) {
             self.remember(FileKey::of(&meta), digest);
@@ -616,6 +654,19 @@ pub fn available_space(_path: &Path) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn windows_refusals_of_an_open_file_are_told_apart() {
+        assert!(held_open(Some(32)), "sharing violation");
+        assert!(held_open(Some(5)), "access denied");
+        assert!(!held_open(Some(2)), "not found");
+        assert!(!held_open(None));
+        assert!(
+            StoreError::InUse("FT_teste.xlsx".into())
+                .to_string()
+                .contains("close it there and send again")
+        );
+    }
+
     use super::*;
 
     fn store(keep: u32) -> (tempfile::TempDir, Store) {

@@ -36,7 +36,7 @@
 
 use anyhow::Context as _;
 use common::number::Number;
-use common::testing::{Launcher, Program, built_binary, cpu_time, has_program, spawn_python};
+use common::testing::{Launcher, Program, built_binary, cpu_time, has_python, spawn_python};
 use lambda_calc_client::client::{Client, ClientConfig};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -105,13 +105,13 @@ async fn main() -> anyhow::Result<()> {
     // Read whatever the server prints, as a terminal would, without keeping it.
     ours.discard_stdout();
     let mut targets = vec![target(name, ours)];
-    if has_program("python3") {
+    if has_python() {
         let mut python = spawn_python(CHALICE_APP, &["--listen", "127.0.0.1:0"]);
         python.wait_listening();
         python.discard_stdout();
         targets.push(target("Python chalice_app.py", python));
     } else {
-        println!("python3 not found: the Python stand-in is skipped");
+        println!("Python 3 not found: the Python stand-in is skipped");
     }
 
     println!(

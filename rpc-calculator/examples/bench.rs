@@ -23,7 +23,7 @@ use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
 use rpc_calculator::client::{Transport, XmlError, XmlRpcClient, url_for};
 use std::io::BufRead as _;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -289,7 +289,7 @@ struct PythonServer {
 
 impl PythonServer {
     fn start() -> Option<Self> {
-        let mut child = Command::new("python3")
+        let mut child = common::platform::python()
             .args(["-u", "-c", PYTHON_SERVER])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -152,6 +152,17 @@ pub enum Stream {
     Unix(tokio::net::UnixStream),
 }
 
+/// Why `--transport unix` fails on Windows, and what to use there: tokio
+/// has no Unix-domain sockets on Windows (the system has had them since
+/// 2018, but no Rust runtime we use reaches them).
+pub fn no_unix_sockets() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "Unix-domain sockets are not available on this system (Windows): use --transport tcp, \
+         the default, which carries the same messages over 127.0.0.1",
+    )
+}
+
 /// Connect to a TCP `addr` or a Unix socket `path`. Check `addr` with
 /// [`check_addr`] first: the system's own error for a malformed address
 /// does not say what is wrong.
@@ -168,10 +179,7 @@ pub async fn connect(transport: Transport, addr: &str, path: &Path) -> io::Resul
         #[cfg(not(unix))]
         Transport::Unix => {
             let _ = path;
-            Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "Unix sockets are not available on this system",
-            ))
+            Err(no_unix_sockets())
         }
         Transport::Udp => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -203,6 +211,13 @@ impl Drop for SocketFile {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn windows_users_are_told_to_use_tcp() {
+        let e = super::no_unix_sockets();
+        assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
+        assert!(e.to_string().contains("--transport tcp"), "{e}");
+    }
+
     use super::*;
 
     fn problem(addr: &str, port_zero: bool) -> Option<AddrProblem> {

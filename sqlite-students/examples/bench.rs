@@ -476,7 +476,7 @@ fn run_script(
 /// shim (pyenv's is a shell script), starting it costs several times what
 /// starting Python does: the scripts' figures are Python's, not the shim's.
 fn python_interpreter() -> anyhow::Result<PathBuf> {
-    let out = Command::new("python3")
+    let out = common::platform::python()
         .args(["-c", "import sys; print(sys.executable)"])
         .stdin(Stdio::null())
         .output()
@@ -570,7 +570,7 @@ fn median(
 fn python_bench(dir: &Path, rows: usize) -> anyhow::Result<serde_json::Value> {
     let script = dir.join("bench.py");
     std::fs::write(&script, include_str!("bench.py"))?;
-    let out = Command::new("python3")
+    let out = common::platform::python()
         .arg(&script)
         .arg(dir)
         .arg(rows.to_string())

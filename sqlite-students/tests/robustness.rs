@@ -76,7 +76,7 @@ fn a_write_waits_for_another_programs_lock() {
                   print('locked', flush=True)\n\
                   time.sleep(1)\n\
                   conn.execute('COMMIT')\n";
-    let mut python = Launcher::fixed("python3").spawn(&["-c", holder, path_str(&db)]);
+    let mut python = Launcher::python().spawn(&["-c", holder, path_str(&db)]);
     python.expect_line("locked");
     let reply = http.post("/alunos", &aluno("Ana", 1, 20, 2020, "Cursando"));
     assert_eq!(reply.status, 201, "the write waited: {}", reply.body);

@@ -108,13 +108,11 @@ fn exercise(t: &Tour) -> anyhow::Result<()> {
     let local_arg = local.to_str().context("a UTF-8 temporary path")?;
     println!("  (the student edits FT_arquivo_recebido.xlsx and saves it)");
     command("python3 edit_xlsx.py FT_arquivo_recebido.xlsx");
-    let edit = Launcher::fixed("python3")
-        .spawn(&["-c", EDIT, local_arg])
-        .finish();
+    let edit = Launcher::python().spawn(&["-c", EDIT, local_arg]).finish();
     show("python", &edit.stdout);
     ensure!(
         edit.status.success(),
-        "the edit failed (is python3 installed?): {}",
+        "the edit failed (is Python 3 installed? PYTHON names it): {}",
         edit.stderr.trim()
     );
     let edited = std::fs::read(&local)?;

@@ -4,6 +4,7 @@
 
 use crate::step::{Tour, command, show};
 use anyhow::{Context as _, ensure};
+use common::testing::Launcher;
 use std::process::Command;
 
 const EXERCISE: &str = "grade";
@@ -16,7 +17,8 @@ const SUBMISSION: &str = concat!(
 
 pub fn tour(tour: &mut Tour) {
     tour.step(EXERCISE, "an XML-RPC server without div", |t| {
-        let server = format!("python3 {SUBMISSION}");
+        let python = Launcher::python().describe(&[]);
+        let server = format!("{python} {SUBMISSION}");
         let args = [
             "rpc-calculator",
             "--server",

@@ -2,7 +2,7 @@
 
 use crate::step::{Tour, command, show, stop_and_show};
 use anyhow::ensure;
-use common::testing::{Launcher, Program};
+use common::testing::Program;
 
 const EXERCISE: &str = "socket-chat";
 const SERVER: &str = "socket-chat-server";
@@ -135,7 +135,18 @@ fn pipe(t: &Tour) -> anyhow::Result<()> {
         server.addr()
     );
     command(&line.replace(&client, CLIENT));
-    let done = Launcher::fixed("sh").spawn(&["-c", &line]).finish();
+    // The pipe's two ends are played here, the same on every system (a
+    // Windows shell has no `printf`): the client reads the lines on its
+    // stdin, and its stdout is sorted as `sort` would.
+    let addr = server.addr().to_owned();
+    let mut client = t
+        .bin(CLIENT)
+        .spawn(&["--mode", "upper", "--connect", &addr]);
+    for word in ["um", "dois", "três"] {
+        client.write_line(word);
+    }
+    let mut done = client.finish();
+    done.stdout.sort_unstable();
     show("pipe", &done.stdout);
     ensure!(
         done.status.success(),

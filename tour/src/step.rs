@@ -39,7 +39,9 @@ impl Tour {
 
     /// The path of one of the workspace's binaries.
     pub fn bin_path(&self, name: &str) -> PathBuf {
-        self.bin_dir.join(name)
+        // `name.exe` on Windows.
+        self.bin_dir
+            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
     }
 
     /// Run one step: print its title, run it, record how it went.

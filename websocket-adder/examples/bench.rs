@@ -27,7 +27,7 @@
 use common::testing::{Launcher, built_binary, cpu_time};
 use futures_util::{SinkExt as _, StreamExt as _};
 use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -303,13 +303,13 @@ struct PythonServer {
 impl PythonServer {
     fn start() -> Result<Self, String> {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/adder_server.py");
-        let mut child = Command::new("python3")
+        let mut child = common::platform::python()
             .args([script, "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot run python3: {e}"))?;
+            .map_err(|e| format!("cannot run Python 3: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut first = String::new();
         let _ = BufReader::new(stdout).read_line(&mut first);

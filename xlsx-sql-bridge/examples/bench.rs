@@ -293,7 +293,7 @@ print(rows, best)
 /// pandas's best time for `jobs` conversions of `case`, or why there is none.
 fn pandas(case: &Case, jobs: u32, processes: usize, runs: u32) -> anyhow::Result<Duration> {
     let path = case.path.to_str().context("the workbook's path")?;
-    let out = std::process::Command::new("python3")
+    let out = common::platform::python()
         .args([
             "-c",
             PANDAS,
@@ -304,7 +304,7 @@ fn pandas(case: &Case, jobs: u32, processes: usize, runs: u32) -> anyhow::Result
         ])
         .stderr(Stdio::inherit())
         .output()
-        .context("python3")?;
+        .context("Python 3")?;
     ensure!(out.status.success(), "pandas failed: {}", out.status);
     let text = String::from_utf8_lossy(&out.stdout);
     let mut fields = text.split_whitespace();

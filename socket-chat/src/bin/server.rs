@@ -121,5 +121,5 @@ fn bind_unix(path: &std::path::Path) -> anyhow::Result<Listener> {
 
 #[cfg(not(unix))]
 fn bind_unix(_path: &std::path::Path) -> anyhow::Result<Listener> {
-    anyhow::bail!("Unix sockets are not available on this system")
+    Err(socket_chat::net::no_unix_sockets().into())
 }

@@ -124,10 +124,10 @@ pub fn client_err(mode: &Mode<'_>, args: &[&str]) -> String {
 #[track_caller]
 pub fn python_in(dir: &Path, source: &str) -> Finished {
     assert!(
-        common::testing::has_program("python3"),
-        "python3 is needed by the plain test tier (standard library only)"
+        common::testing::has_python(),
+        "Python 3 is needed by the plain test tier (standard library only)"
     );
-    let done = Launcher::fixed("python3")
+    let done = Launcher::python()
         .spawn_with(&["-c", source], |cmd| {
             cmd.current_dir(dir).env("PYTHONIOENCODING", "utf-8");
         })
@@ -142,7 +142,7 @@ pub fn python_in(dir: &Path, source: &str) -> Finished {
 pub fn python_sql(db: &Path, code: &str) -> Vec<String> {
     let source =
         format!("import sqlite3, sys\nconn = sqlite3.connect(sys.argv[1])\n{code}\nconn.close()\n");
-    let done = Launcher::fixed("python3")
+    let done = Launcher::python()
         .spawn_with(&["-c", &source, path_str(db)], |cmd| {
             cmd.env("PYTHONIOENCODING", "utf-8");
         })

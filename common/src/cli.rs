@@ -141,7 +141,32 @@ fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
     })
 }
 
-#[cfg(not(unix))]
+/// Windows has no signals but console events: Ctrl-C typed in the console,
+/// Ctrl-Break (what a test, or a service wrapper, sends to a program
+/// started in a process group of its own: Ctrl-C cannot be sent to one
+/// program there), the console window closed, and the system shutting
+/// down (both give about 5 s, the shutdown's grace).
+#[cfg(windows)]
+fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::windows;
+    fn handle<T>(made: std::io::Result<T>, name: &str) -> std::io::Result<T> {
+        made.map_err(|e| std::io::Error::new(e.kind(), format!("cannot handle {name}: {e}")))
+    }
+    let mut interrupt = handle(windows::ctrl_c(), "Ctrl-C")?;
+    let mut brk = handle(windows::ctrl_break(), "Ctrl-Break")?;
+    let mut close = handle(windows::ctrl_close(), "the console closing")?;
+    let mut shutdown = handle(windows::ctrl_shutdown(), "the system shutting down")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = brk.recv() => {},
+            _ = close.recv() => {},
+            _ = shutdown.recv() => {},
+        }
+    })
+}
+
+#[cfg(not(any(unix, windows)))]
 fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
     Ok(async {
         let _ = tokio::signal::ctrl_c().await;
@@ -481,8 +506,11 @@ mod queue_tests {
             },
             "transcript",
         );
-        // More lines than the buffer holds (each at least 7 bytes).
-        let pushed = QUEUE_BYTES / 7 + 100;
+        // More lines than the writer can hold while the gate is shut: one
+        // batch taken (at most QUEUE_BYTES, however late the writer takes
+        // it on a busy machine) and the buffer (as much again). Each line
+        // is at least 7 bytes.
+        let pushed = 2 * QUEUE_BYTES / 7 + 100;
         // Never blocks, though nothing is written yet.
         for n in 0..pushed {
             queue.push(&format!("line {n}"));

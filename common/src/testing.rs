@@ -168,14 +168,25 @@ impl Launcher {
             // harness captures `eprintln!`, and the grader must see this.
             let _ = writeln!(std::io::stderr(), "{GRADE_USES}{var}");
         }
-        match &self.replacement {
+        let cmd = match &self.replacement {
             Some(replacement) => crate::platform::shell_command(replacement, args),
             None => {
                 let mut cmd = Command::new(&self.default_program);
                 cmd.args(&self.default_args).args(args);
                 cmd
             }
-        }
+        };
+        #[cfg(windows)]
+        let cmd = {
+            // A process group of its own, so that `Program::interrupt` can
+            // send it Ctrl-Break alone.
+            use std::os::windows::process::CommandExt as _;
+            const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+            let mut cmd = cmd;
+            cmd.creation_flags(CREATE_NEW_PROCESS_GROUP);
+            cmd
+        };
+        cmd
     }
 
     /// Start the program with `args`, stdin, stdout and stderr piped.
@@ -472,12 +483,14 @@ impl Program {
         }
     }
 
-    /// Ask the program to stop as Ctrl-C would (SIGINT).
+    /// Ask the program to stop as Ctrl-C would (SIGINT; on Windows,
+    /// Ctrl-Break, which our servers take the same way).
     pub fn interrupt(&self) {
         self.signal(Signal::Interrupt);
     }
 
-    /// Ask the program to stop as a service manager would (SIGTERM).
+    /// Ask the program to stop as a service manager would (SIGTERM; on
+    /// Windows, Ctrl-Break).
     pub fn terminate(&self) {
         self.signal(Signal::Terminate);
     }
@@ -499,7 +512,24 @@ impl Program {
                 libc::kill(pid, sig);
             }
         }
-        #[cfg(not(unix))]
+        // Windows: Ctrl-Break to the program's process group (its own, see
+        // `Launcher::command`), which our servers take as Ctrl-C; one
+        // program cannot be sent Ctrl-C itself, and there is no SIGTERM.
+        #[cfg(windows)]
+        {
+            #[link(name = "kernel32")]
+            unsafe extern "system" {
+                fn GenerateConsoleCtrlEvent(event: u32, process_group: u32) -> i32;
+            }
+            const CTRL_BREAK_EVENT: u32 = 1;
+            let _ = signal;
+            // SAFETY: the call only reads its two integers; the group is our
+            // child's own, not yet reaped.
+            unsafe {
+                GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, self.child.id());
+            }
+        }
+        #[cfg(not(any(unix, windows)))]
         {
             let _ = signal;
         }
@@ -730,10 +760,21 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     // Fields 14 and 15 of the whole line; the state (field 3) is the first here.
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    let per_second = clock_ticks_per_second()?;
+    Some(Duration::from_secs_f64(ticks as f64 / per_second as f64))
+}
+
+/// The unit of `/proc`'s CPU times.
+#[cfg(unix)]
+fn clock_ticks_per_second() -> Option<u64> {
     // SAFETY: sysconf only reads its integer argument.
     let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    let per_second = u64::try_from(per_second).ok().filter(|&t| t > 0)?;
-    Some(Duration::from_secs_f64(ticks as f64 / per_second as f64))
+    u64::try_from(per_second).ok().filter(|&t| t > 0)
+}
+
+#[cfg(not(unix))]
+fn clock_ticks_per_second() -> Option<u64> {
+    None
 }
 
 /// The peak resident memory of process `pid` so far, in KiB (`VmHWM`).

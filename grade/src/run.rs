@@ -16,7 +16,6 @@ use common::escape::escape;
 use common::testing::{GRADE_REPORT, GRADE_USES};
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -59,6 +58,38 @@ pub struct Outcome {
     pub duration: Duration,
 }
 
+/// Start the test in a process group of its own (Unix), so that
+/// [`stop_all`] stops the servers it started too.
+#[cfg(unix)]
+fn own_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+    command.process_group(0);
+}
+
+/// Windows has no process groups: see [`stop_all`].
+#[cfg(not(unix))]
+fn own_group(_command: &mut Command) {}
+
+/// Stop the test and everything it started, whether or not it has exited
+/// (not yet reaped, its id is still its own).
+#[cfg(unix)]
+fn stop_all(child: &mut std::process::Child) {
+    if let Ok(group) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the process group we
+        // created for this test; it touches no memory.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+    }
+}
+
+/// On Windows only the test's own process is stopped: a server it started
+/// and did not stop (a test that ran out of time) may outlive it.
+#[cfg(not(unix))]
+fn stop_all(child: &mut std::process::Child) {
+    let _ = child.kill();
+}
+
 /// How much of a reason line the report shows.
 const REASON_CHARS: usize = 240;
 
@@ -79,10 +110,10 @@ pub fn run(
         .env("RUST_BACKTRACE", "0")
         .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(dir)
-        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    own_group(&mut command);
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -94,7 +125,6 @@ pub fn run(
             };
         }
     };
-    let group = child.id() as libc::pid_t;
     let stdout = child.stdout.take().map(drain);
     let stderr = child.stderr.take().map(drain);
     // A child's exit has no timeout in std: poll. This is the grader, not a
@@ -108,11 +138,7 @@ pub fn run(
         }
     };
     // The test is over (or out of time): nothing it started may outlive it.
-    // SAFETY: kill(2) with a negative pid signals the process group we
-    // created for this test; it touches no memory.
-    unsafe {
-        libc::kill(-group, libc::SIGKILL);
-    }
+    stop_all(&mut child);
     let _ = child.wait();
     let collect = |h: Option<std::thread::JoinHandle<String>>| {
         h.and_then(|h| h.join().ok()).unwrap_or_default()

@@ -130,8 +130,25 @@ pub fn class(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(students)
 }
 
+/// Copy the symbolic link `from` to `to`: as a link on Unix; on Windows,
+/// where making a link needs a privilege students rarely have, what it
+/// points to.
+#[cfg(unix)]
+fn copy_link(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
+}
+
+#[cfg(not(unix))]
+fn copy_link(from: &Path, to: &Path) -> std::io::Result<()> {
+    if std::fs::metadata(from)?.is_dir() {
+        copy_dir(from, to)
+    } else {
+        std::fs::copy(from, to).map(|_| ())
+    }
+}
+
 /// Copy the directory `from` into `to` (created), recursively; symbolic
-/// links are copied as links.
+/// links are copied as links (on Windows, what they point to).
 pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
@@ -141,7 +158,7 @@ pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
         if kind.is_dir() {
             copy_dir(&entry.path(), &target)?;
         } else if kind.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
+            copy_link(&entry.path(), &target)?;
         } else {
             std::fs::copy(entry.path(), &target)?;
         }

@@ -154,5 +154,10 @@ impl Drop for Browser {
                 .stderr(std::process::Stdio::null())
                 .status();
         }
+        // Windows has no process groups to stop: ChromeDriver stops when
+        // `driver` is dropped after this, and a browser it started may
+        // outlive a test that failed.
+        #[cfg(not(unix))]
+        let _ = self.driver.pid();
     }
 }

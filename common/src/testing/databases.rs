@@ -16,6 +16,11 @@ pub mod postgres;
 pub mod sqlite;
 
 /// True if the tests run as root (as in CI), where the servers need care.
+/// Why the MariaDB and PostgreSQL tests skip on Windows: they start their
+/// servers on Unix sockets (no port, so that parallel tests never collide).
+pub(crate) const UNIX_ONLY: &str =
+    "the test starts its database server on a Unix socket, which needs Linux or macOS";
+
 pub(crate) fn running_as_root() -> bool {
     Command::new("id")
         .arg("-u")

@@ -38,7 +38,7 @@ pub fn client_program() -> Option<&'static str> {
 
 /// True if a test can start a MariaDB server here.
 pub fn available() -> bool {
-    server_program().is_some() && client_program().is_some()
+    cfg!(unix) && server_program().is_some() && client_program().is_some()
 }
 
 /// True if the test may go on: the database is installed. Otherwise the
@@ -47,7 +47,11 @@ pub fn required(test: &str) -> bool {
     crate::testing::require(
         test,
         available(),
-        "MariaDB is not installed (apt-get install mariadb-server)",
+        if cfg!(unix) {
+            "MariaDB is not installed (apt-get install mariadb-server)"
+        } else {
+            super::UNIX_ONLY
+        },
     )
 }
 

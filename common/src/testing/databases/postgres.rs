@@ -14,7 +14,6 @@
 use super::{output_within, script_head};
 use crate::testing::timeout;
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -67,7 +66,8 @@ pub fn client_program() -> Option<PathBuf> {
 /// True if a test can start a PostgreSQL server here (as root, that needs
 /// the `postgres` user too).
 pub fn available() -> bool {
-    server_programs().is_some()
+    cfg!(unix)
+        && server_programs().is_some()
         && client_program().is_some()
         && (!super::running_as_root() || postgres_user().is_some())
 }
@@ -78,7 +78,11 @@ pub fn required(test: &str) -> bool {
     crate::testing::require(
         test,
         available(),
-        "PostgreSQL is not installed (apt-get install postgresql)",
+        if cfg!(unix) {
+            "PostgreSQL is not installed (apt-get install postgresql)"
+        } else {
+            super::UNIX_ONLY
+        },
     )
 }
 
@@ -103,9 +107,13 @@ fn postgres_user() -> Option<(u32, u32)> {
 /// server's port).
 fn server_command(program: &Path, user: Option<(u32, u32)>, dir: &Path) -> Command {
     let mut cmd = Command::new(program);
+    #[cfg(unix)]
     if let Some((uid, gid)) = user {
+        use std::os::unix::process::CommandExt as _;
         cmd.uid(uid).gid(gid);
     }
+    #[cfg(not(unix))]
+    let _ = user;
     cmd.current_dir(dir).env("LC_ALL", "C");
     remove_pg_variables(&mut cmd);
     cmd
@@ -177,6 +185,7 @@ impl PostgreSql {
         for sub in [&data, &socket_dir] {
             std::fs::create_dir(sub).expect("a directory for the server");
         }
+        #[cfg(unix)]
         if let Some((uid, gid)) = user {
             // tempfile makes the directory 0700: the server's user must
             // get through it to its own directories.
